@@ -1,0 +1,351 @@
+//! The policy document: what a site asks consent for, and everything a visitor must be told
+//! (GDPR Art 13/14) before deciding. The collector serves the site owner's file byte for byte and
+//! receipts cite its SHA-256, so this type only reads and checks it; it never re-writes it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Language, PurposeId, SiteId};
+
+/// Why a policy document cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The bytes are not JSON of the policy's shape; serde's message names line and column.
+    #[error("policy is not valid: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A policy must name at least one language, the first being the default.
+    #[error("policy lists no languages")]
+    NoLanguages,
+    /// A policy without purposes asks nothing.
+    #[error("policy declares no purposes")]
+    NoPurposes,
+    /// Two purposes share one id, so a decision could not say which it means.
+    #[error("purpose {0} is declared twice")]
+    DuplicatePurpose(PurposeId),
+    /// Every text must exist in the default language, so nothing is ever shown blank.
+    #[error("{field} has no text in the default language {language}")]
+    MissingText {
+        /// Where the text is, e.g. `purposes[analytics].retention`.
+        field: String,
+        /// The policy's default language.
+        language: Language,
+    },
+    /// Strictly necessary processing cannot rest on consent: it would have to stop on refusal.
+    #[error("purpose {0} is strictly necessary, so its lawful basis cannot be consent")]
+    NecessaryByConsent(PurposeId),
+    /// Version 0 is reserved for "no decision yet" in the browser.
+    #[error("policy version must be 1 or more")]
+    VersionZero,
+}
+
+/// Text in several languages. Every text has the policy's default language; others are optional
+/// and fall back to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LocalizedText(pub BTreeMap<Language, String>);
+
+impl LocalizedText {
+    /// The text in `language`, else in its primary language (`en` for `en-GB`), else in
+    /// `fallback`.
+    pub fn get(&self, language: &Language, fallback: &Language) -> &str {
+        self.0
+            .get(language)
+            .or_else(|| self.0.iter().find(|(l, _)| l.as_str() == language.primary()).map(|(_, t)| t))
+            .or_else(|| self.0.get(fallback))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    fn has(&self, language: &Language) -> bool {
+        self.0.get(language).is_some_and(|t| !t.trim().is_empty())
+    }
+}
+
+/// The lawful basis of processing (GDPR Art 6(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LawfulBasis {
+    /// Art 6(1)(a): the person agreed; the only basis a banner toggle can change.
+    Consent,
+    /// Art 6(1)(b).
+    Contract,
+    /// Art 6(1)(c).
+    LegalObligation,
+    /// Art 6(1)(d).
+    VitalInterests,
+    /// Art 6(1)(e).
+    PublicTask,
+    /// Art 6(1)(f).
+    LegitimateInterests,
+    /// Anything else, described in text.
+    Other(String),
+}
+
+/// The controller responsible for the processing, and how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Controller {
+    /// Legal name.
+    pub name: String,
+    /// E-mail address or URL for privacy questions.
+    pub contact: String,
+    /// Postal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Contact of the data-protection officer, where one is appointed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo_contact: Option<String>,
+    /// The supervisory authority a visitor may complain to (Art 77).
+    pub supervisory_authority: String,
+}
+
+/// Someone who receives the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recipient {
+    /// Who receives it.
+    pub name: String,
+    /// What they do with it.
+    pub role: LocalizedText,
+}
+
+/// A transfer outside the EU/EEA (Art 44–49).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Transfer {
+    /// Destination countries, ISO 3166 codes.
+    pub countries: Vec<String>,
+    /// The safeguard: adequacy decision, standard contractual clauses, …
+    pub safeguard: LocalizedText,
+}
+
+/// One purpose of processing with its full disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Purpose {
+    /// Stable id; decisions are keyed by it.
+    pub id: PurposeId,
+    /// Strictly necessary: shown locked on, never asked.
+    #[serde(default)]
+    pub necessary: bool,
+    /// Short name shown beside the toggle.
+    pub name: LocalizedText,
+    /// What is done and why.
+    pub description: LocalizedText,
+    /// Which personal data are processed.
+    pub data_categories: LocalizedText,
+    /// Why the processing is lawful.
+    pub lawful_basis: LawfulBasis,
+    /// Who receives the data.
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
+    /// Transfers outside the EU/EEA, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfers: Option<Transfer>,
+    /// How long the data are kept.
+    pub retention: LocalizedText,
+    /// Automated decision-making or profiling (Art 22), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated_decisions: Option<LocalizedText>,
+    /// What happens if the visitor says no.
+    pub if_refused: LocalizedText,
+    /// Uses special-category data (Art 9): needs its own explicit tick.
+    #[serde(default)]
+    pub special_category: bool,
+    /// Sale, sharing or targeted advertising: refused from the start under Global Privacy Control.
+    #[serde(default)]
+    pub sale_or_sharing: bool,
+    /// Names of the cookies this purpose sets; deleted on withdrawal.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    /// Google Consent Mode v2 types granted with this purpose (`analytics_storage`, …).
+    #[serde(default)]
+    pub consent_mode: Vec<String>,
+}
+
+/// A site's policy document, one version of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Policy {
+    /// The site this policy belongs to.
+    pub site: SiteId,
+    /// Raised by the site owner on every change; receipts cite it.
+    pub version: u32,
+    /// Languages the texts come in; the first is the default and must be complete.
+    pub languages: Vec<Language>,
+    /// Legal jurisdiction, e.g. `SE`.
+    pub jurisdiction: String,
+    /// Who is responsible.
+    pub controller: Controller,
+    /// The full privacy policy, for people who want more than the banner.
+    pub policy_url: String,
+    /// How long a consent stays valid before the visitor is asked again.
+    #[serde(default = "default_consent_validity_days")]
+    pub consent_validity_days: u32,
+    /// How long a refusal is remembered before the visitor may be asked again.
+    #[serde(default = "default_refusal_validity_days")]
+    pub refusal_validity_days: u32,
+    /// The first layer's short text.
+    pub notice: LocalizedText,
+    /// What consent is asked for.
+    pub purposes: Vec<Purpose>,
+}
+
+fn default_consent_validity_days() -> u32 {
+    365
+}
+
+fn default_refusal_validity_days() -> u32 {
+    183
+}
+
+impl Policy {
+    /// Reads and checks a policy document.
+    pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
+        let policy: Policy = serde_json::from_slice(bytes)?;
+        policy.check()?;
+        Ok(policy)
+    }
+
+    /// The default language, the one every text has.
+    pub fn default_language(&self) -> &Language {
+        // `check` guarantees one; parse is the only way to a checked policy.
+        &self.languages[0]
+    }
+
+    /// The purpose with this id.
+    pub fn purpose(&self, id: &PurposeId) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| &p.id == id)
+    }
+
+    /// Purposes the visitor decides on (all but the strictly necessary).
+    pub fn optional_purposes(&self) -> impl Iterator<Item = &Purpose> {
+        self.purposes.iter().filter(|p| !p.necessary)
+    }
+
+    fn check(&self) -> Result<(), PolicyError> {
+        if self.version == 0 {
+            return Err(PolicyError::VersionZero);
+        }
+        let language = self.languages.first().ok_or(PolicyError::NoLanguages)?;
+        if self.purposes.is_empty() {
+            return Err(PolicyError::NoPurposes);
+        }
+        let require = |field: String, text: &LocalizedText| {
+            if text.has(language) {
+                Ok(())
+            } else {
+                Err(PolicyError::MissingText { field, language: language.clone() })
+            }
+        };
+        require("notice".into(), &self.notice)?;
+        let mut seen = BTreeSet::new();
+        for purpose in &self.purposes {
+            if !seen.insert(&purpose.id) {
+                return Err(PolicyError::DuplicatePurpose(purpose.id.clone()));
+            }
+            if purpose.necessary && purpose.lawful_basis == LawfulBasis::Consent {
+                return Err(PolicyError::NecessaryByConsent(purpose.id.clone()));
+            }
+            let at = |name: &str| format!("purposes[{}].{name}", purpose.id);
+            require(at("name"), &purpose.name)?;
+            require(at("description"), &purpose.description)?;
+            require(at("dataCategories"), &purpose.data_categories)?;
+            require(at("retention"), &purpose.retention)?;
+            require(at("ifRefused"), &purpose.if_refused)?;
+            if let Some(text) = &purpose.automated_decisions {
+                require(at("automatedDecisions"), text)?;
+            }
+            if let Some(transfer) = &purpose.transfers {
+                require(at("transfers.safeguard"), &transfer.safeguard)?;
+            }
+            for recipient in &purpose.recipients {
+                require(at(&format!("recipients[{}].role", recipient.name)), &recipient.role)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small valid policy; tests change one thing at a time.
+    pub(crate) fn sample_json() -> serde_json::Value {
+        serde_json::json!({
+            "site": "demo", "version": 1, "languages": ["en", "sv"], "jurisdiction": "SE",
+            "controller": { "name": "Demo AB", "contact": "privacy@demo.example",
+                            "supervisoryAuthority": "IMY" },
+            "policyUrl": "https://demo.example/privacy",
+            "notice": { "en": "We ask before we track.", "sv": "Vi frågar först." },
+            "purposes": [
+                { "id": "necessary", "necessary": true, "name": { "en": "Necessary" },
+                  "description": { "en": "Keeps the site working." },
+                  "dataCategories": { "en": "Session id" }, "lawfulBasis": "legitimate-interests",
+                  "retention": { "en": "Session" }, "ifRefused": { "en": "Cannot be refused." } },
+                { "id": "analytics", "name": { "en": "Analytics" },
+                  "description": { "en": "Counting visits." },
+                  "dataCategories": { "en": "Pages viewed" }, "lawfulBasis": "consent",
+                  "retention": { "en": "13 months" }, "ifRefused": { "en": "Nothing changes." },
+                  "cookies": ["_demo_a"] }
+            ]
+        })
+    }
+
+    fn parse(value: serde_json::Value) -> Result<Policy, PolicyError> {
+        Policy::parse(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn a_complete_policy_parses_with_default_validity_periods() {
+        let policy = parse(sample_json()).expect("valid");
+        assert_eq!(policy.consent_validity_days, 365);
+        assert_eq!(policy.refusal_validity_days, 183);
+        assert_eq!(policy.optional_purposes().count(), 1);
+    }
+
+    #[test]
+    fn a_text_missing_in_the_default_language_is_named() {
+        let mut json = sample_json();
+        json["purposes"][1]["retention"] = serde_json::json!({ "sv": "13 månader" });
+        let err = parse(json).expect_err("must fail");
+        assert_eq!(err.to_string(), "purposes[analytics].retention has no text in the default language en");
+    }
+
+    #[test]
+    fn duplicate_purposes_and_necessary_consent_are_refused() {
+        let mut json = sample_json();
+        json["purposes"][1]["id"] = "necessary".into();
+        assert!(matches!(parse(json), Err(PolicyError::DuplicatePurpose(_))));
+        let mut json = sample_json();
+        json["purposes"][0]["lawfulBasis"] = "consent".into();
+        assert!(matches!(parse(json), Err(PolicyError::NecessaryByConsent(_))));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_so_typos_do_not_vanish() {
+        let mut json = sample_json();
+        json["purposes"][1]["retension"] = serde_json::json!({ "en": "x" });
+        assert!(matches!(parse(json), Err(PolicyError::Json(_))));
+    }
+
+    #[test]
+    fn other_lawful_basis_carries_its_text() {
+        let basis: LawfulBasis = serde_json::from_str(r#"{"other":"Collective agreement"}"#).expect("parses");
+        assert_eq!(basis, LawfulBasis::Other("Collective agreement".into()));
+    }
+
+    #[test]
+    fn text_falls_back_to_primary_then_default_language() {
+        let policy = parse(sample_json()).expect("valid");
+        let en_gb = Language::parse("en-GB").expect("tag");
+        let sv = Language::parse("sv").expect("tag");
+        assert_eq!(policy.notice.get(&en_gb, policy.default_language()), "We ask before we track.");
+        assert_eq!(policy.notice.get(&sv, policy.default_language()), "Vi frågar först.");
+        let name = &policy.purposes[1].name;
+        assert_eq!(name.get(&sv, policy.default_language()), "Analytics");
+    }
+}

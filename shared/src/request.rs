@@ -1,0 +1,111 @@
+//! The consent request: what the visitor's device signs, and the body that carries it to the
+//! collector (`POST /v1/receipts`, DESIGN.md §7).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Language, PurposeId, ReceiptId, SiteId};
+
+/// A visitor's decision on one purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// Said yes.
+    Granted,
+    /// Said no.
+    Denied,
+    /// Said yes before, no now.
+    Withdrawn,
+}
+
+impl Decision {
+    /// Whether processing for the purpose may go on.
+    pub fn allows_processing(self) -> bool {
+        self == Decision::Granted
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Granted => "granted",
+            Decision::Denied => "denied",
+            Decision::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// How the decision was collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CollectionMethod {
+    /// The first layer of the banner.
+    Banner,
+    /// The second layer, or the settings reopened later.
+    Settings,
+    /// An opt-in box inside the site's own form.
+    Form,
+    /// The e-mail preference centre.
+    PreferenceCentre,
+    /// The confirmation link of a double opt-in.
+    DoubleOptIn,
+    /// An unsubscribe link.
+    Unsubscribe,
+    /// A bulk import of consents collected elsewhere.
+    Import,
+    /// The collector's API.
+    Api,
+}
+
+/// The payload the visitor's device key signs (a compact JWS, `alg` EdDSA or ES256, with the
+/// public key as `jwk` in the protected header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReceiptRequest {
+    /// Chosen by the widget; the idempotency key.
+    pub receipt_id: ReceiptId,
+    /// The site the decision is for.
+    pub site: SiteId,
+    /// The policy version shown.
+    pub policy_version: u32,
+    /// Hex SHA-256 of the exact policy document shown.
+    pub policy_sha256: String,
+    /// When the visitor decided, Unix seconds.
+    pub consent_timestamp: i64,
+    /// How the decision was collected.
+    pub collection_method: CollectionMethod,
+    /// The language the disclosure was shown in.
+    pub language: Language,
+    /// Whether the browser sent Global Privacy Control.
+    pub gpc: bool,
+    /// One decision per purpose.
+    pub decisions: BTreeMap<PurposeId, Decision>,
+    /// Salted commitments to identifiers sent beside the request (form opt-in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier_commitments: Vec<String>,
+}
+
+/// An identifier of the person, sent in clear beside the request so the collector can keep it in
+/// the subject's encrypted vault; the signed request holds only its commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Identifier {
+    /// `email`, for now.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The identifier as typed.
+    pub value: String,
+    /// Base64url (unpadded) of 16 random bytes.
+    pub salt: String,
+}
+
+/// The body of `POST /v1/receipts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubmitReceipt {
+    /// The compact JWS signed by the visitor's device key.
+    pub request: String,
+    /// Identifiers committed to in the request, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<Identifier>,
+}
