@@ -24,7 +24,9 @@ pub fn commitment(kind: &str, value: &str, salt: &str) -> String {
 
 /// Whether a salt is base64url of exactly 16 bytes.
 pub fn is_valid_salt(salt: &str) -> bool {
-    URL_SAFE_NO_PAD.decode(salt).is_ok_and(|bytes| bytes.len() == 16)
+    URL_SAFE_NO_PAD
+        .decode(salt)
+        .is_ok_and(|bytes| bytes.len() == 16)
 }
 
 #[cfg(test)]
@@ -34,14 +36,22 @@ mod tests {
     #[test]
     fn email_commitments_ignore_case_and_surrounding_space() {
         let salt = "AAAAAAAAAAAAAAAAAAAAAA";
-        assert_eq!(commitment("email", " Anna@Example.se ", salt), commitment("email", "anna@example.se", salt));
+        assert_eq!(
+            commitment("email", " Anna@Example.se ", salt),
+            commitment("email", "anna@example.se", salt)
+        );
     }
 
     #[test]
     fn a_commitment_matches_the_wire_contract_formula() {
         // SHA-256("email:anna@example.se:AAAAAAAAAAAAAAAAAAAAAA"), computed independently.
-        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(b"email:anna@example.se:AAAAAAAAAAAAAAAAAAAAAA"));
-        assert_eq!(commitment("email", "anna@example.se", "AAAAAAAAAAAAAAAAAAAAAA"), expected);
+        let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(
+            b"email:anna@example.se:AAAAAAAAAAAAAAAAAAAAAA",
+        ));
+        assert_eq!(
+            commitment("email", "anna@example.se", "AAAAAAAAAAAAAAAAAAAAAA"),
+            expected
+        );
         assert!(!expected.contains('='));
     }
 

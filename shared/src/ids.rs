@@ -10,7 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[non_exhaustive]
 pub enum IdError {
     /// A site or purpose id must be a short lower-case slug.
-    #[error("{kind} {value:?} must be 1–64 characters of a–z, 0–9 and '-', starting with a letter or digit")]
+    #[error(
+        "{kind} {value:?} must be 1–64 characters of a–z, 0–9 and '-', starting with a letter or digit"
+    )]
     BadSlug {
         /// Which kind of id was being parsed.
         kind: &'static str,
@@ -135,9 +137,8 @@ impl Language {
         let primary = parts.next().unwrap_or_default();
         let primary_ok =
             (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
-        let rest_ok = parts.all(|p| {
-            (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())
-        });
+        let rest_ok = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !(primary_ok && rest_ok) {
             return Err(IdError::BadLanguage(value.to_owned()));
         }
@@ -189,15 +190,28 @@ mod tests {
 
     #[test]
     fn slugs_refuse_upper_case_spaces_and_empty_text() {
-        for bad in ["", "Analytics", "a b", "-lead", "x".repeat(65).as_str(), "å"] {
+        for bad in [
+            "",
+            "Analytics",
+            "a b",
+            "-lead",
+            "x".repeat(65).as_str(),
+            "å",
+        ] {
             assert!(PurposeId::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
 
     #[test]
     fn languages_lower_case_their_primary_subtag() {
-        assert_eq!(Language::parse("SV").map(|l| l.to_string()), Ok("sv".into()));
-        assert_eq!(Language::parse("en-GB").map(|l| l.primary().to_owned()), Ok("en".into()));
+        assert_eq!(
+            Language::parse("SV").map(|l| l.to_string()),
+            Ok("sv".into())
+        );
+        assert_eq!(
+            Language::parse("en-GB").map(|l| l.primary().to_owned()),
+            Ok("en".into())
+        );
         assert!(Language::parse("english").is_err());
         assert!(Language::parse("en_GB").is_err());
     }

@@ -55,7 +55,8 @@ pub fn verify_request(jws: &str) -> Result<VerifiedRequest, RequestError> {
         "EdDSA" | "ES256" => {}
         other => return Err(RequestError::UnsupportedAlgorithm(other.to_owned())),
     }
-    let header = jsonwebtoken::decode_header(jws).map_err(|err| RequestError::Malformed(err.to_string()))?;
+    let header =
+        jsonwebtoken::decode_header(jws).map_err(|err| RequestError::Malformed(err.to_string()))?;
     let jwk = header.jwk.ok_or(RequestError::MissingKey)?;
     let (alg, expected) = match header.alg {
         Algorithm::EdDSA => (Algorithm::EdDSA, "Ed25519"),
@@ -63,7 +64,9 @@ pub fn verify_request(jws: &str) -> Result<VerifiedRequest, RequestError> {
         other => return Err(RequestError::UnsupportedAlgorithm(format!("{other:?}"))),
     };
     let curve_fits = match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => p.curve == EllipticCurve::Ed25519,
+        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => {
+            p.curve == EllipticCurve::Ed25519
+        }
         (AlgorithmParameters::EllipticCurve(p), Algorithm::ES256) => p.curve == EllipticCurve::P256,
         _ => false,
     };
@@ -75,12 +78,18 @@ pub fn verify_request(jws: &str) -> Result<VerifiedRequest, RequestError> {
         .map_err(|err| match err.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidSignature => RequestError::BadSignature,
             jsonwebtoken::errors::ErrorKind::InvalidEcdsaKey
-            | jsonwebtoken::errors::ErrorKind::InvalidEddsaKey => RequestError::KeyMismatch(expected),
+            | jsonwebtoken::errors::ErrorKind::InvalidEddsaKey => {
+                RequestError::KeyMismatch(expected)
+            }
             _ => RequestError::Malformed(err.to_string()),
         })?;
     let payload = serde_json::from_value(data.claims).map_err(RequestError::Payload)?;
     let subject = thumbprint(&jwk).map_err(|_| RequestError::KeyMismatch(expected))?;
-    Ok(VerifiedRequest { payload, device_key: jwk, subject })
+    Ok(VerifiedRequest {
+        payload,
+        device_key: jwk,
+        subject,
+    })
 }
 
 /// The `alg` as written in the protected header.
@@ -142,7 +151,9 @@ pub struct ReceiptSigner {
 impl std::fmt::Debug for ReceiptSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.debug_struct("ReceiptSigner").field("kid", &self.kid()).finish_non_exhaustive()
+        f.debug_struct("ReceiptSigner")
+            .field("kid", &self.kid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -151,7 +162,8 @@ impl ReceiptSigner {
     /// the form `jsonwebtoken` reads).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = EncodingKey::from_ed_der(der);
-        let mut public = Jwk::from_encoding_key(&key, Algorithm::EdDSA).map_err(KeyError::Invalid)?;
+        let mut public =
+            Jwk::from_encoding_key(&key, Algorithm::EdDSA).map_err(KeyError::Invalid)?;
         let kid = thumbprint(&public).map_err(KeyError::Invalid)?;
         public.common = CommonParameters {
             public_key_use: Some(PublicKeyUse::Signature),
@@ -192,7 +204,9 @@ pub struct DeviceSigner {
 
 impl std::fmt::Debug for DeviceSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceSigner").field("alg", &self.alg).finish_non_exhaustive()
+        f.debug_struct("DeviceSigner")
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -269,40 +283,71 @@ pub struct VerifiedReceipt {
 /// Verifies a receipt against a JWKS: the collector's signature, the visitor's embedded request,
 /// and that the two say the same thing.
 pub fn verify_receipt(jwt: &str, keys: &JwkSet) -> Result<VerifiedReceipt, ReceiptError> {
-    let header = jsonwebtoken::decode_header(jwt).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    let header =
+        jsonwebtoken::decode_header(jwt).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
     if header.alg != Algorithm::EdDSA {
         return Err(ReceiptError::WrongAlgorithm(header.alg));
     }
     let kid = header.kid.unwrap_or_default();
-    let jwk = keys.find(&kid).ok_or_else(|| ReceiptError::UnknownKey(kid.clone()))?;
+    let jwk = keys
+        .find(&kid)
+        .ok_or_else(|| ReceiptError::UnknownKey(kid.clone()))?;
     let key = DecodingKey::from_jwk(jwk).map_err(|_| ReceiptError::UnknownKey(kid.clone()))?;
     let mut validation = plain_jws_validation(Algorithm::EdDSA);
     validation.set_required_spec_claims(&["iat", "jti", "iss"]);
-    let data = jsonwebtoken::decode::<ReceiptClaims>(jwt, &key, &validation).map_err(|err| match err.kind() {
-        jsonwebtoken::errors::ErrorKind::InvalidSignature => ReceiptError::BadSignature(kid.clone()),
-        jsonwebtoken::errors::ErrorKind::Json(_)
-        | jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => ReceiptError::Claims(err.to_string()),
-        _ => ReceiptError::Malformed(err.to_string()),
+    let data = jsonwebtoken::decode::<ReceiptClaims>(jwt, &key, &validation).map_err(|err| {
+        match err.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                ReceiptError::BadSignature(kid.clone())
+            }
+            jsonwebtoken::errors::ErrorKind::Json(_)
+            | jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_) => {
+                ReceiptError::Claims(err.to_string())
+            }
+            _ => ReceiptError::Malformed(err.to_string()),
+        }
     })?;
     let claims = data.claims;
     let request = verify_request(&claims.request)?;
     check_receipt_matches_request(&claims, &request)?;
-    Ok(VerifiedReceipt { claims, kid, request })
+    Ok(VerifiedReceipt {
+        claims,
+        kid,
+        request,
+    })
 }
 
-fn check_receipt_matches_request(claims: &ReceiptClaims, request: &VerifiedRequest) -> Result<(), ReceiptError> {
+fn check_receipt_matches_request(
+    claims: &ReceiptClaims,
+    request: &VerifiedRequest,
+) -> Result<(), ReceiptError> {
     let asked = &request.payload;
     let checks: [(&'static str, bool); 10] = [
         ("jti", claims.jti == asked.receipt_id),
-        ("consentReceiptID", claims.consent_receipt_id == asked.receipt_id),
+        (
+            "consentReceiptID",
+            claims.consent_receipt_id == asked.receipt_id,
+        ),
         ("site", claims.site == asked.site),
-        ("policyVersion", claims.policy_version == asked.policy_version),
+        (
+            "policyVersion",
+            claims.policy_version == asked.policy_version,
+        ),
         ("policySha256", claims.policy_sha256 == asked.policy_sha256),
         ("decisions", claims.decisions == asked.decisions),
         ("gpc", claims.gpc == asked.gpc),
-        ("consentTimestamp", claims.consent_timestamp == asked.consent_timestamp),
-        ("collectionMethod", claims.collection_method == asked.collection_method),
-        ("subject", claims.subject == request.subject && claims.pii_principal_id == request.subject),
+        (
+            "consentTimestamp",
+            claims.consent_timestamp == asked.consent_timestamp,
+        ),
+        (
+            "collectionMethod",
+            claims.collection_method == asked.collection_method,
+        ),
+        (
+            "subject",
+            claims.subject == request.subject && claims.pii_principal_id == request.subject,
+        ),
     ];
     match checks.into_iter().find(|(_, ok)| !ok) {
         Some((name, _)) => Err(ReceiptError::Mismatch(name)),

@@ -16,7 +16,10 @@ hCW1rAFlCG+9BBpk/2DFo47Z1SfPd8PlI6e3Qzt4AKk6R1/4DmcngcaI";
 
 /// PKCS#8 v1 (no public key), the form jsonwebtoken reads.
 fn ed25519_der(seed: u8) -> Vec<u8> {
-    let pair = ed25519_dalek::pkcs8::KeypairBytes { secret_key: [seed; 32], public_key: None };
+    let pair = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: [seed; 32],
+        public_key: None,
+    };
     pair.to_pkcs8_der().expect("encodes").as_bytes().to_vec()
 }
 
@@ -35,8 +38,14 @@ fn request() -> ReceiptRequest {
         language: "sv".parse().expect("tag"),
         gpc: false,
         decisions: [
-            (PurposeId::parse("analytics").expect("slug"), Decision::Granted),
-            (PurposeId::parse("marketing-email").expect("slug"), Decision::Denied),
+            (
+                PurposeId::parse("analytics").expect("slug"),
+                Decision::Granted,
+            ),
+            (
+                PurposeId::parse("marketing-email").expect("slug"),
+                Decision::Denied,
+            ),
         ]
         .into(),
         identifier_commitments: vec![],
@@ -67,10 +76,16 @@ fn an_ed25519_request_verifies_and_names_its_subject_by_thumbprint() {
 #[test]
 fn an_es256_request_verifies() {
     let signer = DeviceSigner::es256_from_pkcs8_der(
-        &base64::engine::general_purpose::STANDARD.decode(P256_PKCS8).expect("base64"),
-    ).expect("valid key");
+        &base64::engine::general_purpose::STANDARD
+            .decode(P256_PKCS8)
+            .expect("base64"),
+    )
+    .expect("valid key");
     let jws = signer.sign(&request()).expect("signs");
-    assert_eq!(verify_request(&jws).expect("verifies").subject, signer.subject());
+    assert_eq!(
+        verify_request(&jws).expect("verifies").subject,
+        signer.subject()
+    );
 }
 
 #[test]
@@ -79,7 +94,10 @@ fn a_tampered_payload_is_refused() {
     let mut changed = serde_json::to_value(request()).expect("json");
     changed["decisions"]["marketing-email"] = "granted".into();
     let tampered = with_part(&jws, 1, &encode_json(&changed));
-    assert!(matches!(verify_request(&tampered), Err(RequestError::BadSignature)));
+    assert!(matches!(
+        verify_request(&tampered),
+        Err(RequestError::BadSignature)
+    ));
 }
 
 #[test]
@@ -88,19 +106,27 @@ fn a_signature_by_another_key_is_refused() {
     let other = device(8).sign(&request()).expect("signs");
     // Header (and so jwk) of key 8, signature of key 7.
     let mixed = with_part(&other, 2, jws.split('.').nth(2).expect("three parts"));
-    assert!(matches!(verify_request(&mixed), Err(RequestError::BadSignature)));
+    assert!(matches!(
+        verify_request(&mixed),
+        Err(RequestError::BadSignature)
+    ));
 }
 
 #[test]
 fn algorithms_other_than_eddsa_and_es256_are_refused() {
     let jws = device(7).sign(&request()).expect("signs");
-    let header_json = URL_SAFE_NO_PAD.decode(jws.split('.').next().expect("header")).expect("b64");
+    let header_json = URL_SAFE_NO_PAD
+        .decode(jws.split('.').next().expect("header"))
+        .expect("b64");
     for alg in ["HS256", "none", "RS256", "ES384"] {
         let mut header: serde_json::Value = serde_json::from_slice(&header_json).expect("json");
         header["alg"] = alg.into();
         let forged = with_part(&jws, 0, &encode_json(&header));
         assert!(
-            matches!(verify_request(&forged), Err(RequestError::UnsupportedAlgorithm(_))),
+            matches!(
+                verify_request(&forged),
+                Err(RequestError::UnsupportedAlgorithm(_))
+            ),
             "{alg} was not refused as an algorithm: {:?}",
             verify_request(&forged)
         );
@@ -110,23 +136,41 @@ fn algorithms_other_than_eddsa_and_es256_are_refused() {
 #[test]
 fn an_es256_header_over_an_ed25519_key_is_refused() {
     let jws = device(7).sign(&request()).expect("signs");
-    let header_json = URL_SAFE_NO_PAD.decode(jws.split('.').next().expect("header")).expect("b64");
+    let header_json = URL_SAFE_NO_PAD
+        .decode(jws.split('.').next().expect("header"))
+        .expect("b64");
     let mut header: serde_json::Value = serde_json::from_slice(&header_json).expect("json");
     header["alg"] = "ES256".into();
     let forged = with_part(&jws, 0, &encode_json(&header));
-    assert!(matches!(verify_request(&forged), Err(RequestError::KeyMismatch("P-256"))));
+    assert!(matches!(
+        verify_request(&forged),
+        Err(RequestError::KeyMismatch("P-256"))
+    ));
 }
 
 #[test]
 fn a_request_without_its_public_key_is_refused() {
     let jws = device(7).sign(&request()).expect("signs");
-    let forged = with_part(&jws, 0, &encode_json(&serde_json::json!({ "alg": "EdDSA" })));
-    assert!(matches!(verify_request(&forged), Err(RequestError::MissingKey)));
+    let forged = with_part(
+        &jws,
+        0,
+        &encode_json(&serde_json::json!({ "alg": "EdDSA" })),
+    );
+    assert!(matches!(
+        verify_request(&forged),
+        Err(RequestError::MissingKey)
+    ));
 }
 
 #[test]
 fn garbage_is_malformed_not_a_panic() {
-    for text in ["", "a.b", "...", "not base64.at all.!", "eyJhbGciOiJFZERTQSJ9"] {
+    for text in [
+        "",
+        "a.b",
+        "...",
+        "not base64.at all.!",
+        "eyJhbGciOiJFZERTQSJ9",
+    ] {
         assert!(verify_request(text).is_err(), "{text:?} was accepted");
     }
 }
@@ -136,8 +180,12 @@ fn a_signed_payload_that_is_not_a_request_is_a_payload_error() {
     let signer = device(7);
     let mut header = Header::new(Algorithm::EdDSA);
     header.jwk = Some(signer.jwk.clone());
-    let jws = jsonwebtoken::encode(&header, &serde_json::json!({ "hello": 1 }), &signer.key).expect("signs");
-    assert!(matches!(verify_request(&jws), Err(RequestError::Payload(_))));
+    let jws = jsonwebtoken::encode(&header, &serde_json::json!({ "hello": 1 }), &signer.key)
+        .expect("signs");
+    assert!(matches!(
+        verify_request(&jws),
+        Err(RequestError::Payload(_))
+    ));
 }
 
 fn receipt_for(verified: &VerifiedRequest, jws: &str) -> ReceiptClaims {
@@ -175,7 +223,9 @@ fn collector() -> ReceiptSigner {
 }
 
 fn jwks(signers: &[&ReceiptSigner]) -> JwkSet {
-    JwkSet { keys: signers.iter().map(|s| s.public_jwk().clone()).collect() }
+    JwkSet {
+        keys: signers.iter().map(|s| s.public_jwk().clone()).collect(),
+    }
 }
 
 #[test]
@@ -195,9 +245,14 @@ fn a_countersigned_receipt_verifies_with_the_published_jwks() {
 fn a_receipt_signed_by_a_key_outside_the_jwks_is_refused() {
     let jws = device(7).sign(&request()).expect("signs");
     let verified = verify_request(&jws).expect("verifies");
-    let jwt = collector().sign(&receipt_for(&verified, &jws)).expect("signs");
+    let jwt = collector()
+        .sign(&receipt_for(&verified, &jws))
+        .expect("signs");
     let other = ReceiptSigner::from_pkcs8_der(&ed25519_der(43)).expect("valid key");
-    assert!(matches!(verify_receipt(&jwt, &jwks(&[&other])), Err(ReceiptError::UnknownKey(_))));
+    assert!(matches!(
+        verify_receipt(&jwt, &jwks(&[&other])),
+        Err(ReceiptError::UnknownKey(_))
+    ));
 }
 
 #[test]
@@ -209,7 +264,10 @@ fn a_tampered_receipt_is_refused() {
     let mut claims = serde_json::to_value(receipt_for(&verified, &jws)).expect("json");
     claims["sequence"] = 2.into();
     let tampered = with_part(&jwt, 1, &encode_json(&claims));
-    assert!(matches!(verify_receipt(&tampered, &jwks(&[&signer])), Err(ReceiptError::BadSignature(_))));
+    assert!(matches!(
+        verify_receipt(&tampered, &jwks(&[&signer])),
+        Err(ReceiptError::BadSignature(_))
+    ));
 }
 
 #[test]
@@ -217,8 +275,14 @@ fn a_receipt_that_misstates_the_visitors_decision_is_refused() {
     let jws = device(7).sign(&request()).expect("signs");
     let verified = verify_request(&jws).expect("verifies");
     let mut claims = receipt_for(&verified, &jws);
-    claims.decisions.insert(PurposeId::parse("marketing-email").expect("slug"), Decision::Granted);
+    claims.decisions.insert(
+        PurposeId::parse("marketing-email").expect("slug"),
+        Decision::Granted,
+    );
     let signer = collector();
     let jwt = signer.sign(&claims).expect("signs");
-    assert!(matches!(verify_receipt(&jwt, &jwks(&[&signer])), Err(ReceiptError::Mismatch("decisions"))));
+    assert!(matches!(
+        verify_receipt(&jwt, &jwks(&[&signer])),
+        Err(ReceiptError::Mismatch("decisions"))
+    ));
 }

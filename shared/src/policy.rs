@@ -52,7 +52,12 @@ impl LocalizedText {
     pub fn get(&self, language: &Language, fallback: &Language) -> &str {
         self.0
             .get(language)
-            .or_else(|| self.0.iter().find(|(l, _)| l.as_str() == language.primary()).map(|(_, t)| t))
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .find(|(l, _)| l.as_str() == language.primary())
+                    .map(|(_, t)| t)
+            })
             .or_else(|| self.0.get(fallback))
             .map(String::as_str)
             .unwrap_or_default()
@@ -237,7 +242,10 @@ impl Policy {
             if text.has(language) {
                 Ok(())
             } else {
-                Err(PolicyError::MissingText { field, language: language.clone() })
+                Err(PolicyError::MissingText {
+                    field,
+                    language: language.clone(),
+                })
             }
         };
         require("notice".into(), &self.notice)?;
@@ -262,7 +270,10 @@ impl Policy {
                 require(at("transfers.safeguard"), &transfer.safeguard)?;
             }
             for recipient in &purpose.recipients {
-                require(at(&format!("recipients[{}].role", recipient.name)), &recipient.role)?;
+                require(
+                    at(&format!("recipients[{}].role", recipient.name)),
+                    &recipient.role,
+                )?;
             }
         }
         Ok(())
@@ -312,7 +323,10 @@ pub(crate) mod tests {
         let mut json = sample_json();
         json["purposes"][1]["retention"] = serde_json::json!({ "sv": "13 månader" });
         let err = parse(json).expect_err("must fail");
-        assert_eq!(err.to_string(), "purposes[analytics].retention has no text in the default language en");
+        assert_eq!(
+            err.to_string(),
+            "purposes[analytics].retention has no text in the default language en"
+        );
     }
 
     #[test]
@@ -322,7 +336,10 @@ pub(crate) mod tests {
         assert!(matches!(parse(json), Err(PolicyError::DuplicatePurpose(_))));
         let mut json = sample_json();
         json["purposes"][0]["lawfulBasis"] = "consent".into();
-        assert!(matches!(parse(json), Err(PolicyError::NecessaryByConsent(_))));
+        assert!(matches!(
+            parse(json),
+            Err(PolicyError::NecessaryByConsent(_))
+        ));
     }
 
     #[test]
@@ -334,7 +351,8 @@ pub(crate) mod tests {
 
     #[test]
     fn other_lawful_basis_carries_its_text() {
-        let basis: LawfulBasis = serde_json::from_str(r#"{"other":"Collective agreement"}"#).expect("parses");
+        let basis: LawfulBasis =
+            serde_json::from_str(r#"{"other":"Collective agreement"}"#).expect("parses");
         assert_eq!(basis, LawfulBasis::Other("Collective agreement".into()));
     }
 
@@ -343,8 +361,14 @@ pub(crate) mod tests {
         let policy = parse(sample_json()).expect("valid");
         let en_gb = Language::parse("en-GB").expect("tag");
         let sv = Language::parse("sv").expect("tag");
-        assert_eq!(policy.notice.get(&en_gb, policy.default_language()), "We ask before we track.");
-        assert_eq!(policy.notice.get(&sv, policy.default_language()), "Vi frågar först.");
+        assert_eq!(
+            policy.notice.get(&en_gb, policy.default_language()),
+            "We ask before we track."
+        );
+        assert_eq!(
+            policy.notice.get(&sv, policy.default_language()),
+            "Vi frågar först."
+        );
         let name = &policy.purposes[1].name;
         assert_eq!(name.get(&sv, policy.default_language()), "Analytics");
     }

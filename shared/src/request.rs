@@ -57,6 +57,22 @@ pub enum CollectionMethod {
     Api,
 }
 
+impl CollectionMethod {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectionMethod::Banner => "banner",
+            CollectionMethod::Settings => "settings",
+            CollectionMethod::Form => "form",
+            CollectionMethod::PreferenceCentre => "preference-centre",
+            CollectionMethod::DoubleOptIn => "double-opt-in",
+            CollectionMethod::Unsubscribe => "unsubscribe",
+            CollectionMethod::Import => "import",
+            CollectionMethod::Api => "api",
+        }
+    }
+}
+
 /// The payload the visitor's device key signs (a compact JWS, `alg` EdDSA or ES256, with the
 /// public key as `jwk` in the protected header).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,4 +124,31 @@ pub struct SubmitReceipt {
     /// Identifiers committed to in the request, if any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifiers: Vec<Identifier>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_agree_with_serde() {
+        for method in [
+            CollectionMethod::Banner,
+            CollectionMethod::Settings,
+            CollectionMethod::Form,
+            CollectionMethod::PreferenceCentre,
+            CollectionMethod::DoubleOptIn,
+            CollectionMethod::Unsubscribe,
+            CollectionMethod::Import,
+            CollectionMethod::Api,
+        ] {
+            assert_eq!(serde_json::to_value(method).expect("json"), method.as_str());
+        }
+        for decision in [Decision::Granted, Decision::Denied, Decision::Withdrawn] {
+            assert_eq!(
+                serde_json::to_value(decision).expect("json"),
+                decision.as_str()
+            );
+        }
+    }
 }

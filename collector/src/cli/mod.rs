@@ -1,0 +1,45 @@
+//! The `samtycke` command line: argument definitions and dispatch. Each command lives in its
+//! own module.
+
+mod keys;
+mod serve;
+mod verify;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Samtycke: verifiable consent receipts.
+#[derive(Debug, Parser)]
+#[command(name = "samtycke", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the collector.
+    Serve(serve::ServeArgs),
+    /// Verify a receipt offline: the collector's signature and the visitor's signed request.
+    Verify(verify::VerifyArgs),
+    /// Manage the receipt-signing keys.
+    Keys {
+        /// The key directory.
+        #[arg(long, env = "SAMTYCKE_KEY_DIR", default_value = "data/keys")]
+        key_dir: PathBuf,
+        #[command(subcommand)]
+        action: keys::KeysAction,
+    },
+}
+
+impl Cli {
+    /// Runs the chosen command; the exit code is the caller's to set from the result.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Verify(args) => verify::run(&args),
+            Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The collector's configuration: a TOML file whose paths are relative to the file itself, with
+//! the deployment-specific parts (listen address, database, key directory) overridable from the
+//! command line and the environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape; the message names line and column.
+    #[error("config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        source: Box<toml::de::Error>,
+    },
+}
+
+/// Everything `samtycke serve` needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free one.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The collector's public URL, the `iss` of its receipts. Defaults to `http://LISTEN`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// `sqlite://PATH` (default) or, later, `postgres://…`.
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    /// Where the signing key lives (created on first start, mode 0600). Never in the database.
+    #[serde(default = "default_key_dir")]
+    pub key_dir: PathBuf,
+    /// The built widget (`cargo xtask dist`): `manifest.json` and `assets/`.
+    #[serde(default)]
+    pub assets_dir: Option<PathBuf>,
+    /// Static pages served at `/` (the demo site), if any.
+    #[serde(default)]
+    pub pages_dir: Option<PathBuf>,
+    /// The sites this collector serves.
+    #[serde(default)]
+    pub sites: Vec<SiteConfig>,
+}
+
+/// One site: its policy document and the origins its pages are served from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The site id used in `/s/SITE.js`.
+    pub id: String,
+    /// Origins (`https://shop.example`) whose pages may post receipts for this site.
+    pub allowed_origins: Vec<String>,
+    /// Path of the policy document (JSON).
+    pub policy: PathBuf,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_database_url() -> String {
+    "sqlite://data/samtycke.db".into()
+}
+
+fn default_key_dir() -> PathBuf {
+    PathBuf::from("data/keys")
+}
+
+impl Config {
+    /// Reads a config file; relative paths in it are taken relative to the file's folder.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.resolve_relative_to(base);
+        Ok(config)
+    }
+
+    /// A configuration with defaults and no sites, for building one in code (tests, embedding).
+    pub fn empty() -> Self {
+        Self {
+            listen: default_listen(),
+            public_url: None,
+            database_url: default_database_url(),
+            key_dir: default_key_dir(),
+            assets_dir: None,
+            pages_dir: None,
+            sites: Vec::new(),
+        }
+    }
+
+    /// The collector's public URL (`iss` of receipts).
+    pub fn issuer(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+    }
+
+    fn resolve_relative_to(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.key_dir);
+        if let Some(p) = self.assets_dir.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = self.pages_dir.as_mut() {
+            fix(p);
+        }
+        for site in &mut self.sites {
+            fix(&mut site.policy);
+        }
+        if let Some(rest) = self.database_url.strip_prefix("sqlite://") {
+            let file = Path::new(rest);
+            if file.is_relative() && !rest.starts_with(':') {
+                self.database_url = format!("sqlite://{}", base.join(file).display());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_taken_from_the_config_files_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("samtycke.toml");
+        std::fs::write(
+            &path,
+            r#"
+            database_url = "sqlite://db/samtycke.db"
+            key_dir = "keys"
+            [[sites]]
+            id = "demo"
+            allowed_origins = ["http://127.0.0.1:8080"]
+            policy = "policies/demo.json"
+            "#,
+        )
+        .expect("write");
+        let config = Config::from_file(&path).expect("parses");
+        assert_eq!(config.key_dir, dir.path().join("keys"));
+        assert_eq!(
+            config.sites[0].policy,
+            dir.path().join("policies/demo.json")
+        );
+        assert_eq!(
+            config.database_url,
+            format!("sqlite://{}", dir.path().join("db/samtycke.db").display())
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_that_names_the_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("samtycke.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:1\"\nkey_directory = \"keys\"\n",
+        )
+        .expect("write");
+        let err = Config::from_file(&path).expect_err("must fail").to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("key_directory"), "{err}");
+    }
+}

@@ -1,0 +1,238 @@
+//! Consent ingestion: a visitor's signed request becomes a countersigned, durable receipt, or is
+//! refused with the precise reason.
+
+use std::sync::Arc;
+
+use samtycke_shared::jose::{RequestError, VerifiedRequest, sha256_hex, verify_request};
+use samtycke_shared::{Policy, PurposeId, ReceiptResponse, SiteId, SubmitReceipt};
+
+use crate::domain::receipt_claims;
+use crate::domain::sites::{PublishedPolicy, SiteRegistry};
+use crate::keys::KeyRing;
+use crate::store::{Appended, ReceiptDraft, Store, StoreError};
+use crate::time::now_unix;
+
+/// How far in the future a device clock may be before its timestamp is refused.
+const MAX_CLOCK_SKEW_SECS: i64 = 10 * 60;
+
+/// Why a consent request is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The visitor's JWS is malformed or its signature does not verify.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The request names a site this collector does not serve.
+    #[error("site {0} is not served by this collector")]
+    UnknownSite(SiteId),
+    /// The request came from a page whose origin the site does not list.
+    #[error("origin {origin} may not post receipts for site {site}")]
+    OriginNotAllowed {
+        /// The `Origin` header, or `(none)`.
+        origin: String,
+        /// The site.
+        site: SiteId,
+    },
+    /// The request cites a policy version never served.
+    #[error("site {site} has no policy version {version}")]
+    UnknownPolicyVersion {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// The request cites a document other than the one served for that version.
+    #[error("policySha256 does not match policy version {version} of site {site}")]
+    PolicyHashMismatch {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// A decision names a purpose the policy does not declare.
+    #[error("purpose {purpose} is not in policy version {version}")]
+    UnknownPurpose {
+        /// The purpose.
+        purpose: PurposeId,
+        /// The version.
+        version: u32,
+    },
+    /// Strictly necessary purposes are not the visitor's to refuse.
+    #[error("purpose {0} is strictly necessary; it cannot be denied or withdrawn")]
+    NecessaryRefused(PurposeId),
+    /// A request must decide something.
+    #[error("decisions is empty")]
+    NoDecisions,
+    /// The device clock is too far ahead.
+    #[error("consentTimestamp is in the future")]
+    TimestampInFuture,
+    /// Identifiers need the subject vault, which this collector does not have yet.
+    #[error("identifiers are not accepted by this collector version")]
+    IdentifiersUnsupported,
+    /// The same receipt id was used for another request.
+    #[error("receipt {0} exists with other content")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The outcome of an accepted request.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// What to send back.
+    pub response: ReceiptResponse,
+    /// `true` for a new receipt, `false` for a replay of an earlier one.
+    pub created: bool,
+}
+
+/// Turns signed requests into receipts.
+#[derive(Debug, Clone)]
+pub struct ConsentService {
+    store: Arc<dyn Store>,
+    sites: Arc<SiteRegistry>,
+    keys: Arc<KeyRing>,
+    issuer: String,
+}
+
+impl ConsentService {
+    /// A service over these parts.
+    pub fn new(
+        store: Arc<dyn Store>,
+        sites: Arc<SiteRegistry>,
+        keys: Arc<KeyRing>,
+        issuer: String,
+    ) -> Self {
+        Self {
+            store,
+            sites,
+            keys,
+            issuer,
+        }
+    }
+
+    /// Verifies, checks, countersigns and stores one request; replays return the first answer.
+    pub async fn ingest(
+        &self,
+        submission: &SubmitReceipt,
+        origin: Option<&str>,
+    ) -> Result<Ingested, IngestError> {
+        let verified = verify_request(&submission.request)?;
+        let asked = &verified.payload;
+        let site = self
+            .sites
+            .get(&asked.site)
+            .ok_or_else(|| IngestError::UnknownSite(asked.site.clone()))?;
+        if !origin.is_some_and(|o| site.allows_origin(o)) {
+            return Err(IngestError::OriginNotAllowed {
+                origin: origin.unwrap_or("(none)").to_owned(),
+                site: site.id.clone(),
+            });
+        }
+        let policy = self
+            .cited_policy(&site.id, &site.policy, asked.policy_version)
+            .await?;
+        if policy.sha256 != asked.policy_sha256 {
+            return Err(IngestError::PolicyHashMismatch {
+                site: site.id.clone(),
+                version: asked.policy_version,
+            });
+        }
+        check_decisions(&verified, &policy.policy)?;
+        if asked.consent_timestamp > now_unix() + MAX_CLOCK_SKEW_SECS {
+            return Err(IngestError::TimestampInFuture);
+        }
+        if !submission.identifiers.is_empty() || !asked.identifier_commitments.is_empty() {
+            return Err(IngestError::IdentifiersUnsupported);
+        }
+        self.append(&verified, &submission.request, &policy.policy)
+            .await
+    }
+
+    /// The policy version a request cites: the current one, or an earlier one from the store.
+    async fn cited_policy(
+        &self,
+        site: &SiteId,
+        current: &Arc<PublishedPolicy>,
+        version: u32,
+    ) -> Result<Arc<PublishedPolicy>, IngestError> {
+        if current.policy.version == version {
+            return Ok(Arc::clone(current));
+        }
+        let unknown = || IngestError::UnknownPolicyVersion {
+            site: site.clone(),
+            version,
+        };
+        let stored = self
+            .store
+            .policy(site, version)
+            .await?
+            .ok_or_else(unknown)?;
+        // A stored document was valid when served; if this build reads it differently, it cannot
+        // be checked, so it is refused rather than guessed at.
+        PublishedPolicy::from_bytes(stored.document)
+            .map(Arc::new)
+            .map_err(|_| unknown())
+    }
+
+    async fn append(
+        &self,
+        verified: &VerifiedRequest,
+        jws: &str,
+        policy: &Policy,
+    ) -> Result<Ingested, IngestError> {
+        let asked = &verified.payload;
+        let issued_at = now_unix();
+        let draft = ReceiptDraft {
+            receipt_id: asked.receipt_id,
+            site: asked.site.clone(),
+            subject: verified.subject.clone(),
+            request_sha256: sha256_hex(jws),
+            policy_version: asked.policy_version,
+            collection_method: asked.collection_method.as_str().to_owned(),
+            consent_timestamp: asked.consent_timestamp,
+            issued_at,
+            decisions: asked.decisions.clone(),
+        };
+        let signer = self.keys.current();
+        let countersign = |link: &crate::store::ChainLink| {
+            let claims =
+                receipt_claims::build(verified, jws, policy, &self.issuer, issued_at, link)
+                    .map_err(|e| e.to_string())?;
+            signer.sign(&claims).map_err(|e| e.to_string())
+        };
+        let (stored, created) = match self.store.append_receipt(&draft, &countersign).await? {
+            Appended::Created(stored) => (stored, true),
+            Appended::Replayed(stored) => (stored, false),
+            Appended::Conflict => return Err(IngestError::Conflict(asked.receipt_id.to_string())),
+        };
+        if created {
+            tracing::info!(receipt = %stored.receipt_id, sequence = stored.sequence, site = %asked.site, "receipt issued");
+        }
+        let response = ReceiptResponse {
+            receipt_id: stored.receipt_id,
+            receipt: stored.receipt,
+            sequence: stored.sequence,
+        };
+        Ok(Ingested { response, created })
+    }
+}
+
+fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), IngestError> {
+    let asked = &verified.payload;
+    if asked.decisions.is_empty() {
+        return Err(IngestError::NoDecisions);
+    }
+    for (id, decision) in &asked.decisions {
+        let purpose = policy
+            .purpose(id)
+            .ok_or_else(|| IngestError::UnknownPurpose {
+                purpose: id.clone(),
+                version: policy.version,
+            })?;
+        if purpose.necessary && !decision.allows_processing() {
+            return Err(IngestError::NecessaryRefused(id.clone()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The sites this collector serves, each with its current policy document as published (exact
+//! bytes and their SHA-256) and the origins allowed to post its receipts.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use samtycke_shared::jose::sha256_hex;
+use samtycke_shared::{IdError, Policy, PolicyError, SiteId};
+
+use crate::config::SiteConfig;
+use crate::store::{Store, StoreError, StoredPolicy};
+
+/// Why the configured sites cannot be served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SiteError {
+    /// A site id is not a valid slug.
+    #[error("site {0}")]
+    BadId(#[from] IdError),
+    /// Two sites share an id.
+    #[error("site {0} is configured twice")]
+    Duplicate(SiteId),
+    /// An allowed origin is not `scheme://host[:port]`.
+    #[error(
+        "site {site}: allowed origin {origin:?} must look like https://shop.example (scheme, host, optional port, nothing else)"
+    )]
+    BadOrigin {
+        /// The site.
+        site: SiteId,
+        /// The rejected origin.
+        origin: String,
+    },
+    /// The policy file could not be read.
+    #[error("site {site}: cannot read policy {path}: {source}")]
+    ReadPolicy {
+        /// The site.
+        site: SiteId,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The policy file is not a valid policy.
+    #[error("site {site}: policy {path}: {source}")]
+    BadPolicy {
+        /// The site.
+        site: SiteId,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: PolicyError,
+    },
+    /// The policy document names another site.
+    #[error("site {site}: policy {path} is for site {named}")]
+    WrongSite {
+        /// The configured site.
+        site: SiteId,
+        /// The file.
+        path: PathBuf,
+        /// The site the document names.
+        named: SiteId,
+    },
+    /// A published version was edited in place: receipts citing it would no longer prove what
+    /// visitors saw.
+    #[error(
+        "site {site}: policy version {version} was changed after it was first served; raise \"version\" in the policy file"
+    )]
+    ChangedWithoutNewVersion {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// The store failed while recording policies.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A policy document as served: the parsed policy, the exact bytes, and their hash.
+#[derive(Debug, Clone)]
+pub struct PublishedPolicy {
+    /// The parsed document.
+    pub policy: Policy,
+    /// The bytes served at `/v1/sites/SITE/policy`.
+    pub document: Arc<[u8]>,
+    /// Hex SHA-256 of `document`: the ETag, and what receipts cite.
+    pub sha256: String,
+}
+
+impl PublishedPolicy {
+    /// Parses and hashes a document.
+    pub fn from_bytes(document: Vec<u8>) -> Result<Self, PolicyError> {
+        let policy = Policy::parse(&document)?;
+        let sha256 = sha256_hex(&document);
+        Ok(Self {
+            policy,
+            document: document.into(),
+            sha256,
+        })
+    }
+}
+
+/// A configured site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Its id.
+    pub id: SiteId,
+    /// Origins whose pages may post its receipts.
+    pub allowed_origins: Vec<String>,
+    /// The current policy.
+    pub policy: Arc<PublishedPolicy>,
+}
+
+impl Site {
+    /// Whether a request's `Origin` header belongs to this site.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        let origin = normalise_origin(origin);
+        self.allowed_origins.contains(&origin)
+    }
+}
+
+/// All configured sites.
+#[derive(Debug, Clone, Default)]
+pub struct SiteRegistry {
+    sites: BTreeMap<SiteId, Site>,
+}
+
+impl SiteRegistry {
+    /// Reads every site's policy and checks the configuration.
+    pub fn load(configs: &[SiteConfig]) -> Result<Self, SiteError> {
+        let mut sites = BTreeMap::new();
+        for config in configs {
+            let id = SiteId::parse(&config.id)?;
+            let mut allowed_origins = Vec::new();
+            for origin in &config.allowed_origins {
+                if !is_origin(origin) {
+                    return Err(SiteError::BadOrigin {
+                        site: id,
+                        origin: origin.clone(),
+                    });
+                }
+                allowed_origins.push(normalise_origin(origin));
+            }
+            let path = config.policy.clone();
+            let bytes = std::fs::read(&path).map_err(|source| SiteError::ReadPolicy {
+                site: id.clone(),
+                path: path.clone(),
+                source,
+            })?;
+            let policy =
+                PublishedPolicy::from_bytes(bytes).map_err(|source| SiteError::BadPolicy {
+                    site: id.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
+            if policy.policy.site != id {
+                return Err(SiteError::WrongSite {
+                    site: id,
+                    path,
+                    named: policy.policy.site,
+                });
+            }
+            let site = Site {
+                id: id.clone(),
+                allowed_origins,
+                policy: Arc::new(policy),
+            };
+            if sites.insert(id.clone(), site).is_some() {
+                return Err(SiteError::Duplicate(id));
+            }
+        }
+        Ok(Self { sites })
+    }
+
+    /// Records each current policy version in the store, and refuses a version whose document
+    /// changed since it was first served.
+    pub async fn record_policies(&self, store: &dyn Store, now: i64) -> Result<(), SiteError> {
+        for site in self.sites.values() {
+            let published = StoredPolicy {
+                sha256: site.policy.sha256.clone(),
+                document: site.policy.document.to_vec(),
+            };
+            let version = site.policy.policy.version;
+            let stored = store
+                .record_policy(&site.id, version, &published, now)
+                .await?;
+            if stored.sha256 != published.sha256 {
+                return Err(SiteError::ChangedWithoutNewVersion {
+                    site: site.id.clone(),
+                    version,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The site with this id.
+    pub fn get(&self, id: &SiteId) -> Option<&Site> {
+        self.sites.get(id)
+    }
+
+    /// Every allowed origin of every site (for CORS preflight answers).
+    pub fn all_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .sites
+            .values()
+            .flat_map(|s| s.allowed_origins.iter().cloned())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+}
+
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+}
+
+/// Origins compare case-insensitively and without a trailing slash.
+fn normalise_origin(text: &str) -> String {
+    text.trim_end_matches('/').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert!(is_origin("https://shop.example"));
+        assert!(is_origin("http://127.0.0.1:8080/"));
+        assert!(!is_origin("shop.example"));
+        assert!(!is_origin("https://shop.example/path"));
+        assert!(!is_origin("ftp://shop.example"));
+    }
+
+    #[test]
+    fn origin_matching_ignores_case_and_trailing_slash() {
+        let site = Site {
+            id: SiteId::parse("demo").expect("slug"),
+            allowed_origins: vec![normalise_origin("https://Shop.example/")],
+            policy: Arc::new(
+                PublishedPolicy::from_bytes(
+                    std::fs::read(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/../www/policies/demo.json"
+                    ))
+                    .expect("demo policy"),
+                )
+                .expect("valid"),
+            ),
+        };
+        assert!(site.allows_origin("https://shop.example"));
+        assert!(!site.allows_origin("https://evil.example"));
+    }
+}

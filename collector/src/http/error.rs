@@ -1,0 +1,170 @@
+//! The HTTP layer's one error type, and the one place errors become responses: RFC 9457
+//! problem documents. Internal details are logged, never sent.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use samtycke_shared::jose::RequestError;
+use serde::Serialize;
+
+use crate::domain::consent::IngestError;
+use crate::store::StoreError;
+
+/// Result of a handler.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Consent ingestion refused the request.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The body is not JSON at all.
+    #[error("{0}")]
+    MalformedBody(String),
+    /// The body is JSON but not of the expected shape.
+    #[error("{0}")]
+    InvalidBody(String),
+    /// The body is larger than the route accepts.
+    #[error("the body is too large")]
+    TooLarge,
+    /// The body is not declared as JSON.
+    #[error("expected Content-Type: application/json")]
+    NotJson,
+    /// No such site.
+    #[error("site {0:?} is not served here")]
+    SiteNotFound(String),
+    /// No such policy version.
+    #[error("site {site} has no policy version {version}")]
+    PolicyVersionNotFound {
+        /// The site.
+        site: String,
+        /// The version.
+        version: u32,
+    },
+    /// The collector runs without a built widget.
+    #[error(
+        "the widget is not built on this collector (run `cargo xtask dist` and set assets_dir)"
+    )]
+    WidgetNotBuilt,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: String,
+}
+
+impl Error {
+    /// Status, a stable problem slug and a title.
+    fn classify(&self) -> (StatusCode, &'static str, &'static str) {
+        use IngestError as I;
+        use RequestError as R;
+        match self {
+            Error::Ingest(I::Request(R::BadSignature)) => (
+                StatusCode::UNAUTHORIZED,
+                "bad-signature",
+                "The request signature does not verify",
+            ),
+            Error::Ingest(I::Request(R::Payload(_))) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-request",
+                "The signed request is not a consent request",
+            ),
+            Error::Ingest(I::Request(_)) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-jws",
+                "The request is not a valid JWS",
+            ),
+            Error::Ingest(I::OriginNotAllowed { .. }) => (
+                StatusCode::FORBIDDEN,
+                "origin-not-allowed",
+                "This origin may not post receipts for the site",
+            ),
+            Error::Ingest(I::Conflict(_)) => (
+                StatusCode::CONFLICT,
+                "receipt-id-conflict",
+                "The receipt id is taken by another request",
+            ),
+            Error::Ingest(I::Store(_)) | Error::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+            Error::Ingest(
+                I::UnknownSite(_)
+                | I::UnknownPolicyVersion { .. }
+                | I::PolicyHashMismatch { .. }
+                | I::UnknownPurpose { .. }
+                | I::NecessaryRefused(_)
+                | I::NoDecisions
+                | I::TimestampInFuture
+                | I::IdentifiersUnsupported,
+            ) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "consent-refused",
+                "The consent request cannot be accepted",
+            ),
+            Error::MalformedBody(_) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-body",
+                "The body is not valid JSON",
+            ),
+            Error::InvalidBody(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "The body has the wrong shape",
+            ),
+            Error::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "The body is too large",
+            ),
+            Error::NotJson => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-json",
+                "The body must be JSON",
+            ),
+            Error::SiteNotFound(_) | Error::PolicyVersionNotFound { .. } => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
+            Error::WidgetNotBuilt => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "widget-not-built",
+                "The widget is not built",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.classify();
+        let detail = if status.is_server_error() && !matches!(self, Error::WidgetNotBuilt) {
+            tracing::error!(error = %self, "request failed");
+            "The collector could not complete the request; it has been logged.".to_owned()
+        } else {
+            self.to_string()
+        };
+        let problem = Problem {
+            kind: format!("urn:samtycke:problem:{slug}"),
+            title,
+            status: status.as_u16(),
+            detail,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,159 @@
+//! The widget as the browser fetches it: `GET /s/{site}.js`, the loader with the site's current
+//! policy version inlined (short cache, ETag), and `GET /assets/…`, the built app with
+//! content-addressed names (cached for good, precompressed brotli/gzip).
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use samtycke_shared::SiteId;
+use samtycke_shared::jose::sha256_hex;
+use serde::{Deserialize, Serialize};
+use tower::ServiceBuilder;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::{Error, Result};
+use crate::state::AppState;
+
+/// The loader's source; the token is replaced by the site's configuration.
+const LOADER_TEMPLATE: &str = include_str!("../../../www/loader.js");
+const CONFIG_TOKEN: &str = "__SAMTYCKE_CONFIG__";
+
+/// Why the built widget cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WidgetError {
+    /// `manifest.json` is missing or unreadable.
+    #[error("cannot read widget manifest {path}: {source} (build it with `cargo xtask dist`)")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `manifest.json` is not what `cargo xtask dist` writes.
+    #[error("widget manifest {path} is not valid: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+}
+
+/// `manifest.json` as `cargo xtask dist` writes it: where the app's files are.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    /// Path of the app's JS module, e.g. `/assets/0123abcd/samtycke_widget.js`.
+    pub app: String,
+    /// Path of its wasm.
+    pub wasm: String,
+}
+
+/// A built widget on disk.
+#[derive(Debug, Clone)]
+pub struct WidgetAssets {
+    /// Where the app's files are.
+    pub manifest: Manifest,
+    /// The folder holding `assets/`.
+    pub dir: PathBuf,
+}
+
+impl WidgetAssets {
+    /// Reads `DIR/manifest.json`.
+    pub fn load(dir: &Path) -> Result<Self, WidgetError> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read(&path).map_err(|source| WidgetError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest =
+            serde_json::from_slice(&text).map_err(|source| WidgetError::Parse { path, source })?;
+        Ok(Self {
+            manifest,
+            dir: dir.to_owned(),
+        })
+    }
+}
+
+/// What the loader is told about its site.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoaderConfig<'a> {
+    site: &'a str,
+    policy_version: u32,
+    consent_days: u32,
+    refusal_days: u32,
+    app: &'a str,
+    wasm: &'a str,
+}
+
+/// Loader and asset routes. Both are fetched cross-origin by sites' pages (the app as a module
+/// script and the wasm by `fetch`), so both answer CORS for any origin: they are public files.
+pub fn router(widget: Option<&WidgetAssets>) -> Router<AppState> {
+    let public = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET]);
+    let router = Router::new().route("/s/{file}", get(loader));
+    let router = match widget {
+        Some(widget) => router.nest_service(
+            "/assets",
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ))
+                .service(
+                    ServeDir::new(widget.dir.join("assets"))
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
+        ),
+        None => router,
+    };
+    router.layer(public)
+}
+
+async fn loader(
+    State(state): State<AppState>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let name = file
+        .strip_suffix(".js")
+        .ok_or_else(|| Error::SiteNotFound(file.clone()))?;
+    let site = SiteId::parse(name)
+        .ok()
+        .and_then(|id| state.sites.get(&id).cloned());
+    let site = site.ok_or_else(|| Error::SiteNotFound(name.to_owned()))?;
+    let widget = state.widget.as_deref().ok_or(Error::WidgetNotBuilt)?;
+    let policy = &site.policy.policy;
+    let config = LoaderConfig {
+        site: site.id.as_str(),
+        policy_version: policy.version,
+        consent_days: policy.consent_validity_days,
+        refusal_days: policy.refusal_validity_days,
+        app: &widget.manifest.app,
+        wasm: &widget.manifest.wasm,
+    };
+    let config = serde_json::to_string(&config).map_err(|e| Error::InvalidBody(e.to_string()))?;
+    let body = LOADER_TEMPLATE.replacen(CONFIG_TOKEN, &config, 1);
+    let mut response = super::sites::document_response(
+        &headers,
+        &sha256_hex(&body),
+        body.into_bytes(),
+        "public, max-age=300",
+    );
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        );
+    }
+    Ok(response.into_response())
+}

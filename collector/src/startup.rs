@@ -1,0 +1,151 @@
+//! Building and running the collector. The binary, the tests and the benchmarks all start this
+//! same `Application`; tests bind port 0 and ask which port they got.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::domain::consent::ConsentService;
+use crate::domain::sites::{SiteError, SiteRegistry};
+use crate::http::widget::{WidgetAssets, WidgetError};
+use crate::keys::{KeyRing, KeyStoreError};
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+use crate::time::now_unix;
+
+/// Why the collector cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The key directory is unusable.
+    #[error(transparent)]
+    Keys(#[from] KeyStoreError),
+    /// The database is unusable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A site's configuration is unusable.
+    #[error(transparent)]
+    Sites(#[from] SiteError),
+    /// The built widget is unusable.
+    #[error(transparent)]
+    Widget(#[from] WidgetError),
+}
+
+/// A collector bound to its port, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Opens keys, database, sites and widget, and binds the listener.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let keys = Arc::new(KeyRing::load_or_create(&config.key_dir)?);
+        let store = store::connect(&config.database_url).await?;
+        let sites = Arc::new(SiteRegistry::load(&config.sites)?);
+        sites.record_policies(&*store, now_unix()).await?;
+        let widget = config
+            .assets_dir
+            .as_deref()
+            .map(WidgetAssets::load)
+            .transpose()?
+            .map(Arc::new);
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let issuer = config.issuer(addr);
+        let consent = ConsentService::new(
+            Arc::clone(&store),
+            Arc::clone(&sites),
+            Arc::clone(&keys),
+            issuer,
+        );
+        let state = AppState {
+            consent,
+            sites,
+            keys,
+            store,
+            widget,
+        };
+        let router = crate::http::app(state, config.pages_dir.as_deref());
+        Ok(Self {
+            listener,
+            addr,
+            router,
+        })
+    }
+
+    /// The router, for in-process requests in tests.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %self.addr, "collector listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,25 @@
+//! The state every handler shares. Nothing in it must agree across processes: many collectors
+//! may serve one database.
+
+use std::sync::Arc;
+
+use crate::domain::consent::ConsentService;
+use crate::domain::sites::SiteRegistry;
+use crate::http::widget::WidgetAssets;
+use crate::keys::KeyRing;
+use crate::store::Store;
+
+/// Shared, cheaply cloned application state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Receipt ingestion.
+    pub consent: ConsentService,
+    /// The configured sites.
+    pub sites: Arc<SiteRegistry>,
+    /// The signing keys, for the JWKS.
+    pub keys: Arc<KeyRing>,
+    /// The database, for readiness.
+    pub store: Arc<dyn Store>,
+    /// The built widget, if any.
+    pub widget: Option<Arc<WidgetAssets>>,
+}

@@ -1,0 +1,150 @@
+//! Persistence: one trait, one module per database. SQL lives here and nowhere else; the domain
+//! sees only these types.
+
+mod sqlite;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
+
+pub use sqlite::SqliteStore;
+
+/// Why the store failed. Constraint violations the domain can act on have their own variants.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database URL names no backend this build has (only the scheme is kept: URLs may
+    /// carry passwords).
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+    /// Connecting or migrating failed.
+    #[error("cannot open the database: {0}")]
+    Open(#[source] sqlx::Error),
+    /// The schema migration failed.
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Countersigning inside the append transaction failed; nothing was written.
+    #[error("countersigning failed: {0}")]
+    Countersign(String),
+}
+
+/// A policy version as first served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPolicy {
+    /// Hex SHA-256 of `document`.
+    pub sha256: String,
+    /// The exact bytes served.
+    pub document: Vec<u8>,
+}
+
+/// What the domain asks to append to the receipt log.
+#[derive(Debug, Clone)]
+pub struct ReceiptDraft {
+    /// The widget's idempotency key.
+    pub receipt_id: ReceiptId,
+    /// The site.
+    pub site: SiteId,
+    /// The subject's pseudonym.
+    pub subject: String,
+    /// Hex SHA-256 of the visitor's JWS: same id with another request is a conflict.
+    pub request_sha256: String,
+    /// Policy version cited.
+    pub policy_version: u32,
+    /// How it was collected (wire name).
+    pub collection_method: String,
+    /// When the visitor decided.
+    pub consent_timestamp: i64,
+    /// When the collector countersigns.
+    pub issued_at: i64,
+    /// The decisions, for the current-state table.
+    pub decisions: BTreeMap<PurposeId, Decision>,
+}
+
+/// Where a new receipt sits in the log, known only inside the append transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLink {
+    /// Log sequence number.
+    pub sequence: i64,
+    /// Hex SHA-256 of the subject's previous receipt.
+    pub prev_receipt_sha256: Option<String>,
+}
+
+/// A receipt as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReceipt {
+    /// Its id.
+    pub receipt_id: ReceiptId,
+    /// Log sequence number.
+    pub sequence: i64,
+    /// The countersigned JWT.
+    pub receipt: String,
+}
+
+/// The outcome of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// A new receipt, durable.
+    Created(StoredReceipt),
+    /// The same request again: the first receipt.
+    Replayed(StoredReceipt),
+    /// The id exists with another request.
+    Conflict,
+}
+
+/// Signs the receipt for a draft once its place in the log is known.
+pub type Countersign<'a> = dyn Fn(&ChainLink) -> Result<String, String> + Send + Sync + 'a;
+
+/// The collector's persistence.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Records a policy version the first time it is served; returns what is stored for that
+    /// version, which differs from `document` if the version was changed without a bump.
+    async fn record_policy(
+        &self,
+        site: &SiteId,
+        version: u32,
+        policy: &StoredPolicy,
+        now: i64,
+    ) -> Result<StoredPolicy, StoreError>;
+
+    /// A policy version recorded earlier.
+    async fn policy(&self, site: &SiteId, version: u32)
+    -> Result<Option<StoredPolicy>, StoreError>;
+
+    /// Appends a receipt atomically: checks idempotency, takes the next sequence number and the
+    /// subject's previous receipt, countersigns, writes the receipt and the current-state rows,
+    /// and commits durably, all in one transaction.
+    async fn append_receipt(
+        &self,
+        draft: &ReceiptDraft,
+        countersign: &Countersign<'_>,
+    ) -> Result<Appended, StoreError>;
+
+    /// A stored receipt by id.
+    async fn receipt(&self, id: &ReceiptId) -> Result<Option<StoredReceipt>, StoreError>;
+
+    /// A subject's current decisions on a site.
+    async fn current_decisions(
+        &self,
+        site: &SiteId,
+        subject: &str,
+    ) -> Result<BTreeMap<PurposeId, Decision>, StoreError>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens (creating and migrating) the store a database URL names.
+pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if database_url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+    } else {
+        let scheme = database_url.split(':').next().unwrap_or_default();
+        Err(StoreError::UnsupportedUrl(scheme.to_owned()))
+    }
+}

@@ -1,0 +1,228 @@
+//! The SQLite backend: one file, WAL mode, `synchronous = FULL` so that a committed receipt
+//! survives a power cut before it is acknowledged. Writers take the lock up front
+//! (`BEGIN IMMEDIATE`) so concurrent appends queue instead of failing on lock upgrade.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use samtycke_shared::jose::sha256_hex;
+use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use super::{
+    Appended, ChainLink, Countersign, ReceiptDraft, Store, StoreError, StoredPolicy, StoredReceipt,
+};
+
+/// A store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH`, creating the file and its folder, and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Open)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(folder) = Path::new(options.get_filename()).parent()
+            && !folder.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(folder).map_err(|e| StoreError::Open(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Open)?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn stored_receipt(row: &sqlx::sqlite::SqliteRow) -> Result<StoredReceipt, StoreError> {
+    let id: String = row.try_get("receipt_id")?;
+    let receipt_id =
+        ReceiptId::parse(&id).map_err(|e| StoreError::Database(sqlx::Error::Decode(e.into())))?;
+    Ok(StoredReceipt {
+        receipt_id,
+        sequence: row.try_get("sequence")?,
+        receipt: row.try_get("receipt")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn record_policy(
+        &self,
+        site: &SiteId,
+        version: u32,
+        policy: &StoredPolicy,
+        now: i64,
+    ) -> Result<StoredPolicy, StoreError> {
+        sqlx::query(
+            "INSERT INTO policies (site, version, sha256, document, first_seen) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (site, version) DO NOTHING",
+        )
+        .bind(site.as_str())
+        .bind(version)
+        .bind(&policy.sha256)
+        .bind(&policy.document)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.policy(site, version)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+
+    async fn policy(
+        &self,
+        site: &SiteId,
+        version: u32,
+    ) -> Result<Option<StoredPolicy>, StoreError> {
+        let row =
+            sqlx::query("SELECT sha256, document FROM policies WHERE site = ? AND version = ?")
+                .bind(site.as_str())
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            Ok(StoredPolicy {
+                sha256: row.try_get("sha256")?,
+                document: row.try_get("document")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn append_receipt(
+        &self,
+        draft: &ReceiptDraft,
+        countersign: &Countersign<'_>,
+    ) -> Result<Appended, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let existing = sqlx::query("SELECT receipt_id, sequence, receipt, request_sha256 FROM receipts WHERE receipt_id = ?")
+            .bind(draft.receipt_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            let same: String = row.try_get("request_sha256")?;
+            return Ok(if same == draft.request_sha256 {
+                Appended::Replayed(stored_receipt(&row)?)
+            } else {
+                Appended::Conflict
+            });
+        }
+        // Under BEGIN IMMEDIATE no other writer runs, so MAX + 1 is this receipt's number.
+        let sequence: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) + 1 FROM receipts")
+                .fetch_one(&mut *tx)
+                .await?;
+        let prev_receipt_sha256: Option<String> = sqlx::query_scalar(
+            "SELECT receipt_sha256 FROM receipts WHERE subject = ? ORDER BY sequence DESC LIMIT 1",
+        )
+        .bind(&draft.subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let link = ChainLink {
+            sequence,
+            prev_receipt_sha256,
+        };
+        let receipt = countersign(&link).map_err(StoreError::Countersign)?;
+        sqlx::query(
+            "INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, receipt, receipt_sha256,
+                                   prev_receipt_sha256, policy_version, collection_method, consent_timestamp, issued_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(sequence)
+        .bind(draft.receipt_id.to_string())
+        .bind(draft.site.as_str())
+        .bind(&draft.subject)
+        .bind(&draft.request_sha256)
+        .bind(&receipt)
+        .bind(sha256_hex(&receipt))
+        .bind(&link.prev_receipt_sha256)
+        .bind(draft.policy_version)
+        .bind(&draft.collection_method)
+        .bind(draft.consent_timestamp)
+        .bind(draft.issued_at)
+        .execute(&mut *tx)
+        .await?;
+        for (purpose, decision) in &draft.decisions {
+            // An older decision delivered late (offline queue) must not overwrite a newer one.
+            sqlx::query(
+                "INSERT INTO consent_state (site, subject, purpose, decision, consent_timestamp, receipt_sequence)
+                 VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (site, subject, purpose) DO UPDATE SET
+                     decision = excluded.decision,
+                     consent_timestamp = excluded.consent_timestamp,
+                     receipt_sequence = excluded.receipt_sequence
+                 WHERE excluded.consent_timestamp >= consent_state.consent_timestamp",
+            )
+            .bind(draft.site.as_str())
+            .bind(&draft.subject)
+            .bind(purpose.as_str())
+            .bind(decision.as_str())
+            .bind(draft.consent_timestamp)
+            .bind(sequence)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Appended::Created(StoredReceipt {
+            receipt_id: draft.receipt_id,
+            sequence,
+            receipt,
+        }))
+    }
+
+    async fn receipt(&self, id: &ReceiptId) -> Result<Option<StoredReceipt>, StoreError> {
+        let row =
+            sqlx::query("SELECT receipt_id, sequence, receipt FROM receipts WHERE receipt_id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(stored_receipt).transpose()
+    }
+
+    async fn current_decisions(
+        &self,
+        site: &SiteId,
+        subject: &str,
+    ) -> Result<BTreeMap<PurposeId, Decision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT purpose, decision FROM consent_state WHERE site = ? AND subject = ?",
+        )
+        .bind(site.as_str())
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        let decode = |e: String| StoreError::Database(sqlx::Error::Decode(e.into()));
+        rows.iter()
+            .map(|row| {
+                let purpose: String = row.try_get("purpose")?;
+                let decision: String = row.try_get("decision")?;
+                let purpose = PurposeId::parse(&purpose).map_err(|e| decode(e.to_string()))?;
+                let decision =
+                    serde_json::from_value(decision.into()).map_err(|e| decode(e.to_string()))?;
+                Ok((purpose, decision))
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! A collector on a temporary SQLite file and key directory, plus a visitor device that signs
+//! requests the way the widget does.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use http_body_util::BodyExt as _;
+use samtycke_collector::config::SiteConfig;
+use samtycke_collector::{Application, Config};
+use samtycke_shared::jose::{DeviceSigner, sha256_hex};
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, ReceiptRequest, SiteId};
+use tower::ServiceExt as _;
+
+pub const ORIGIN: &str = "http://shop.example";
+
+/// The demo policy shipped in the repository.
+pub fn demo_policy_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/policies/demo.json")
+}
+
+/// A collector whose files live in a temporary folder, so it can be restarted on them.
+pub struct TestCollector {
+    pub dir: tempfile::TempDir,
+    pub router: axum::Router,
+}
+
+/// An HTTP answer, body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: axum::http::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl TestCollector {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+        let router = Self::build(dir.path())
+            .await
+            .expect("collector starts")
+            .router();
+        Self { dir, router }
+    }
+
+    pub fn config(dir: &Path) -> Config {
+        let mut config = Config::empty();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        config.database_url = format!("sqlite://{}", dir.join("samtycke.db").display());
+        config.key_dir = dir.join("keys");
+        config.sites = vec![SiteConfig {
+            id: "demo".into(),
+            allowed_origins: vec![ORIGIN.into()],
+            policy: dir.join("policy.json"),
+        }];
+        config
+    }
+
+    pub async fn build(
+        dir: &Path,
+    ) -> Result<Application, samtycke_collector::startup::StartupError> {
+        Application::build(Self::config(dir)).await
+    }
+
+    /// Stops this instance and starts a new one on the same files.
+    pub async fn restart(self) -> Self {
+        let router = Self::build(self.dir.path())
+            .await
+            .expect("collector restarts")
+            .router();
+        Self {
+            dir: self.dir,
+            router,
+        }
+    }
+
+    pub fn policy_sha256(&self) -> String {
+        sha256_hex(std::fs::read(self.dir.path().join("policy.json")).expect("policy"))
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            content_type,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Posts a body to /v1/receipts from `origin`.
+    pub async fn post_receipt(&self, body: &serde_json::Value, origin: Option<&str>) -> Answer {
+        let mut request =
+            Request::post("/v1/receipts").header(header::CONTENT_TYPE, "application/json");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+}
+
+/// A visitor's device key.
+pub fn device(seed: u8) -> DeviceSigner {
+    let der = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: [seed; 32],
+        public_key: None,
+    }
+    .to_pkcs8_der()
+    .expect("encodes");
+    DeviceSigner::ed25519_from_pkcs8_der(der.as_bytes()).expect("valid key")
+}
+
+pub fn purpose(id: &str) -> PurposeId {
+    PurposeId::parse(id).expect("slug")
+}
+
+/// A request that refuses every optional purpose of the demo policy.
+pub fn reject_all(policy_sha256: &str) -> ReceiptRequest {
+    ReceiptRequest {
+        receipt_id: ReceiptId::from_uuid(uuid_v4()),
+        site: SiteId::parse("demo").expect("slug"),
+        policy_version: 1,
+        policy_sha256: policy_sha256.to_owned(),
+        consent_timestamp: samtycke_collector::time::now_unix(),
+        collection_method: CollectionMethod::Banner,
+        language: "en".parse().expect("tag"),
+        gpc: false,
+        decisions: [
+            (purpose("analytics"), Decision::Denied),
+            (purpose("ads"), Decision::Denied),
+        ]
+        .into(),
+        identifier_commitments: vec![],
+    }
+}
+
+fn uuid_v4() -> uuid::Uuid {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("random");
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// The POST body for a request signed by `device`.
+pub fn body(device: &DeviceSigner, request: &ReceiptRequest) -> serde_json::Value {
+    serde_json::json!({ "request": device.sign(request).expect("signs") })
+}
+
+/// Asserts an RFC 9457 problem document with this status.
+pub fn assert_problem(answer: &Answer, status: StatusCode) {
+    assert_eq!(
+        answer.status,
+        status,
+        "body: {}",
+        String::from_utf8_lossy(&answer.bytes)
+    );
+    assert_eq!(answer.content_type, "application/problem+json");
+    let problem = answer.json();
+    assert_eq!(problem["status"], status.as_u16());
+    for field in ["type", "title", "detail"] {
+        assert!(
+            problem[field].as_str().is_some_and(|s| !s.is_empty()),
+            "problem lacks {field}: {problem}"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Collector API tests on a real SQLite file: one binary, so it links once.
+
+mod helpers;
+mod policy_and_keys;
+mod receipts;

@@ -1,0 +1,138 @@
+//! Policy documents, the JWKS, the loader, health, and refusing to start on bad configuration.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use samtycke_shared::jose::sha256_hex;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_policy_is_served_byte_for_byte_with_its_sha256_as_etag() {
+    let collector = TestCollector::start().await;
+    let answer = collector.get("/v1/sites/demo/policy").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.bytes,
+        std::fs::read(demo_policy_path()).expect("file")
+    );
+    let etag = format!("\"{}\"", sha256_hex(&answer.bytes));
+    assert_eq!(
+        answer
+            .headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok()),
+        Some(etag.as_str())
+    );
+    let cached = collector
+        .send(
+            Request::get("/v1/sites/demo/policy")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    assert_problem(
+        &collector.get("/v1/sites/nowhere/policy").await,
+        StatusCode::NOT_FOUND,
+    );
+}
+
+#[tokio::test]
+async fn every_served_policy_version_stays_available_after_the_file_changes() {
+    let collector = TestCollector::start().await;
+    let v1 = std::fs::read(collector.dir.path().join("policy.json")).expect("file");
+    let mut policy: serde_json::Value = serde_json::from_slice(&v1).expect("json");
+    policy["version"] = 2.into();
+    std::fs::write(
+        collector.dir.path().join("policy.json"),
+        serde_json::to_vec_pretty(&policy).expect("json"),
+    )
+    .expect("write");
+    let collector = collector.restart().await;
+    let old = collector.get("/v1/sites/demo/policies/1").await;
+    assert_eq!(old.status, StatusCode::OK);
+    assert_eq!(old.bytes, v1);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(
+            &collector.get("/v1/sites/demo/policy").await.bytes
+        )
+        .expect("json")["version"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_policy_edited_without_a_new_version_stops_the_collector_from_starting() {
+    let collector = TestCollector::start().await;
+    let path = collector.dir.path().join("policy.json");
+    let edited = std::fs::read_to_string(&path)
+        .expect("file")
+        .replace("13 months", "26 months");
+    std::fs::write(&path, edited).expect("write");
+    let err = TestCollector::build(collector.dir.path())
+        .await
+        .expect_err("must refuse");
+    assert!(err.to_string().contains("raise \"version\""), "{err}");
+}
+
+#[tokio::test]
+async fn the_jwks_publishes_the_signing_key_with_its_kid() {
+    let collector = TestCollector::start().await;
+    let jwks: serde_json::Value =
+        serde_json::from_slice(&collector.get("/.well-known/jwks.json").await.bytes).expect("json");
+    let key = &jwks["keys"][0];
+    assert_eq!(key["kty"], "OKP");
+    assert_eq!(key["crv"], "Ed25519");
+    assert!(key["kid"].as_str().is_some_and(|k| k.len() == 43));
+    assert!(
+        key.get("d").is_none(),
+        "private key material must never be published"
+    );
+}
+
+#[tokio::test]
+async fn the_loader_needs_a_built_widget_and_names_unknown_sites() {
+    let collector = TestCollector::start().await;
+    assert_problem(
+        &collector.get("/s/demo.js").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+    );
+    assert_problem(&collector.get("/s/nowhere.js").await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_loader_inlines_the_sites_policy_version_and_the_app_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy");
+    let assets = dir.path().join("dist");
+    std::fs::create_dir_all(&assets).expect("mkdir");
+    std::fs::write(
+        assets.join("manifest.json"),
+        r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
+    )
+    .expect("write");
+    let mut config = TestCollector::config(dir.path());
+    config.assets_dir = Some(assets);
+    let app = samtycke_collector::Application::build(config)
+        .await
+        .expect("starts");
+    let collector = TestCollector {
+        dir,
+        router: app.router(),
+    };
+    let answer = collector.get("/s/demo.js").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.content_type.starts_with("text/javascript"));
+    let text = String::from_utf8(answer.bytes.clone()).expect("utf-8");
+    assert!(text.contains(r#""policyVersion":1"#), "{text}");
+    assert!(text.contains("/assets/abc/app_bg.wasm"));
+    assert!(!text.contains("__SAMTYCKE_CONFIG__"));
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let collector = TestCollector::start().await;
+    assert_eq!(collector.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(collector.get("/readyz").await.status, StatusCode::OK);
+}
