@@ -1,0 +1,5 @@
+//! Browser tests: real headless Chromium against a real collector serving the demo site and the
+//! built widget. `cargo xtask test` builds the widget and installs Chromium first.
+
+mod helpers;
+mod skeleton;

@@ -1,0 +1,110 @@
+//! The walking skeleton's journey: the demo page blocks analytics, "Reject all" records a
+//! verifiable receipt, and a returning visitor loads no wasm.
+
+use std::time::Duration;
+
+use samtycke_e2e::{Browser, DemoCollector};
+use samtycke_shared::{Decision, Policy};
+
+use crate::helpers::stored_receipt;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_no_wasm() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = Browser::start().await.expect("browser");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+
+    // Arrange: the banner is up and the blocked analytics script has not run.
+    let reject = browser
+        .widget_element("[data-action=reject-all]", WAIT)
+        .await
+        .expect("banner shows");
+    assert_eq!(
+        browser
+            .eval("return window.demoAnalyticsRan === undefined;")
+            .await
+            .expect("eval"),
+        true
+    );
+
+    // Act: a real click on "Reject all".
+    reject.click().await.expect("click");
+
+    // Assert: the page got its receipt, and the collector holds one that verifies.
+    let stored = browser
+        .wait_for(
+            "the receipt to be acknowledged",
+            "const s = JSON.parse(localStorage.getItem('samtycke:demo') || 'null'); return s && s.r ? s : null;",
+            WAIT,
+        )
+        .await
+        .expect("receipt acknowledged");
+    let id = stored["id"].as_str().expect("receipt id");
+    let (jwt, receipt) = stored_receipt(&collector, id).await;
+    assert_eq!(
+        stored["r"].as_str(),
+        Some(jwt.as_str()),
+        "the page keeps the receipt the collector stored"
+    );
+    let policy = Policy::parse(
+        &std::fs::read(samtycke_e2e::paths::root().join("www/policies/demo.json")).expect("policy"),
+    )
+    .expect("valid policy");
+    for purpose in policy.optional_purposes() {
+        assert_eq!(
+            receipt.claims.decisions.get(&purpose.id),
+            Some(&Decision::Denied),
+            "purpose {}",
+            purpose.id
+        );
+    }
+    assert_eq!(
+        browser
+            .eval("return window.demoAnalyticsRan === undefined;")
+            .await
+            .expect("eval"),
+        true
+    );
+
+    // A returning visitor: no banner, no wasm, analytics still blocked.
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_for(
+            "the page to load",
+            "return document.readyState === 'complete' && !!window.samtycke;",
+            WAIT,
+        )
+        .await
+        .expect("loaded");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('samtycke') === null;")
+            .await
+            .expect("eval"),
+        true
+    );
+    let fetched = browser.fetched_resources().await.expect("resources");
+    assert!(
+        fetched.iter().all(|url| !url.ends_with(".wasm")),
+        "a returning visitor fetched wasm: {fetched:?}"
+    );
+    assert!(
+        fetched.iter().any(|url| url.ends_with("/s/demo.js")),
+        "the loader was not fetched: {fetched:?}"
+    );
+    assert_eq!(
+        browser
+            .eval("return window.demoAnalyticsRan === undefined;")
+            .await
+            .expect("eval"),
+        true
+    );
+    browser.close().await.expect("browser closes");
+}

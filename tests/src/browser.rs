@@ -1,0 +1,155 @@
+//! Headless Chromium through chromedriver (Debian's `chromium` and `chromium-driver`), one fresh
+//! profile per browser, with helpers to reach into the widget's shadow root.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+/// A browser session; chromedriver and Chromium end when it is dropped.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a headless Chromium session.
+    pub async fn start() -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!("cannot start {CHROMEDRIVER} (cargo xtask test installs it)")
+            })?;
+        let profile = tempfile::tempdir()?;
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }
+        });
+        let Value::Object(capabilities) = capabilities else {
+            bail!("capabilities are an object")
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(error) => bail!("chromedriver did not start a session: {error}"),
+            }
+        };
+        Ok(Self {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Ends the session (Chromium exits) and stops chromedriver.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        let result = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        Ok(result?)
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> anyhow::Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Waits until `script` returns something truthy; returns it.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        script: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.eval(script).await?;
+            let truthy = !matches!(value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0);
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The element matching `selector` inside the widget's shadow root, once it exists.
+    pub async fn widget_element(
+        &self,
+        selector: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Element> {
+        let script = format!(
+            "const h = document.getElementById('samtycke'); \
+             return (h && h.shadowRoot && h.shadowRoot.querySelector({selector:?})) || null;",
+            selector = selector
+        );
+        let value = self
+            .wait_for(&format!("widget element {selector}"), &script, timeout)
+            .await?;
+        Ok(Element::from_element_id(
+            self.client.clone(),
+            element_id(&value)?,
+        ))
+    }
+
+    /// Names of every resource the page fetched.
+    pub async fn fetched_resources(&self) -> anyhow::Result<Vec<String>> {
+        let value = self
+            .eval("return performance.getEntriesByType('resource').map(e => e.name);")
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+}
+
+fn element_id(value: &Value) -> anyhow::Result<ElementRef> {
+    // W3C WebDriver's element reference key.
+    const KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+    let id = value
+        .get(KEY)
+        .and_then(Value::as_str)
+        .context("script did not return an element")?;
+    Ok(ElementRef::from(id.to_owned()))
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,22 @@
+//! Where the repository's files are, and the built widget.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The built widget (`cargo xtask dist`): `SAMTYCKE_ASSETS_DIR`, else `target/dist`.
+pub fn assets_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::var_os("SAMTYCKE_ASSETS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/dist"));
+    if !dir.join("manifest.json").is_file() {
+        anyhow::bail!(
+            "no built widget in {} — run `cargo xtask test` (or `cargo xtask dist` first)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
