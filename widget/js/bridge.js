@@ -1,0 +1,132 @@
+// The widget's bridge to WebCrypto, IndexedDB and the loader's window.samtycke (src/bridge.rs).
+// Signing lives here: the device key is a non-extractable CryptoKey kept in IndexedDB, so no
+// script, ours included, can read it, and the wasm carries no cryptography.
+
+const enc = new TextEncoder();
+const S = () => window.samtycke;
+
+// {site, policyVersion, consentDays, refusalDays, app, wasm, base}
+export const config = () => S()._cfg;
+
+// The layer samtycke.open() asked for before the app was loaded, once.
+export function takeLayer() {
+  const layer = S()._layer || '';
+  S()._layer = '';
+  return layer;
+}
+
+export const onShow = (fn) => (S()._show = fn);
+export const stored = (purpose) => S().get(purpose);
+export const submit = (record, jws) => S()._submit(JSON.parse(record), jws);
+export const gpc = () => navigator.globalPrivacyControl === true;
+export const randomUUID = () => crypto.randomUUID();
+
+export function adoptStyles(root, css) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+// Expires cookies (space-separated names) on this host and each parent domain.
+export function dropCookies(names) {
+  const parts = location.hostname.split('.');
+  for (const name of names.split(' ')) {
+    for (let i = 0; i < parts.length; i++) {
+      const domain = i ? '; domain=.' + parts.slice(i - 1).join('.') : '';
+      document.cookie = name + '=; Max-Age=0; path=/' + domain;
+    }
+  }
+}
+
+export async function sha256Hex(data) {
+  const bytes = typeof data === 'string' ? enc.encode(data) : data;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// The policy's bytes and their SHA-256, taken before any decoding: receipts cite the document
+// exactly as served.
+export async function fetchPolicy(url) {
+  const res = await fetch(url, { credentials: 'omit' });
+  if (!res.ok) throw new Error('policy ' + url + ' answered ' + res.status);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return { bytes, sha256: await sha256Hex(bytes) };
+}
+
+const b64u = (data) => {
+  const bytes = new Uint8Array(data);
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
+
+// One request on the `keys` store of the `samtycke` database; resolves with its result.
+function idb(mode, request) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('samtycke', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('keys', mode);
+      const req = request(tx.objectStore('keys'));
+      tx.oncomplete = () => {
+        db.close();
+        resolve(req.result);
+      };
+      tx.onerror = tx.onabort = () => {
+        db.close();
+        reject(tx.error);
+      };
+    };
+  });
+}
+
+async function generate() {
+  try {
+    return await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  } catch (e) {
+    return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  }
+}
+
+const read = () => idb('readonly', (s) => s.get('device')).catch(() => undefined);
+
+// The device key from IndexedDB, else a new one. `add`, not `put`: two tabs creating keys at
+// once keep the first stored. Without IndexedDB the key lasts for this page only.
+async function loadOrCreate() {
+  let pair = await read();
+  if (!pair) {
+    pair = await generate();
+    try {
+      await idb('readwrite', (s) => s.add(pair, 'device'));
+    } catch (e) {
+      pair = (await read()) || pair;
+    }
+  }
+  const alg = pair.privateKey.algorithm.name === 'Ed25519' ? 'EdDSA' : 'ES256';
+  const k = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  // Only the members of the RFC 7638 thumbprint, which is the subject's pseudonym.
+  const jwk = k.kty === 'OKP' ? { kty: k.kty, crv: k.crv, x: k.x } : { kty: k.kty, crv: k.crv, x: k.x, y: k.y };
+  return { key: pair.privateKey, alg, jwk };
+}
+
+let device;
+
+// A compact JWS of the payload (JSON text), public key as `jwk` in the protected header.
+// WebCrypto's ECDSA signature is already the raw r||s that ES256 wants.
+export async function sign(payload) {
+  device = device || loadOrCreate().catch((e) => {
+    device = undefined;
+    throw e;
+  });
+  const { key, alg, jwk } = await device;
+  const input = b64u(enc.encode(JSON.stringify({ alg, jwk }))) + '.' + b64u(enc.encode(payload));
+  const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+  return input + '.' + b64u(await crypto.subtle.sign(params, key, enc.encode(input)));
+}

@@ -1,0 +1,169 @@
+//! The banner's root component: which layer is shown, what is ticked, and the one path by
+//! which a choice becomes a record.
+
+use std::rc::Rc;
+
+use samtycke_shared::{CollectionMethod, PurposeId};
+use web_sys::{HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+use crate::choice::{self, Action, Prior, Shown};
+use crate::layers::{self, View};
+use crate::text::Text;
+use crate::{bridge, mount, submit};
+
+/// The two layers of the banner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Short notice with Accept all / Reject all / Settings.
+    First,
+    /// Per-purpose choices with full disclosures.
+    Second,
+}
+
+impl Layer {
+    /// The layer the loader names: `"settings"` is the second, anything else the first.
+    pub fn named(name: &str) -> Self {
+        if name == "settings" {
+            Layer::Second
+        } else {
+            Layer::First
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// The policy as shown.
+    pub shown: Rc<Shown>,
+    /// The visitor's still valid decisions; empty when a decision is needed.
+    pub prior: Rc<Prior>,
+    /// Whether the browser sends Global Privacy Control.
+    pub gpc: bool,
+    /// The layer to open on.
+    pub layer: Layer,
+}
+
+/// Where a decision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Idle,
+    Saving,
+    Failed,
+}
+
+#[function_component]
+pub fn App(props: &AppProps) -> Html {
+    let text = Text::for_language(&props.shown.language);
+    let layer = use_state_eq(|| props.layer);
+    let ticked = use_state_eq(|| choice::initial(&props.shown.policy, &props.prior));
+    let status = use_state_eq(|| Status::Idle);
+    // Guards against a double click recording twice: state handles only change on re-render.
+    let busy = use_mut_ref(|| false);
+    let heading = use_node_ref();
+
+    // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it.
+    {
+        let heading = heading.clone();
+        use_effect_with(*layer, move |_| {
+            if let Some(element) = heading.cast::<HtmlElement>() {
+                let _ = element.focus();
+            }
+        });
+    }
+
+    let on_action = {
+        let (shown, prior, gpc) = (props.shown.clone(), props.prior.clone(), props.gpc);
+        let (layer, ticked, status) = (layer.clone(), ticked.clone(), status.clone());
+        Callback::from(move |action: Action| {
+            if busy.replace(true) {
+                return;
+            }
+            let method = match *layer {
+                Layer::First => CollectionMethod::Banner,
+                Layer::Second => CollectionMethod::Settings,
+            };
+            let chosen = choice::apply(action, &shown.policy, gpc, &ticked);
+            let (shown, prior, status, busy) =
+                (shown.clone(), prior.clone(), status.clone(), busy.clone());
+            status.set(Status::Saving);
+            wasm_bindgen_futures::spawn_local(async move {
+                match submit::decide(&shown, &chosen, &prior, method, gpc).await {
+                    Ok(()) => mount::hide(),
+                    Err(error) => {
+                        bridge::report("samtycke: cannot record the decision:", &error);
+                        *busy.borrow_mut() = false;
+                        status.set(Status::Failed);
+                    }
+                }
+            });
+        })
+    };
+
+    let on_toggle = {
+        let ticked = ticked.clone();
+        Callback::from(move |(id, on): (PurposeId, bool)| {
+            let mut next = (*ticked).clone();
+            next.insert(id, on);
+            ticked.set(next);
+        })
+    };
+
+    let on_settings = {
+        let layer = layer.clone();
+        Callback::from(move |()| layer.set(Layer::Second))
+    };
+
+    // Leaving the second layer records nothing. With a decision already on record it closes
+    // the banner; otherwise it goes back to the first layer, which still needs an answer.
+    let can_close = !props.prior.is_empty();
+    let on_leave = {
+        let layer = layer.clone();
+        Callback::from(move |()| {
+            if can_close {
+                // Outside this event's dispatch: the handler belongs to the app being destroyed.
+                wasm_bindgen_futures::spawn_local(async { mount::hide() });
+            } else {
+                layer.set(Layer::First);
+            }
+        })
+    };
+
+    let onkeydown = {
+        let (layer, on_leave) = (layer.clone(), on_leave.clone());
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" && *layer == Layer::Second {
+                on_leave.emit(());
+            }
+        })
+    };
+
+    let view = View {
+        shown: &props.shown,
+        text,
+        gpc: props.gpc,
+        saving: *status == Status::Saving,
+        heading: &heading,
+        on_action: &on_action,
+    };
+    let body = match *layer {
+        Layer::First => layers::first::view(&view, &on_settings),
+        Layer::Second => layers::second::view(&view, &ticked, can_close, &on_toggle, &on_leave),
+    };
+    let message = match *status {
+        Status::Idle => "",
+        Status::Saving => text.saving,
+        Status::Failed => text.failed,
+    };
+    let class = match *layer {
+        Layer::First => "panel first",
+        Layer::Second => "panel second",
+    };
+    html! {
+        <div {class} role="dialog" aria-modal="false" aria-labelledby="samtycke-title"
+            aria-describedby="samtycke-notice" {onkeydown}>
+            { body }
+            <p class="status" role="status" aria-live="polite">{ message }</p>
+        </div>
+    }
+}

@@ -1,0 +1,205 @@
+//! Turning what the visitor ticked into decisions, the request their device signs, and the
+//! record the loader keeps.
+//!
+//! Pure functions over the shared wire types, so the rules (only optional purposes are decided,
+//! un-ticking a granted purpose withdraws it, GPC keeps sale/sharing off under "Accept all") are
+//! unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a `BTreeMap`
+//! sorts, and every sort instantiation costs the wasm kilobytes.
+
+use std::collections::BTreeMap;
+
+use samtycke_shared::{
+    CollectionMethod, Decision, Language, LocalizedText, Policy, PurposeId, ReceiptId,
+    ReceiptRequest,
+};
+use serde::Serialize;
+
+/// The policy document as shown, with what a receipt must cite about it.
+#[derive(Debug)]
+pub struct Shown {
+    /// The parsed document.
+    pub policy: Policy,
+    /// Hex SHA-256 of the exact bytes received.
+    pub sha256: String,
+    /// The language the disclosure is shown in.
+    pub language: Language,
+}
+
+/// One `Shown` exists per page; comparing by identity spares the wasm a deep `Policy`
+/// comparison that yew's props would otherwise instantiate.
+impl PartialEq for Shown {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Shown {
+    /// A policy text in the shown language, else the policy's default.
+    pub fn local<'a>(&'a self, text: &'a LocalizedText) -> &'a str {
+        text.get(&self.language, self.policy.default_language())
+    }
+
+    /// Whether a purpose that GPC keeps off under "Accept all" is on offer.
+    pub fn has_sale_or_sharing(&self) -> bool {
+        self.policy.optional_purposes().any(|p| p.sale_or_sharing)
+    }
+}
+
+/// Ticked or not, per optional purpose.
+pub type Choices = BTreeMap<PurposeId, bool>;
+
+/// The visitor's earlier, still valid decisions (empty on a first visit).
+pub type Prior = BTreeMap<PurposeId, Decision>;
+
+/// The three ways to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Grant every optional purpose (except sale/sharing under Global Privacy Control).
+    AcceptAll,
+    /// Deny every optional purpose.
+    RejectAll,
+    /// Take the ticks as they are.
+    Save,
+}
+
+/// The boxes as the second layer first shows them: ticked only where the visitor granted
+/// before. Never pre-ticked otherwise: consent must be an act.
+pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
+    let mut choices = Choices::new();
+    for p in policy.optional_purposes() {
+        choices.insert(p.id.clone(), prior.get(&p.id) == Some(&Decision::Granted));
+    }
+    choices
+}
+
+/// What an action means for each optional purpose.
+pub fn apply(action: Action, policy: &Policy, gpc: bool, ticked: &Choices) -> Choices {
+    let mut choices = Choices::new();
+    for p in policy.optional_purposes() {
+        let on = match action {
+            // GPC is an objection to sale/sharing (DESIGN.md §2): a blanket "accept" does not
+            // override it; ticking the purpose itself does.
+            Action::AcceptAll => !(gpc && p.sale_or_sharing),
+            Action::RejectAll => false,
+            Action::Save => ticked.get(&p.id).copied().unwrap_or(false),
+        };
+        choices.insert(p.id.clone(), on);
+    }
+    choices
+}
+
+/// One decision per optional purpose. Un-ticking what was granted is a withdrawal, so the
+/// receipt chain says "said yes before, no now" rather than a plain refusal.
+pub fn decisions(choices: &Choices, prior: &Prior) -> BTreeMap<PurposeId, Decision> {
+    let mut decisions = BTreeMap::new();
+    for (id, &on) in choices {
+        let decision = if on {
+            Decision::Granted
+        } else if prior.get(id) == Some(&Decision::Granted) {
+            Decision::Withdrawn
+        } else {
+            Decision::Denied
+        };
+        decisions.insert(id.clone(), decision);
+    }
+    decisions
+}
+
+/// The moment and identity of one decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Occasion {
+    /// The idempotency key, from `crypto.randomUUID()`.
+    pub receipt_id: ReceiptId,
+    /// `Date.now()`, milliseconds since the Unix epoch.
+    pub now_ms: u64,
+    /// First layer or second.
+    pub method: CollectionMethod,
+    /// Whether the browser sent Global Privacy Control.
+    pub gpc: bool,
+}
+
+/// The payload the device key signs.
+pub fn request(
+    shown: &Shown,
+    decisions: BTreeMap<PurposeId, Decision>,
+    occasion: Occasion,
+) -> ReceiptRequest {
+    ReceiptRequest {
+        receipt_id: occasion.receipt_id,
+        site: shown.policy.site.clone(),
+        policy_version: shown.policy.version,
+        policy_sha256: shown.sha256.clone(),
+        consent_timestamp: (occasion.now_ms / 1000) as i64,
+        collection_method: occasion.method,
+        language: shown.language.clone(),
+        gpc: occasion.gpc,
+        decisions,
+        identifier_commitments: Vec::new(),
+    }
+}
+
+/// What the loader stores in `localStorage["samtycke:SITE"]`. `g` is the Google Consent Mode
+/// state, so that a returning visitor's loader can update Consent Mode without the policy.
+#[derive(Debug, Serialize)]
+pub struct Record<'a> {
+    pub v: u32,
+    pub at: u64,
+    pub d: &'a BTreeMap<PurposeId, Decision>,
+    pub id: ReceiptId,
+    pub g: BTreeMap<&'a str, &'static str>,
+}
+
+/// The loader's record of a decision.
+pub fn record<'a>(
+    policy: &'a Policy,
+    decisions: &'a BTreeMap<PurposeId, Decision>,
+    occasion: Occasion,
+) -> Record<'a> {
+    Record {
+        v: policy.version,
+        at: occasion.now_ms,
+        d: decisions,
+        id: occasion.receipt_id,
+        g: consent_mode(policy, decisions),
+    }
+}
+
+/// Google Consent Mode v2 types the policy maps to purposes: a type is granted when a granted
+/// purpose lists it, denied otherwise.
+pub fn consent_mode<'a>(
+    policy: &'a Policy,
+    decisions: &BTreeMap<PurposeId, Decision>,
+) -> BTreeMap<&'a str, &'static str> {
+    let mut state = BTreeMap::new();
+    for purpose in policy.optional_purposes() {
+        let granted = decisions.get(&purpose.id) == Some(&Decision::Granted);
+        for kind in &purpose.consent_mode {
+            let entry = state.entry(kind.as_str()).or_insert("denied");
+            if granted {
+                *entry = "granted";
+            }
+        }
+    }
+    state
+}
+
+/// The declared cookies of every purpose not granted, space-separated: they go on refusal and
+/// withdrawal.
+pub fn refused_cookies(policy: &Policy, decisions: &BTreeMap<PurposeId, Decision>) -> String {
+    let mut names = String::new();
+    for purpose in policy.optional_purposes() {
+        if decisions.get(&purpose.id) != Some(&Decision::Granted) {
+            for cookie in &purpose.cookies {
+                if !names.is_empty() {
+                    names.push(' ');
+                }
+                names.push_str(cookie);
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+#[path = "choice_tests.rs"]
+mod tests;

@@ -1,0 +1,127 @@
+//! Tests of the choice rules against the demo site's real policy.
+
+use super::*;
+
+fn shown() -> Shown {
+    let policy =
+        Policy::parse(include_bytes!("../../www/policies/demo.json")).expect("demo policy");
+    let language = policy.default_language().clone();
+    Shown {
+        policy,
+        sha256: "ab".repeat(32),
+        language,
+    }
+}
+
+fn id(text: &str) -> PurposeId {
+    PurposeId::parse(text).expect("purpose id")
+}
+
+fn occasion(method: CollectionMethod) -> Occasion {
+    Occasion {
+        receipt_id: ReceiptId::parse("3f1c8a52-8d7e-4f51-9a0e-3c0b1b7e2f10").expect("uuid"),
+        now_ms: 1_763_850_000_123,
+        method,
+        gpc: false,
+    }
+}
+
+#[test]
+fn nothing_is_ticked_on_a_first_visit() {
+    let shown = shown();
+    let ticked = initial(&shown.policy, &Prior::new());
+    assert_eq!(ticked.len(), 2, "only optional purposes: {ticked:?}");
+    assert!(ticked.values().all(|on| !on));
+}
+
+#[test]
+fn earlier_grants_are_shown_ticked_when_settings_reopen() {
+    let shown = shown();
+    let prior = Prior::from([
+        (id("analytics"), Decision::Granted),
+        (id("ads"), Decision::Denied),
+    ]);
+    let ticked = initial(&shown.policy, &prior);
+    assert!(ticked[&id("analytics")]);
+    assert!(!ticked[&id("ads")]);
+}
+
+#[test]
+fn reject_all_denies_every_optional_purpose_and_never_the_necessary_one() {
+    let shown = shown();
+    let chosen = apply(Action::RejectAll, &shown.policy, false, &Choices::new());
+    let decided = decisions(&chosen, &Prior::new());
+    assert_eq!(
+        decided,
+        BTreeMap::from([
+            (id("ads"), Decision::Denied),
+            (id("analytics"), Decision::Denied)
+        ])
+    );
+}
+
+#[test]
+fn accept_all_under_gpc_leaves_sale_or_sharing_purposes_off() {
+    let shown = shown();
+    let chosen = apply(Action::AcceptAll, &shown.policy, true, &Choices::new());
+    assert!(chosen[&id("analytics")]);
+    assert!(!chosen[&id("ads")]);
+    let chosen = apply(Action::AcceptAll, &shown.policy, false, &Choices::new());
+    assert!(chosen.values().all(|on| *on));
+}
+
+#[test]
+fn unticking_a_granted_purpose_is_a_withdrawal() {
+    let shown = shown();
+    let prior = Prior::from([(id("analytics"), Decision::Granted)]);
+    let ticked = Choices::from([(id("analytics"), false), (id("ads"), true)]);
+    let decided = decisions(&apply(Action::Save, &shown.policy, false, &ticked), &prior);
+    assert_eq!(decided[&id("analytics")], Decision::Withdrawn);
+    assert_eq!(decided[&id("ads")], Decision::Granted);
+}
+
+#[test]
+fn the_request_cites_the_policy_shown_and_serialises_to_the_wire_shape() {
+    let shown = shown();
+    let chosen = apply(Action::Save, &shown.policy, false, &Choices::new());
+    let request = request(
+        &shown,
+        decisions(&chosen, &Prior::new()),
+        occasion(CollectionMethod::Settings),
+    );
+    let json = serde_json::to_value(&request).expect("json");
+    assert_eq!(json["site"], "demo");
+    assert_eq!(json["policyVersion"], 1);
+    assert_eq!(json["policySha256"], "ab".repeat(32));
+    assert_eq!(json["consentTimestamp"], 1_763_850_000);
+    assert_eq!(json["collectionMethod"], "settings");
+    assert_eq!(json["language"], "en");
+    assert_eq!(json["decisions"]["analytics"], "denied");
+    assert!(json.get("identifierCommitments").is_none());
+    let back: ReceiptRequest = serde_json::from_value(json).expect("round trip");
+    assert_eq!(back, request);
+}
+
+#[test]
+fn the_record_carries_consent_mode_for_the_loader() {
+    let shown = shown();
+    let chosen = Choices::from([(id("analytics"), true), (id("ads"), false)]);
+    let decided = decisions(&chosen, &Prior::new());
+    let record = record(&shown.policy, &decided, occasion(CollectionMethod::Banner));
+    let json = serde_json::to_value(&record).expect("json");
+    assert_eq!(json["v"], 1);
+    assert_eq!(json["at"], 1_763_850_000_123_u64);
+    assert_eq!(json["id"], "3f1c8a52-8d7e-4f51-9a0e-3c0b1b7e2f10");
+    assert_eq!(json["d"]["analytics"], "granted");
+    assert_eq!(json["g"]["analytics_storage"], "granted");
+    assert_eq!(json["g"]["ad_storage"], "denied");
+    assert_eq!(json["g"]["ad_personalization"], "denied");
+}
+
+#[test]
+fn cookies_of_refused_purposes_are_named_for_deletion() {
+    let shown = shown();
+    let chosen = Choices::from([(id("analytics"), true), (id("ads"), false)]);
+    let decided = decisions(&chosen, &Prior::new());
+    assert_eq!(refused_cookies(&shown.policy, &decided), "_demo_ads");
+}

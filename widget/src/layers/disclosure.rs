@@ -1,0 +1,124 @@
+//! What a visitor must be told before deciding (GDPR Art 13): one row per purpose with its
+//! full disclosure, and who the controller is with the visitor's rights.
+
+use samtycke_shared::{Purpose, PurposeId};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::View;
+use crate::choice::Shown;
+use crate::text::Text;
+
+/// A purpose: its box (unticked unless the visitor ticks it; locked on when strictly
+/// necessary), what it is, and the details behind a `<details>`.
+pub fn purpose_row(
+    view: &View,
+    purpose: &Purpose,
+    ticked: bool,
+    on_toggle: &Callback<(PurposeId, bool)>,
+) -> Html {
+    let (shown, text) = (view.shown, view.text);
+    let input_id = format!("samtycke-p-{}", purpose.id);
+    let about_id = format!("samtycke-d-{}", purpose.id);
+    let checkbox = if purpose.necessary {
+        html! {
+            <input type="checkbox" id={input_id.clone()} checked=true disabled=true
+                aria-describedby={about_id.clone()} />
+        }
+    } else {
+        let id = purpose.id.clone();
+        let onchange = on_toggle.reform(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            (id.clone(), input.checked())
+        });
+        html! {
+            <input type="checkbox" id={input_id.clone()} data-purpose={purpose.id.to_string()}
+                checked={ticked} {onchange} aria-describedby={about_id.clone()} />
+        }
+    };
+    html! {
+        <section class="purpose" key={purpose.id.as_str()}>
+            <div class="toggle">
+                { checkbox }
+                <label for={input_id}>{ shown.local(&purpose.name) }</label>
+            </div>
+            <p id={about_id}>
+                { shown.local(&purpose.description) }
+                if purpose.necessary {
+                    <span class="locked">{ " " }{ text.necessary_note }</span>
+                }
+            </p>
+            <details>
+                <summary>{ text.disclosure }</summary>
+                { details(shown, purpose, text) }
+            </details>
+        </section>
+    }
+}
+
+fn details(shown: &Shown, purpose: &Purpose, text: &'static Text) -> Html {
+    let recipients = if purpose.recipients.is_empty() {
+        html! { { text.no_recipients } }
+    } else {
+        html! {
+            <ul>
+                { for purpose.recipients.iter().map(|r| html! {
+                    <li><strong>{ &r.name }</strong>{ ": " }{ shown.local(&r.role) }</li>
+                }) }
+            </ul>
+        }
+    };
+    let transfers = match &purpose.transfers {
+        Some(t) => format!("{}: {}", t.countries.join(", "), shown.local(&t.safeguard)),
+        None => text.no_transfers.to_owned(),
+    };
+    let automated = purpose
+        .automated_decisions
+        .as_ref()
+        .map_or(text.no_automated, |t| shown.local(t));
+    html! {
+        <dl>
+            { row(text.data_categories, html! { { shown.local(&purpose.data_categories) } }) }
+            { row(text.lawful_basis, html! { { text.basis(&purpose.lawful_basis) } }) }
+            { row(text.recipients, recipients) }
+            { row(text.transfers, html! { { transfers } }) }
+            { row(text.retention, html! { { shown.local(&purpose.retention) } }) }
+            { row(text.automated, html! { { automated } }) }
+            { row(text.if_refused, html! { { shown.local(&purpose.if_refused) } }) }
+            if !purpose.cookies.is_empty() {
+                { row(text.cookies, html! { { purpose.cookies.join(", ") } }) }
+            }
+        </dl>
+    }
+}
+
+fn row(term: &'static str, value: Html) -> Html {
+    html! { <><dt>{ term }</dt><dd>{ value }</dd></> }
+}
+
+/// Who is responsible, how to reach them, and the visitor's rights (Art 13(1)(a)–(b), 13(2)).
+pub fn controller(view: &View) -> Html {
+    let text = view.text;
+    let controller = &view.shown.policy.controller;
+    html! {
+        <details class="controller">
+            <summary>{ text.controller }</summary>
+            <dl>
+                { row(text.contact, html! {
+                    <>
+                        <strong>{ &controller.name }</strong><br />
+                        { &controller.contact }
+                        if let Some(address) = &controller.address {
+                            <br />{ address }
+                        }
+                    </>
+                }) }
+                if let Some(dpo) = &controller.dpo_contact {
+                    { row(text.dpo, html! { { dpo } }) }
+                }
+                { row(text.authority, html! { { &controller.supervisory_authority } }) }
+            </dl>
+            <p>{ text.rights }</p>
+        </details>
+    }
+}

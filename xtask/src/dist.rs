@@ -1,0 +1,262 @@
+//! `cargo xtask dist`: the widget as the collector serves it.
+//!
+//! Builds the wasm, generates its JS glue with wasm-bindgen (`--target web`), shrinks it with
+//! `wasm-opt -Oz`, and writes every file under `OUT/assets/<build>/`, where `<build>` hashes
+//! the files themselves: asset paths never change meaning, so they are cached for good. Beside
+//! them, `manifest.json` tells the collector the paths, and `loader.js` is the loader template.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use sha2::{Digest as _, Sha256};
+
+use crate::tools;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where to write the result [default: target/dist]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Keep function names in the wasm, for size analysis with `twiggy` (bigger output)
+    #[arg(long)]
+    keep_names: bool,
+}
+
+impl Args {
+    /// Build into `out`, as `cargo xtask test` and `cargo xtask demo` do.
+    pub fn writing_to(out: PathBuf) -> Self {
+        Self {
+            out: Some(out),
+            keep_names: false,
+        }
+    }
+}
+
+/// wasm-opt must know the features rustc's wasm32 target enables, or it refuses the module.
+const WASM_OPT_FLAGS: &[&str] = &[
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--strip-producers",
+    "--strip-target-features",
+];
+
+/// What the loader is served with, for measuring it as a browser receives it.
+const SAMPLE_CONFIG: &str = r#"{"site":"demo","policyVersion":1,"consentDays":365,"refusalDays":183,"app":"/assets/0123456789ab/samtycke_widget.js","wasm":"/assets/0123456789ab/samtycke_widget_bg.wasm"}"#;
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let root = crate::root();
+    let out = args.out.clone().unwrap_or_else(|| root.join("target/dist"));
+    build_with(&root, &out, args.keep_names)
+}
+
+fn build_with(root: &Path, out: &Path, keep_names: bool) -> anyhow::Result<()> {
+    let target = crate::target_dir();
+    tools::ensure_wasm_target()?;
+    let wasm_opt = tools::wasm_opt(&target.join("tools"))?;
+    let wasm = build_wasm(root, &target)?;
+    let staging = target.join("xtask/dist");
+    bindgen(&wasm, &staging, keep_names)?;
+    shrink(
+        &wasm_opt,
+        &staging.join("samtycke_widget_bg.wasm"),
+        keep_names,
+    )?;
+    let (build, sizes) = publish(&staging, out)?;
+
+    let loader = read(&root.join("www/loader.js"))?;
+    write(&out.join("loader.js"), &loader)?;
+    let served = String::from_utf8_lossy(&loader).replacen("__SAMTYCKE_CONFIG__", SAMPLE_CONFIG, 1);
+    let loader = Size::of(Path::new("loader.js (as served)"), served.as_bytes())?;
+
+    report(out, &build, &loader, &sizes);
+    Ok(())
+}
+
+/// `cargo build` of the widget for wasm32; returns the `.wasm`.
+fn build_wasm(root: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+    tools::run(tools::cargo().current_dir(root).args([
+        "build",
+        "-p",
+        "samtycke-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))
+    .context("cannot build the widget")?;
+    Ok(target.join("wasm32-unknown-unknown/wasm-release/samtycke_widget.wasm"))
+}
+
+/// The JS glue for `--target web` (an ES module whose default export loads the wasm), the
+/// processed wasm, and the JS snippets the crate binds (`widget/js/bridge.js`).
+fn bindgen(wasm: &Path, staging: &Path, keep_names: bool) -> anyhow::Result<()> {
+    recreate(staging)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .web(true)?
+        .typescript(false)
+        .remove_name_section(!keep_names)
+        .remove_producers_section(true)
+        .generate(staging)
+        .with_context(|| format!("wasm-bindgen cannot process {}", wasm.display()))
+}
+
+/// `wasm-opt -Oz` in place.
+fn shrink(wasm_opt: &Path, wasm: &Path, keep_names: bool) -> anyhow::Result<()> {
+    let names = if keep_names {
+        "--debuginfo"
+    } else {
+        "--strip-debug"
+    };
+    tools::run(
+        Command::new(wasm_opt)
+            .args(WASM_OPT_FLAGS)
+            .arg(names)
+            .arg(wasm)
+            .arg("-o")
+            .arg(wasm),
+    )
+    .context("wasm-opt failed")
+}
+
+/// Copies the staged files to `OUT/assets/<build>/` with `.gz` and `.br` siblings, and writes
+/// `OUT/manifest.json`. Earlier builds in `OUT/assets` are removed.
+fn publish(staging: &Path, out: &Path) -> anyhow::Result<(String, Vec<Size>)> {
+    let files = files_under(staging)?;
+    let build = build_id(staging, &files)?;
+    let assets = out.join("assets");
+    recreate(&assets)?;
+    let dir = assets.join(&build);
+    let mut sizes = Vec::new();
+    for file in &files {
+        let bytes = read(&staging.join(file))?;
+        let to = dir.join(file);
+        if let Some(parent) = to.parent() {
+            create_dir(parent)?;
+        }
+        let size = Size::of(file, &bytes)?;
+        write(&to, &bytes)?;
+        write(&sibling(&to, "gz"), &size.gzip)?;
+        write(&sibling(&to, "br"), &size.brotli)?;
+        sizes.push(size);
+    }
+    let manifest = format!(
+        "{{\"app\":\"/assets/{build}/samtycke_widget.js\",\"wasm\":\"/assets/{build}/samtycke_widget_bg.wasm\"}}\n"
+    );
+    write(&out.join("manifest.json"), manifest.as_bytes())?;
+    Ok((build, sizes))
+}
+
+/// Raw, gzip (best) and brotli (quality 11) forms of one file.
+struct Size {
+    name: String,
+    raw: usize,
+    gzip: Vec<u8>,
+    brotli: Vec<u8>,
+}
+
+impl Size {
+    fn of(name: &Path, bytes: &[u8]) -> anyhow::Result<Self> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(bytes)?;
+        let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 11, 22);
+        br.write_all(bytes)?;
+        Ok(Self {
+            name: name.display().to_string(),
+            raw: bytes.len(),
+            gzip: gz.finish()?,
+            brotli: br.into_inner(),
+        })
+    }
+}
+
+fn report(out: &Path, build: &str, loader: &Size, assets: &[Size]) {
+    println!("\nwidget build {build} in {}\n", out.display());
+    println!("{:<58} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
+    let line = |name: &str, raw: usize, gz: usize, br: usize| {
+        println!("{name:<58} {raw:>9} {gz:>9} {br:>9}");
+    };
+    for size in std::iter::once(loader).chain(assets) {
+        line(&size.name, size.raw, size.gzip.len(), size.brotli.len());
+    }
+    let sum = |sizes: &[&Size]| {
+        sizes.iter().fold((0, 0, 0), |(r, g, b), s| {
+            (r + s.raw, g + s.gzip.len(), b + s.brotli.len())
+        })
+    };
+    let first: Vec<&Size> = std::iter::once(loader).chain(assets).collect();
+    let (r, g, b) = sum(&first);
+    println!();
+    line("first visit (loader + app JS + snippets + wasm)", r, g, b);
+    let (r, g, b) = sum(&[loader]);
+    line("returning visitor (loader only)", r, g, b);
+}
+
+/// The first 12 hex digits of a SHA-256 over every file's path and contents.
+fn build_id(dir: &Path, files: &[PathBuf]) -> anyhow::Result<String> {
+    let mut hash = Sha256::new();
+    for file in files {
+        let bytes = read(&dir.join(file))?;
+        hash.update(file.to_string_lossy().as_bytes());
+        hash.update([0]);
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    Ok(hex::encode(hash.finalize())[..12].to_owned())
+}
+
+/// Every file below `dir`, relative to it, sorted so the build id is stable.
+fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list {}", folder.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path.strip_prefix(dir)?.to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("wasm-bindgen wrote nothing into {}", dir.display());
+    }
+    Ok(files)
+}
+
+fn sibling(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+fn recreate(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    create_dir(dir)
+}
+
+fn create_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
