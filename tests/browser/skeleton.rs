@@ -25,13 +25,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
         .widget_element("[data-action=reject-all]", WAIT)
         .await
         .expect("banner shows");
-    assert_eq!(
-        browser
-            .eval("return window.demoAnalyticsRan === undefined;")
-            .await
-            .expect("eval"),
-        true
-    );
+    assert!(!analytics_has_run(&browser).await);
 
     // Act: a real click on "Reject all".
     reject.click().await.expect("click");
@@ -64,13 +58,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
             purpose.id
         );
     }
-    assert_eq!(
-        browser
-            .eval("return window.demoAnalyticsRan === undefined;")
-            .await
-            .expect("eval"),
-        true
-    );
+    assert!(!analytics_has_run(&browser).await);
 
     // A returning visitor: no banner, no wasm, analytics still blocked.
     browser.client.refresh().await.expect("reload");
@@ -99,12 +87,61 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
         fetched.iter().any(|url| url.ends_with("/s/demo.js")),
         "the loader was not fetched: {fetched:?}"
     );
-    assert_eq!(
-        browser
-            .eval("return window.demoAnalyticsRan === undefined;")
-            .await
-            .expect("eval"),
-        true
+    assert!(!analytics_has_run(&browser).await);
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
+async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = Browser::start().await.expect("browser");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    let accept = browser
+        .widget_element("[data-action=accept-all]", WAIT)
+        .await
+        .expect("banner shows");
+    assert!(!analytics_has_run(&browser).await);
+
+    accept.click().await.expect("click");
+
+    browser
+        .wait_for(
+            "the analytics script to run",
+            "return window.demoAnalyticsRan === true;",
+            WAIT,
+        )
+        .await
+        .expect("granted script runs");
+    let stored = browser
+        .wait_for(
+            "the receipt to be acknowledged",
+            "const s = JSON.parse(localStorage.getItem('samtycke:demo') || 'null'); return s && s.r ? s : null;",
+            WAIT,
+        )
+        .await
+        .expect("receipt acknowledged");
+    let (_, receipt) = stored_receipt(&collector, stored["id"].as_str().expect("id")).await;
+    assert!(!receipt.claims.decisions.is_empty());
+    assert!(
+        receipt
+            .claims
+            .decisions
+            .values()
+            .all(|d| *d == Decision::Granted),
+        "{:?}",
+        receipt.claims.decisions
     );
     browser.close().await.expect("browser closes");
+}
+
+async fn analytics_has_run(browser: &Browser) -> bool {
+    browser
+        .eval("return window.demoAnalyticsRan === true;")
+        .await
+        .expect("eval")
+        == serde_json::Value::Bool(true)
 }

@@ -7,10 +7,11 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The built widget (`cargo xtask dist`): `SAMTYCKE_ASSETS_DIR`, else `target/dist`.
+/// The built widget (`cargo xtask dist`): `SAMTYCKE_ASSETS_DIR` (relative to the repository
+/// root, since cargo runs each test in its own package folder), else `target/dist`.
 pub fn assets_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::var_os("SAMTYCKE_ASSETS_DIR")
-        .map(PathBuf::from)
+        .map(|dir| root().join(dir))
         .unwrap_or_else(|| root().join("target/dist"));
     if !dir.join("manifest.json").is_file() {
         anyhow::bail!(

@@ -3,3 +3,4 @@
 mod helpers;
 mod policy_and_keys;
 mod receipts;
+mod verify_cli;

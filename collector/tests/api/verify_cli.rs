@@ -1,0 +1,74 @@
+//! `samtycke verify`: the binary itself, on files, as a third party would run it.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+
+use crate::helpers::*;
+
+fn verify(args: &[&std::path::Path]) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_samtycke"));
+    command
+        .arg("verify")
+        .arg(args[0])
+        .arg("--jwks")
+        .arg(args[1]);
+    if let Some(policy) = args.get(2) {
+        command.arg("--policy").arg(policy);
+    }
+    let output = command.output().expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn verify_accepts_a_genuine_receipt_and_says_why_it_refuses_a_tampered_one() {
+    let collector = TestCollector::start().await;
+    let answer = collector
+        .post_receipt(
+            &body(&device(1), &reject_all(&collector.policy_sha256())),
+            Some(ORIGIN),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let dir = collector.dir.path();
+    let (receipt, jwks, policy) = (
+        dir.join("answer.json"),
+        dir.join("jwks.json"),
+        dir.join("policy.json"),
+    );
+    std::fs::write(&receipt, &answer.bytes).expect("write");
+    std::fs::write(&jwks, collector.get("/.well-known/jwks.json").await.bytes).expect("write");
+
+    let (ok, text) = verify(&[&receipt, &jwks, &policy]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("verifies")
+            && text.contains("analytics=denied")
+            && text.contains("document matches"),
+        "{text}"
+    );
+
+    // Tamper with the claims: flip one character of the payload part.
+    let jwt = answer.json()["receipt"].as_str().expect("jwt").to_owned();
+    let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+    let flipped = if parts[1].ends_with('A') { 'B' } else { 'A' };
+    parts[1].pop();
+    parts[1].push(flipped);
+    let tampered = dir.join("tampered.jwt");
+    std::fs::write(&tampered, parts.join(".")).expect("write");
+    let (ok, text) = verify(&[&tampered, &jwks]);
+    assert!(!ok, "a tampered receipt verified: {text}");
+    assert!(text.contains("does not verify"), "{text}");
+
+    // A policy document other than the one cited.
+    let other = dir.join("other-policy.json");
+    std::fs::write(&other, b"{}").expect("write");
+    let (ok, text) = verify(&[&receipt, &jwks, &other]);
+    assert!(!ok);
+    assert!(text.contains("hashes to"), "{text}");
+}
