@@ -10,7 +10,8 @@ use tower_http::cors::{Any, CorsLayer};
 
 use crate::state::AppState;
 
-/// The JWKS route, readable from any origin.
+/// The JWKS route, readable from any origin: unlike everything else here it is not for sites'
+/// pages but for whoever verifies a receipt, wherever their verifier runs.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))

@@ -1,6 +1,7 @@
 //! Routes: one module per resource, each with its own `router()`, merged here with the layers
 //! that apply to all of them.
 
+pub mod cors;
 pub mod error;
 pub mod health;
 pub mod json;
@@ -23,9 +24,9 @@ pub use error::{Error, Result};
 pub fn app(state: AppState, pages_dir: Option<&Path>) -> Router {
     let router = Router::new()
         .merge(receipts::router(&state))
-        .merge(sites::router())
+        .merge(sites::router(&state))
         .merge(jwks::router())
-        .merge(widget::router(state.widget.as_deref()))
+        .merge(widget::router(&state))
         .merge(health::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

@@ -1,11 +1,10 @@
 //! `POST /v1/receipts`: a visitor's signed decision in, a countersigned receipt out.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
 use samtycke_shared::{ReceiptResponse, SubmitReceipt};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::{Result, json::Json};
 use crate::state::AppState;
@@ -16,16 +15,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Routes for receipts. CORS admits only the configured sites' origins; the handler then checks
 /// that the origin belongs to the very site the request names.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let origins: Vec<HeaderValue> = state
-        .sites
-        .all_origins()
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::POST])
-        .allow_headers([header::CONTENT_TYPE]);
+    let cors = super::cors::for_sites(&state.sites, &[Method::POST]);
     Router::new()
         .route("/v1/receipts", post(submit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -7,22 +7,16 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use samtycke_shared::SiteId;
-use tower_http::cors::{Any, CorsLayer};
 
 use super::{Error, Result};
 use crate::state::AppState;
 
-/// Policy routes; public documents, readable from any origin.
-pub fn router() -> Router<AppState> {
+/// Policy routes, readable by the configured sites' pages.
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/sites/{site}/policy", get(current_policy))
         .route("/v1/sites/{site}/policies/{version}", get(policy_version))
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET])
-                .expose_headers([header::ETAG]),
-        )
+        .layer(super::cors::for_sites(&state.sites, &[Method::GET]))
 }
 
 async fn current_policy(

@@ -13,7 +13,6 @@ use samtycke_shared::SiteId;
 use samtycke_shared::jose::sha256_hex;
 use serde::{Deserialize, Serialize};
 use tower::ServiceBuilder;
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -93,12 +92,11 @@ struct LoaderConfig<'a> {
     wasm: &'a str,
 }
 
-/// Loader and asset routes. Both are fetched cross-origin by sites' pages (the app as a module
-/// script and the wasm by `fetch`), so both answer CORS for any origin: they are public files.
-pub fn router(widget: Option<&WidgetAssets>) -> Router<AppState> {
-    let public = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET]);
+/// Loader and asset routes. The app is imported as a module script and the wasm fetched, both
+/// cross-origin from sites' pages, so they answer CORS for the configured sites' origins.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let widget = state.widget.as_deref();
+    let public = super::cors::for_sites(&state.sites, &[Method::GET]);
     let router = Router::new().route("/s/{file}", get(loader));
     let router = match widget {
         Some(widget) => router.nest_service(

@@ -136,3 +136,31 @@ async fn health_and_readiness_answer() {
     assert_eq!(collector.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(collector.get("/readyz").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn site_documents_answer_cors_for_configured_origins_only_and_the_jwks_for_anyone() {
+    let collector = TestCollector::start().await;
+    let get = |path: &'static str, origin: &'static str| {
+        Request::get(path)
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let allow = |answer: &Answer| {
+        answer
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let policy = collector.send(get("/v1/sites/demo/policy", ORIGIN)).await;
+    assert_eq!(allow(&policy).as_deref(), Some(ORIGIN));
+    let foreign = collector
+        .send(get("/v1/sites/demo/policy", "https://evil.example"))
+        .await;
+    assert_eq!(allow(&foreign), None);
+    let jwks = collector
+        .send(get("/.well-known/jwks.json", "https://verifier.example"))
+        .await;
+    assert_eq!(allow(&jwks).as_deref(), Some("*"));
+}
