@@ -3,22 +3,13 @@
 
 use std::time::Duration;
 
-use samtycke_e2e::{Browser, DemoCollector};
 use samtycke_shared::{Decision, Policy};
 
-use crate::helpers::stored_receipt;
-
-const WAIT: Duration = Duration::from_secs(20);
+use crate::helpers::{WAIT, acknowledged_decision, analytics_has_run, open_demo, stored_receipt};
 
 #[tokio::test]
 async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_no_wasm() {
-    let collector = DemoCollector::start().await.expect("collector");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .client
-        .goto(&format!("{}/", collector.url))
-        .await
-        .expect("page loads");
+    let (collector, browser) = open_demo().await;
 
     // Arrange: the banner is up and the blocked analytics script has not run.
     let reject = browser
@@ -31,14 +22,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
     reject.click().await.expect("click");
 
     // Assert: the page got its receipt, and the collector holds one that verifies.
-    let stored = browser
-        .wait_for(
-            "the receipt to be acknowledged",
-            "const s = JSON.parse(localStorage.getItem('samtycke:demo') || 'null'); return s && s.r ? s : null;",
-            WAIT,
-        )
-        .await
-        .expect("receipt acknowledged");
+    let stored = acknowledged_decision(&browser).await;
     let id = stored["id"].as_str().expect("receipt id");
     let (jwt, receipt) = stored_receipt(&collector, id).await;
     assert_eq!(
@@ -93,13 +77,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
 
 #[tokio::test]
 async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted() {
-    let collector = DemoCollector::start().await.expect("collector");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .client
-        .goto(&format!("{}/", collector.url))
-        .await
-        .expect("page loads");
+    let (collector, browser) = open_demo().await;
     let accept = browser
         .widget_element("[data-action=accept-all]", WAIT)
         .await
@@ -116,14 +94,7 @@ async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted()
         )
         .await
         .expect("granted script runs");
-    let stored = browser
-        .wait_for(
-            "the receipt to be acknowledged",
-            "const s = JSON.parse(localStorage.getItem('samtycke:demo') || 'null'); return s && s.r ? s : null;",
-            WAIT,
-        )
-        .await
-        .expect("receipt acknowledged");
+    let stored = acknowledged_decision(&browser).await;
     let (_, receipt) = stored_receipt(&collector, stored["id"].as_str().expect("id")).await;
     assert!(!receipt.claims.decisions.is_empty());
     assert!(
@@ -136,12 +107,4 @@ async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted()
         receipt.claims.decisions
     );
     browser.close().await.expect("browser closes");
-}
-
-async fn analytics_has_run(browser: &Browser) -> bool {
-    browser
-        .eval("return window.demoAnalyticsRan === true;")
-        .await
-        .expect("eval")
-        == serde_json::Value::Bool(true)
 }
