@@ -197,3 +197,16 @@ pub fn assert_problem(answer: &Answer, status: StatusCode) {
         );
     }
 }
+
+/// Asserts a problem document with this status whose detail names `text`.
+pub fn assert_problem_mentioning(answer: &Answer, status: StatusCode, text: &str) {
+    assert_problem(answer, status);
+    let detail = answer.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains(text),
+        "detail {detail:?} does not mention {text:?}"
+    );
+}
