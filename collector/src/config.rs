@@ -66,6 +66,51 @@ pub struct SiteConfig {
     pub allowed_origins: Vec<String>,
     /// Path of the policy document (JSON).
     pub policy: PathBuf,
+    /// How the widget looks and behaves on the site's pages.
+    #[serde(default)]
+    pub widget: WidgetOptions,
+}
+
+/// A site's choices about the widget, passed to the loader as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetOptions {
+    /// Where the banner sits.
+    #[serde(default)]
+    pub layout: Layout,
+    /// Where the persistent "privacy settings" button sits; `none` when the site links to the
+    /// settings itself (any element marked `data-samtycke-open`).
+    #[serde(default)]
+    pub settings_control: SettingsControl,
+    /// Reload the page after a withdrawal, so that scripts already running stop.
+    #[serde(default)]
+    pub reload_on_withdrawal: bool,
+}
+
+/// The banner's layouts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// A bar along the bottom of the window.
+    #[default]
+    Bar,
+    /// A dialog in the middle of the window.
+    Modal,
+    /// A small box in the bottom right corner.
+    Corner,
+}
+
+/// Where the persistent settings button is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingsControl {
+    /// Bottom left corner.
+    #[default]
+    BottomLeft,
+    /// Bottom right corner.
+    BottomRight,
+    /// None: the site offers its own link.
+    None,
 }
 
 fn default_listen() -> SocketAddr {
@@ -158,11 +203,17 @@ mod tests {
             id = "demo"
             allowed_origins = ["http://127.0.0.1:8080"]
             policy = "policies/demo.json"
+            widget = { layout = "modal", settings_control = "none" }
             "#,
         )
         .expect("write");
         let config = Config::from_file(&path).expect("parses");
         assert_eq!(config.key_dir, dir.path().join("keys"));
+        assert_eq!(config.sites[0].widget.layout, Layout::Modal);
+        assert_eq!(
+            config.sites[0].widget.settings_control,
+            SettingsControl::None
+        );
         assert_eq!(
             config.sites[0].policy,
             dir.path().join("policies/demo.json")

@@ -1,6 +1,7 @@
-//! The collector's receipt-signing keys, kept as files in the key directory (never in the
-//! database, so a database dump cannot forge receipts). The newest key signs; every key stays in
-//! the JWKS so receipts signed before a rotation keep verifying.
+//! The collector's keys, kept as files in the key directory (never in the database, so a database
+//! dump can neither forge receipts nor open the subject vaults). This module holds the
+//! receipt-signing keys: the newest signs; every key stays in the JWKS so receipts signed before
+//! a rotation keep verifying. [`DataKeys`] are the data-encryption keys of the subject vaults.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,11 @@ use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, KeypairBytes};
 use jsonwebtoken::jwk::JwkSet;
 use samtycke_shared::jose::ReceiptSigner;
+
+mod data;
+mod files;
+
+pub use data::{DataKey, DataKeys, LookupKey};
 
 /// Why the key directory cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +48,19 @@ pub enum KeyStoreError {
         "key directory {0} holds no receipt-signing key; `samtycke serve` creates one on first start"
     )]
     NoKeys(PathBuf),
+    /// A data-encryption key file does not hold exactly 32 bytes.
+    #[error("data-encryption key file {path} holds {len} bytes, not 32")]
+    BadDataKey {
+        /// The file.
+        path: PathBuf,
+        /// How many bytes it holds.
+        len: usize,
+    },
+    /// There is no data-encryption key.
+    #[error(
+        "key directory {0} holds no data-encryption key; `samtycke serve` creates one on first start"
+    )]
+    NoDataKeys(PathBuf),
     /// The system's random source failed.
     #[error("cannot get random bytes for a new key: {0}")]
     Random(String),
@@ -59,8 +78,8 @@ impl KeyRing {
     /// Loads the keys, creating the directory and a first key when there is none.
     pub fn load_or_create(key_dir: &Path) -> Result<Self, KeyStoreError> {
         let dir = key_dir.join(SIGNING_DIR);
-        create_private_dir(&dir)?;
-        if key_files(&dir)?.is_empty() {
+        files::create_private_dir(&dir)?;
+        if files::key_files(&dir, "pem")?.is_empty() {
             generate_key_file(&dir)?;
         }
         Self::load(key_dir)
@@ -69,7 +88,7 @@ impl KeyRing {
     /// Loads the existing keys, oldest first.
     pub fn load(key_dir: &Path) -> Result<Self, KeyStoreError> {
         let dir = key_dir.join(SIGNING_DIR);
-        let signers = key_files(&dir)?
+        let signers = files::key_files(&dir, "pem")?
             .iter()
             .map(|path| load_key_file(path))
             .collect::<Result<Vec<_>, _>>()?;
@@ -82,7 +101,7 @@ impl KeyRing {
     /// Adds a new key, which signs from now on; returns its key id.
     pub fn rotate(key_dir: &Path) -> Result<String, KeyStoreError> {
         let dir = key_dir.join(SIGNING_DIR);
-        create_private_dir(&dir)?;
+        files::create_private_dir(&dir)?;
         let path = generate_key_file(&dir)?;
         Ok(load_key_file(&path)?.kid().to_owned())
     }
@@ -113,37 +132,8 @@ impl KeyRing {
     }
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> KeyStoreError + '_ {
-    move |source| KeyStoreError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-/// Key files sorted by name; names start with the creation time, so oldest first.
-fn key_files(dir: &Path) -> Result<Vec<PathBuf>, KeyStoreError> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io_error(dir))? {
-        let path = entry.map_err(io_error(dir))?.path();
-        if path.extension().is_some_and(|e| e == "pem") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), KeyStoreError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(io_error(dir))
-}
-
 fn generate_key_file(dir: &Path) -> Result<PathBuf, KeyStoreError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| KeyStoreError::Random(e.to_string()))?;
+    let seed = files::random_key()?;
     let pem = KeypairBytes {
         secret_key: seed,
         public_key: None,
@@ -153,48 +143,18 @@ fn generate_key_file(dir: &Path) -> Result<PathBuf, KeyStoreError> {
         path: dir.to_owned(),
         reason: e.to_string(),
     })?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let path = dir.join(format!("{nanos:024}.pem"));
-    write_private_file(&path, pem.as_bytes())?;
+    let path = files::new_key_path(dir, "pem");
+    files::write_private_file(&path, pem.as_bytes())?;
     tracing::info!(path = %path.display(), "created a new receipt-signing key");
     Ok(path)
 }
 
-fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), KeyStoreError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(io_error(path))?;
-    file.write_all(bytes).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
-}
-
 fn load_key_file(path: &Path) -> Result<ReceiptSigner, KeyStoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(io_error(path))?
-            .permissions()
-            .mode()
-            & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(KeyStoreError::Exposed {
-                path: path.to_owned(),
-                mode,
-            });
-        }
-    }
     let bad = |reason: String| KeyStoreError::BadKey {
         path: path.to_owned(),
         reason,
     };
-    let pem = std::fs::read_to_string(path).map_err(io_error(path))?;
+    let pem = String::from_utf8(files::read_private_file(path)?).map_err(|e| bad(e.to_string()))?;
     let pair = KeypairBytes::from_pkcs8_pem(&pem).map_err(|e| bad(e.to_string()))?;
     // jsonwebtoken reads PKCS#8 v1, without the optional public key.
     let v1 = KeypairBytes {
@@ -216,12 +176,12 @@ mod tests {
         let first = KeyRing::load_or_create(dir.path()).expect("creates");
         let again = KeyRing::load_or_create(dir.path()).expect("loads");
         assert_eq!(first.kids(), again.kids());
-        let files = key_files(&dir.path().join(SIGNING_DIR)).expect("lists");
-        assert_eq!(files.len(), 1);
+        let paths = files::key_files(&dir.path().join(SIGNING_DIR), "pem").expect("lists");
+        assert_eq!(paths.len(), 1);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&files[0])
+            let mode = std::fs::metadata(&paths[0])
                 .expect("stat")
                 .permissions()
                 .mode()
@@ -253,7 +213,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         KeyRing::load_or_create(dir.path()).expect("creates");
-        let file = &key_files(&dir.path().join(SIGNING_DIR)).expect("lists")[0];
+        let file = &files::key_files(&dir.path().join(SIGNING_DIR), "pem").expect("lists")[0];
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = KeyRing::load(dir.path()).expect_err("must refuse");
         assert!(err.to_string().contains("chmod 600"), "{err}");

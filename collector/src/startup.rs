@@ -10,8 +10,9 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::domain::consent::ConsentService;
 use crate::domain::sites::{SiteError, SiteRegistry};
+use crate::domain::vault::SubjectVault;
 use crate::http::widget::{WidgetAssets, WidgetError};
-use crate::keys::{KeyRing, KeyStoreError};
+use crate::keys::{DataKeys, KeyRing, KeyStoreError};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 use crate::time::now_unix;
@@ -54,6 +55,7 @@ impl Application {
     /// Opens keys, database, sites and widget, and binds the listener.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let keys = Arc::new(KeyRing::load_or_create(&config.key_dir)?);
+        let data_keys = Arc::new(DataKeys::load_or_create(&config.key_dir)?);
         let store = store::connect(&config.database_url).await?;
         let sites = Arc::new(SiteRegistry::load(&config.sites)?);
         sites.record_policies(&*store, now_unix()).await?;
@@ -79,6 +81,7 @@ impl Application {
             Arc::clone(&store),
             Arc::clone(&sites),
             Arc::clone(&keys),
+            SubjectVault::new(Arc::clone(&store), data_keys),
             issuer,
         );
         let state = AppState {

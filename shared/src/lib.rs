@@ -8,6 +8,7 @@ pub mod ids;
 pub mod policy;
 pub mod receipt;
 pub mod request;
+pub mod text;
 
 #[cfg(feature = "crypto")]
 pub mod commitment;

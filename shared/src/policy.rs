@@ -209,9 +209,14 @@ fn default_refusal_validity_days() -> u32 {
 impl Policy {
     /// Reads and checks a policy document.
     pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
-        let policy: Policy = serde_json::from_slice(bytes)?;
-        policy.check()?;
-        Ok(policy)
+        serde_json::from_slice::<Policy>(bytes)?.checked()
+    }
+
+    /// Checks a policy document deserialised some other way: the widget deserialises the
+    /// browser's `JSON.parse` of it, so that the wasm carries no JSON parser.
+    pub fn checked(self) -> Result<Self, PolicyError> {
+        self.check()?;
+        Ok(self)
     }
 
     /// The default language, the one every text has.

@@ -102,8 +102,9 @@ pub struct ReceiptRequest {
 }
 
 /// An identifier of the person, sent in clear beside the request so the collector can keep it in
-/// the subject's encrypted vault; the signed request holds only its commitment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// the subject's encrypted vault; the signed request holds only its commitment. `Debug` shows
+/// the type only, so that logging a request body never logs an e-mail address or a salt.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Identifier {
     /// `email`, for now.
@@ -113,6 +114,14 @@ pub struct Identifier {
     pub value: String,
     /// Base64url (unpadded) of 16 random bytes.
     pub salt: String,
+}
+
+impl std::fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identifier")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The body of `POST /v1/receipts`.
@@ -150,5 +159,20 @@ mod tests {
                 decision.as_str()
             );
         }
+    }
+
+    #[test]
+    fn an_identifiers_debug_output_hides_its_value_and_salt() {
+        let identifier = Identifier {
+            kind: "email".into(),
+            value: "anna@example.se".into(),
+            salt: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        };
+        let shown = format!("{identifier:?}");
+        assert!(shown.contains("email"));
+        assert!(
+            !shown.contains("anna") && !shown.contains("AAAA"),
+            "{shown}"
+        );
     }
 }

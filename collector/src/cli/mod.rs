@@ -23,7 +23,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Verify a receipt offline: the collector's signature and the visitor's signed request.
     Verify(verify::VerifyArgs),
-    /// Manage the receipt-signing keys.
+    /// Manage the receipt-signing and data-encryption keys.
     Keys {
         /// The key directory.
         #[arg(long, env = "SAMTYCKE_KEY_DIR", default_value = "data/keys")]

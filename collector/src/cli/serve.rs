@@ -20,7 +20,7 @@ pub struct ServeArgs {
     /// `sqlite://PATH`.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// Folder of the receipt-signing keys.
+    /// Folder of the receipt-signing and data-encryption keys.
     #[arg(long, env = "SAMTYCKE_KEY_DIR")]
     key_dir: Option<PathBuf>,
     /// Folder of the built widget (`cargo xtask dist` output).

@@ -3,79 +3,23 @@
 
 use std::sync::Arc;
 
-use samtycke_shared::jose::{RequestError, VerifiedRequest, sha256_hex, verify_request};
-use samtycke_shared::{Policy, PurposeId, ReceiptResponse, SiteId, SubmitReceipt};
+use samtycke_shared::jose::{VerifiedRequest, sha256_hex, verify_request};
+use samtycke_shared::{Policy, ReceiptResponse, SiteId, SubmitReceipt};
 
+use crate::domain::identifiers::{self, CheckedIdentifier};
 use crate::domain::receipt_claims;
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
+use crate::domain::vault::SubjectVault;
 use crate::keys::KeyRing;
-use crate::store::{Appended, ReceiptDraft, Store, StoreError};
+use crate::store::{Appended, ReceiptDraft, SealVault, Store, StoredVaultKey};
 use crate::time::now_unix;
+
+mod error;
+
+pub use error::IngestError;
 
 /// How far in the future a device clock may be before its timestamp is refused.
 const MAX_CLOCK_SKEW_SECS: i64 = 10 * 60;
-
-/// Why a consent request is refused.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IngestError {
-    /// The visitor's JWS is malformed or its signature does not verify.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// The request names a site this collector does not serve.
-    #[error("site {0} is not served by this collector")]
-    UnknownSite(SiteId),
-    /// The request came from a page whose origin the site does not list.
-    #[error("origin {origin} may not post receipts for site {site}")]
-    OriginNotAllowed {
-        /// The `Origin` header, or `(none)`.
-        origin: String,
-        /// The site.
-        site: SiteId,
-    },
-    /// The request cites a policy version never served.
-    #[error("site {site} has no policy version {version}")]
-    UnknownPolicyVersion {
-        /// The site.
-        site: SiteId,
-        /// The version.
-        version: u32,
-    },
-    /// The request cites a document other than the one served for that version.
-    #[error("policySha256 does not match policy version {version} of site {site}")]
-    PolicyHashMismatch {
-        /// The site.
-        site: SiteId,
-        /// The version.
-        version: u32,
-    },
-    /// A decision names a purpose the policy does not declare.
-    #[error("purpose {purpose} is not in policy version {version}")]
-    UnknownPurpose {
-        /// The purpose.
-        purpose: PurposeId,
-        /// The version.
-        version: u32,
-    },
-    /// Strictly necessary purposes are not the visitor's to refuse.
-    #[error("purpose {0} is strictly necessary; it cannot be denied or withdrawn")]
-    NecessaryRefused(PurposeId),
-    /// A request must decide something.
-    #[error("decisions is empty")]
-    NoDecisions,
-    /// The device clock is too far ahead.
-    #[error("consentTimestamp is in the future")]
-    TimestampInFuture,
-    /// Identifiers need the subject vault, which this collector does not have yet.
-    #[error("identifiers are not accepted by this collector version")]
-    IdentifiersUnsupported,
-    /// The same receipt id was used for another request.
-    #[error("receipt {0} exists with other content")]
-    Conflict(String),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// The outcome of an accepted request.
 #[derive(Debug, Clone)]
@@ -92,6 +36,7 @@ pub struct ConsentService {
     store: Arc<dyn Store>,
     sites: Arc<SiteRegistry>,
     keys: Arc<KeyRing>,
+    vault: SubjectVault,
     issuer: String,
 }
 
@@ -101,12 +46,14 @@ impl ConsentService {
         store: Arc<dyn Store>,
         sites: Arc<SiteRegistry>,
         keys: Arc<KeyRing>,
+        vault: SubjectVault,
         issuer: String,
     ) -> Self {
         Self {
             store,
             sites,
             keys,
+            vault,
             issuer,
         }
     }
@@ -142,10 +89,12 @@ impl ConsentService {
         if asked.consent_timestamp > now_unix() + MAX_CLOCK_SKEW_SECS {
             return Err(IngestError::TimestampInFuture);
         }
-        if !submission.identifiers.is_empty() || !asked.identifier_commitments.is_empty() {
-            return Err(IngestError::IdentifiersUnsupported);
-        }
-        self.append(&verified, &submission.request, &policy.policy)
+        let identifiers = identifiers::check(
+            &submission.identifiers,
+            &asked.identifier_commitments,
+            asked.collection_method,
+        )?;
+        self.append(&verified, &submission.request, &policy.policy, &identifiers)
             .await
     }
 
@@ -180,6 +129,7 @@ impl ConsentService {
         verified: &VerifiedRequest,
         jws: &str,
         policy: &Policy,
+        identifiers: &[CheckedIdentifier],
     ) -> Result<Ingested, IngestError> {
         let asked = &verified.payload;
         let issued_at = now_unix();
@@ -201,13 +151,23 @@ impl ConsentService {
                     .map_err(|e| e.to_string())?;
             signer.sign(&claims).map_err(|e| e.to_string())
         };
-        let (stored, created) = match self.store.append_receipt(&draft, &countersign).await? {
+        let seal = |stored: Option<&StoredVaultKey>| {
+            self.vault
+                .seal(&verified.subject, identifiers, stored)
+                .map_err(|e| e.to_string())
+        };
+        let seal = (!identifiers.is_empty()).then_some(&seal as &SealVault<'_>);
+        let (stored, created) = match self
+            .store
+            .append_receipt(&draft, &countersign, seal)
+            .await?
+        {
             Appended::Created(stored) => (stored, true),
             Appended::Replayed(stored) => (stored, false),
             Appended::Conflict => return Err(IngestError::Conflict(asked.receipt_id.to_string())),
         };
         if created {
-            tracing::info!(receipt = %stored.receipt_id, sequence = stored.sequence, site = %asked.site, "receipt issued");
+            tracing::info!(receipt = %stored.receipt_id, sequence = stored.sequence, site = %asked.site, identifiers = identifiers.len(), "receipt issued");
         }
         let response = ReceiptResponse {
             receipt_id: stored.receipt_id,

@@ -1,5 +1,8 @@
 //! The rules. Handlers call these; these call the store. Nothing here knows HTTP.
 
 pub mod consent;
+pub mod identifiers;
 pub mod receipt_claims;
+pub mod sealing;
 pub mod sites;
+pub mod vault;

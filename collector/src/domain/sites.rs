@@ -8,7 +8,7 @@ use std::sync::Arc;
 use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::{IdError, Policy, PolicyError, SiteId};
 
-use crate::config::SiteConfig;
+use crate::config::{SiteConfig, WidgetOptions};
 use crate::store::{Store, StoreError, StoredPolicy};
 
 /// Why the configured sites cannot be served.
@@ -86,6 +86,10 @@ pub struct PublishedPolicy {
     pub document: Arc<[u8]>,
     /// Hex SHA-256 of `document`: the ETag, and what receipts cite.
     pub sha256: String,
+    /// A fingerprint of everything disclosed about the purposes on offer (the purposes and
+    /// the controller). A stored decision holds while it matches, so a new version that
+    /// touches no purpose does not ask visitors again.
+    pub disclosure: String,
 }
 
 impl PublishedPolicy {
@@ -93,12 +97,22 @@ impl PublishedPolicy {
     pub fn from_bytes(document: Vec<u8>) -> Result<Self, PolicyError> {
         let policy = Policy::parse(&document)?;
         let sha256 = sha256_hex(&document);
+        let disclosure = disclosure_fingerprint(&policy);
         Ok(Self {
             policy,
             document: document.into(),
             sha256,
+            disclosure,
         })
     }
+}
+
+/// The first 48 bits of the SHA-256 of the controller and every purpose as JSON: enough to
+/// tell versions of one site's disclosures apart, short enough for the loader.
+fn disclosure_fingerprint(policy: &Policy) -> String {
+    // Serialising plain data structs cannot fail.
+    let disclosed = serde_json::to_vec(&(&policy.controller, &policy.purposes)).unwrap_or_default();
+    sha256_hex(&disclosed)[..12].to_owned()
 }
 
 /// A configured site.
@@ -110,6 +124,8 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
     /// The current policy.
     pub policy: Arc<PublishedPolicy>,
+    /// How the widget looks and behaves there.
+    pub widget: WidgetOptions,
 }
 
 impl Site {
@@ -165,6 +181,7 @@ impl SiteRegistry {
                 id: id.clone(),
                 allowed_origins,
                 policy: Arc::new(policy),
+                widget: config.widget.clone(),
             };
             if sites.insert(id.clone(), site).is_some() {
                 return Err(SiteError::Duplicate(id));
@@ -256,8 +273,36 @@ mod tests {
                 )
                 .expect("valid"),
             ),
+            widget: WidgetOptions::default(),
         };
         assert!(site.allows_origin("https://shop.example"));
         assert!(!site.allows_origin("https://evil.example"));
+    }
+
+    fn demo_policy() -> serde_json::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/policies/demo.json");
+        serde_json::from_slice(&std::fs::read(path).expect("demo policy")).expect("json")
+    }
+
+    fn disclosure_of(policy: &serde_json::Value) -> String {
+        PublishedPolicy::from_bytes(serde_json::to_vec(policy).expect("json"))
+            .expect("valid")
+            .disclosure
+    }
+
+    #[test]
+    fn the_disclosure_fingerprint_changes_with_a_purpose_but_not_with_the_notice() {
+        let before = demo_policy();
+        let mut notice_only = before.clone();
+        notice_only["version"] = 99.into();
+        notice_only["notice"]["en"] = "A friendlier introduction.".into();
+        let mut retention = before.clone();
+        retention["purposes"][1]["retention"]["en"] = "26 months".into();
+        let mut controller = before.clone();
+        controller["controller"]["contact"] = "dpo@elsewhere.example".into();
+
+        assert_eq!(disclosure_of(&before), disclosure_of(&notice_only));
+        assert_ne!(disclosure_of(&before), disclosure_of(&retention));
+        assert_ne!(disclosure_of(&before), disclosure_of(&controller));
     }
 }

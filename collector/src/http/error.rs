@@ -105,12 +105,39 @@ impl Error {
                 | I::UnknownPurpose { .. }
                 | I::NecessaryRefused(_)
                 | I::NoDecisions
-                | I::TimestampInFuture
-                | I::IdentifiersUnsupported,
+                | I::TimestampInFuture,
             ) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "consent-refused",
                 "The consent request cannot be accepted",
+            ),
+            Error::Ingest(I::IdentifiersNotAllowed(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "identifiers-not-allowed",
+                "This collection method takes no identifiers",
+            ),
+            Error::Ingest(I::InvalidEmail { .. }) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-email",
+                "An e-mail address is not valid",
+            ),
+            Error::Ingest(
+                I::UnknownIdentifierType { .. }
+                | I::InvalidSalt { .. }
+                | I::DuplicateIdentifier { .. },
+            ) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-identifier",
+                "An identifier is not valid",
+            ),
+            Error::Ingest(
+                I::UncommittedIdentifier { .. }
+                | I::DuplicateCommitment { .. }
+                | I::UnopenedCommitment { .. },
+            ) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "commitment-mismatch",
+                "The identifiers do not match the signed commitments",
             ),
             Error::MalformedBody(_) => (
                 StatusCode::BAD_REQUEST,

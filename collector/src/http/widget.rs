@@ -2,6 +2,7 @@
 //! policy version inlined (short cache, ETag), and `GET /assets/…`, the built app with
 //! content-addressed names (cached for good, precompressed brotli/gzip).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
@@ -9,31 +10,39 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use samtycke_shared::SiteId;
 use samtycke_shared::jose::sha256_hex;
+use samtycke_shared::text::Text;
+use samtycke_shared::{Policy, SiteId};
 use serde::{Deserialize, Serialize};
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{Error, Result};
+use crate::config::{Layout, SettingsControl};
 use crate::state::AppState;
 
-/// The loader's source; the token is replaced by the site's configuration.
-const LOADER_TEMPLATE: &str = include_str!("../../../www/loader.js");
+/// In the loader template, the token replaced by the site's configuration.
 const CONFIG_TOKEN: &str = "__SAMTYCKE_CONFIG__";
 
 /// Why the built widget cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WidgetError {
-    /// `manifest.json` is missing or unreadable.
-    #[error("cannot read widget manifest {path}: {source} (build it with `cargo xtask dist`)")]
+    /// `manifest.json` or `loader.js` is missing or unreadable.
+    #[error("cannot read {path}: {source} (build the widget with `cargo xtask dist`)")]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// `loader.js` has no place for the site's configuration.
+    #[error("{path} is not the loader template `cargo xtask dist` writes")]
+    NotALoader {
+        /// The file.
+        path: PathBuf,
     },
     /// `manifest.json` is not what `cargo xtask dist` writes.
     #[error("widget manifest {path} is not valid: {source}")]
@@ -61,6 +70,8 @@ pub struct WidgetAssets {
     pub manifest: Manifest,
     /// The folder holding `assets/`.
     pub dir: PathBuf,
+    /// `loader.js` as `cargo xtask dist` minified it, with the config token in it.
+    pub loader: String,
 }
 
 impl WidgetAssets {
@@ -73,23 +84,61 @@ impl WidgetAssets {
         })?;
         let manifest =
             serde_json::from_slice(&text).map_err(|source| WidgetError::Parse { path, source })?;
+        let path = dir.join("loader.js");
+        let loader = std::fs::read_to_string(&path).map_err(|source| WidgetError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if !loader.contains(CONFIG_TOKEN) {
+            return Err(WidgetError::NotALoader { path });
+        }
         Ok(Self {
             manifest,
             dir: dir.to_owned(),
+            loader,
         })
     }
 }
 
-/// What the loader is told about its site.
+/// What the loader is told about its site (`www/loader.js` documents each field).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LoaderConfig<'a> {
     site: &'a str,
-    policy_version: u32,
     consent_days: u32,
     refusal_days: u32,
     app: &'a str,
     wasm: &'a str,
+    layout: Layout,
+    control: SettingsControl,
+    reload: bool,
+    disclosure: &'a str,
+    text: BTreeMap<&'a str, LoaderText>,
+}
+
+/// The loader's own words, in each of the site's languages: it shows the settings button and
+/// embed placeholders to visitors for whom the app is never loaded.
+#[derive(Serialize)]
+struct LoaderText {
+    settings: &'static str,
+    load: &'static str,
+    blocked: &'static str,
+}
+
+fn loader_texts(policy: &Policy) -> BTreeMap<&str, LoaderText> {
+    let mut texts = BTreeMap::new();
+    for language in &policy.languages {
+        let text = Text::for_language(language);
+        texts.insert(
+            language.primary(),
+            LoaderText {
+                settings: text.settings_control,
+                load: text.load_embed,
+                blocked: text.embed_blocked,
+            },
+        );
+    }
+    texts
 }
 
 /// Loader and asset routes. The app is imported as a module script and the wasm fetched, both
@@ -97,7 +146,8 @@ struct LoaderConfig<'a> {
 pub fn router(state: &AppState) -> Router<AppState> {
     let widget = state.widget.as_deref();
     let public = super::cors::for_sites(&state.sites, &[Method::GET]);
-    let router = Router::new().route("/s/{file}", get(loader));
+    // The loader is made per request, so it is compressed per request; assets come precompressed.
+    let router = Router::new().route("/s/{file}", get(loader).layer(CompressionLayer::new()));
     let router = match widget {
         Some(widget) => router.nest_service(
             "/assets",
@@ -133,14 +183,18 @@ async fn loader(
     let policy = &site.policy.policy;
     let config = LoaderConfig {
         site: site.id.as_str(),
-        policy_version: policy.version,
         consent_days: policy.consent_validity_days,
         refusal_days: policy.refusal_validity_days,
         app: &widget.manifest.app,
         wasm: &widget.manifest.wasm,
+        layout: site.widget.layout,
+        control: site.widget.settings_control,
+        reload: site.widget.reload_on_withdrawal,
+        disclosure: &site.policy.disclosure,
+        text: loader_texts(policy),
     };
     let config = serde_json::to_string(&config).map_err(|e| Error::InvalidBody(e.to_string()))?;
-    let body = LOADER_TEMPLATE.replacen(CONFIG_TOKEN, &config, 1);
+    let body = widget.loader.replacen(CONFIG_TOKEN, &config, 1);
     let mut response = super::sites::document_response(
         &headers,
         &sha256_hex(&body),

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// Countersigning inside the append transaction failed; nothing was written.
     #[error("countersigning failed: {0}")]
     Countersign(String),
+    /// Sealing identifiers into the subject's vault inside the append transaction failed;
+    /// nothing was written.
+    #[error("sealing identifiers failed: {0}")]
+    Seal(String),
 }
 
 /// A policy version as first served.
@@ -99,6 +103,53 @@ pub enum Appended {
 /// Signs the receipt for a draft once its place in the log is known.
 pub type Countersign<'a> = dyn Fn(&ChainLink) -> Result<String, String> + Send + Sync + 'a;
 
+/// A subject's vault key as stored: wrapped by a data-encryption key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVaultKey {
+    /// The id of the data-encryption key that wrapped it.
+    pub key_id: String,
+    /// `nonce || XChaCha20-Poly1305(vault key)`.
+    pub wrapped: Vec<u8>,
+}
+
+/// One identifier as stored: sealed, never in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedIdentifier {
+    /// `email`.
+    pub kind: String,
+    /// The commitment it opens, as in the receipt.
+    pub commitment: String,
+    /// Blind index: hex HMAC-SHA256 of kind and normalised value under the lookup key.
+    pub lookup: String,
+    /// `nonce || XChaCha20-Poly1305(value and salt)` under the subject's vault key.
+    pub sealed: Vec<u8>,
+}
+
+/// What sealing a receipt's identifiers asks the store to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultWrite {
+    /// A new vault key, when the subject had none.
+    pub new_key: Option<StoredVaultKey>,
+    /// The sealed identifiers.
+    pub identifiers: Vec<SealedIdentifier>,
+}
+
+/// A subject's vault as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVault {
+    /// The wrapped vault key.
+    pub key: StoredVaultKey,
+    /// Every identifier, oldest first.
+    pub identifiers: Vec<SealedIdentifier>,
+}
+
+/// Seals a receipt's identifiers, inside the append transaction, under the subject's stored
+/// vault key, or under a new one when it has none (then returned in [`VaultWrite::new_key`]).
+/// Given a stored key it must not return a new one. It may be called twice when another writer
+/// created the subject's vault first.
+pub type SealVault<'a> =
+    dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync + 'a;
+
 /// The collector's persistence.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -117,13 +168,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     -> Result<Option<StoredPolicy>, StoreError>;
 
     /// Appends a receipt atomically: checks idempotency, takes the next sequence number and the
-    /// subject's previous receipt, countersigns, writes the receipt and the current-state rows,
-    /// and commits durably, all in one transaction.
+    /// subject's previous receipt, seals the identifiers into the subject's vault (when `vault`
+    /// is given), countersigns, writes the receipt, the vault rows and the current-state rows,
+    /// and commits durably, all in one transaction. A replay writes nothing.
     async fn append_receipt(
         &self,
         draft: &ReceiptDraft,
         countersign: &Countersign<'_>,
+        vault: Option<&SealVault<'_>>,
     ) -> Result<Appended, StoreError>;
+
+    /// A subject's vault: its wrapped key and sealed identifiers, if it has one.
+    async fn vault(&self, subject: &str) -> Result<Option<StoredVault>, StoreError>;
+
+    /// Deletes a subject's vault key and sealed identifiers (crypto-shredding); receipts stay.
+    /// Returns whether there was a vault.
+    async fn forget_subject(&self, subject: &str) -> Result<bool, StoreError>;
 
     /// A stored receipt by id.
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<StoredReceipt>, StoreError>;

@@ -1,6 +1,9 @@
 //! The SQLite backend: one file, WAL mode, `synchronous = FULL` so that a committed receipt
 //! survives a power cut before it is acknowledged. Writers take the lock up front
 //! (`BEGIN IMMEDIATE`) so concurrent appends queue instead of failing on lock upgrade.
+//! `secure_delete` overwrites deleted rows, so a shredded vault key does not linger in free pages.
+
+mod vault;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +19,8 @@ use sqlx::sqlite::{
 };
 
 use super::{
-    Appended, ChainLink, Countersign, ReceiptDraft, Store, StoreError, StoredPolicy, StoredReceipt,
+    Appended, ChainLink, Countersign, ReceiptDraft, SealVault, Store, StoreError, StoredPolicy,
+    StoredReceipt, StoredVault,
 };
 
 /// A store in one SQLite file.
@@ -34,6 +38,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         if let Some(folder) = Path::new(options.get_filename()).parent()
             && !folder.as_os_str().is_empty()
@@ -110,6 +115,7 @@ impl Store for SqliteStore {
         &self,
         draft: &ReceiptDraft,
         countersign: &Countersign<'_>,
+        seal: Option<&SealVault<'_>>,
     ) -> Result<Appended, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let existing = sqlx::query("SELECT receipt_id, sequence, receipt, request_sha256 FROM receipts WHERE receipt_id = ?")
@@ -139,6 +145,12 @@ impl Store for SqliteStore {
             sequence,
             prev_receipt_sha256,
         };
+        let sealed = match seal {
+            Some(seal) => {
+                Some(vault::seal_into_vault(&mut tx, &draft.subject, seal, draft.issued_at).await?)
+            }
+            None => None,
+        };
         let receipt = countersign(&link).map_err(StoreError::Countersign)?;
         sqlx::query(
             "INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, receipt, receipt_sha256,
@@ -159,6 +171,10 @@ impl Store for SqliteStore {
         .bind(draft.issued_at)
         .execute(&mut *tx)
         .await?;
+        if let Some(sealed) = sealed {
+            vault::insert_identifiers(&mut tx, &draft.subject, &sealed.identifiers, sequence)
+                .await?;
+        }
         for (purpose, decision) in &draft.decisions {
             // An older decision delivered late (offline queue) must not overwrite a newer one.
             sqlx::query(
@@ -219,6 +235,18 @@ impl Store for SqliteStore {
                 Ok((purpose, decision))
             })
             .collect()
+    }
+
+    async fn vault(&self, subject: &str) -> Result<Option<StoredVault>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        vault::read(&mut conn, subject).await
+    }
+
+    async fn forget_subject(&self, subject: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let forgotten = vault::forget(&mut tx, subject).await?;
+        tx.commit().await?;
+        Ok(forgotten)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,16 +1,25 @@
 //! A collector on a temporary SQLite file and key directory, plus a visitor device that signs
 //! requests the way the widget does.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use http_body_util::BodyExt as _;
 use samtycke_collector::config::SiteConfig;
+use samtycke_collector::domain::vault::SubjectVault;
+use samtycke_collector::keys::DataKeys;
 use samtycke_collector::{Application, Config};
 use samtycke_shared::jose::{DeviceSigner, sha256_hex};
-use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, ReceiptRequest, SiteId};
+use samtycke_shared::{
+    CollectionMethod, Decision, Policy, PurposeId, ReceiptId, ReceiptRequest, SiteId,
+};
 use tower::ServiceExt as _;
 
 pub const ORIGIN: &str = "http://shop.example";
@@ -61,6 +70,7 @@ impl TestCollector {
             id: "demo".into(),
             allowed_origins: vec![ORIGIN.into()],
             policy: dir.join("policy.json"),
+            widget: Default::default(),
         }];
         config
     }
@@ -81,6 +91,29 @@ impl TestCollector {
             dir: self.dir,
             router,
         }
+    }
+
+    /// The collector's subject vault, over its own database file and key directory.
+    pub async fn vault(&self) -> SubjectVault {
+        let config = Self::config(self.dir.path());
+        let store = samtycke_collector::store::connect(&config.database_url)
+            .await
+            .expect("opens the database");
+        let keys = DataKeys::load(&config.key_dir).expect("data keys");
+        SubjectVault::new(store, Arc::new(keys))
+    }
+
+    /// Every byte SQLite has written: the database file and its write-ahead log.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).expect("lists") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with("samtycke.db") {
+                bytes.extend(std::fs::read(&path).expect("reads"));
+            }
+        }
+        bytes
     }
 
     pub fn policy_sha256(&self) -> String {
@@ -148,22 +181,28 @@ pub fn purpose(id: &str) -> PurposeId {
     PurposeId::parse(id).expect("slug")
 }
 
+/// The demo policy as the tests' collectors serve it.
+pub fn demo_policy() -> Policy {
+    Policy::parse(&std::fs::read(demo_policy_path()).expect("demo policy")).expect("valid")
+}
+
 /// A request that refuses every optional purpose of the demo policy.
 pub fn reject_all(policy_sha256: &str) -> ReceiptRequest {
+    let policy = demo_policy();
+    let mut decisions = BTreeMap::new();
+    for purpose in policy.optional_purposes() {
+        decisions.insert(purpose.id.clone(), Decision::Denied);
+    }
     ReceiptRequest {
         receipt_id: ReceiptId::from_uuid(uuid_v4()),
         site: SiteId::parse("demo").expect("slug"),
-        policy_version: 1,
+        policy_version: policy.version,
         policy_sha256: policy_sha256.to_owned(),
         consent_timestamp: samtycke_collector::time::now_unix(),
         collection_method: CollectionMethod::Banner,
         language: "en".parse().expect("tag"),
         gpc: false,
-        decisions: [
-            (purpose("analytics"), Decision::Denied),
-            (purpose("ads"), Decision::Denied),
-        ]
-        .into(),
+        decisions,
         identifier_commitments: vec![],
     }
 }
@@ -172,6 +211,40 @@ fn uuid_v4() -> uuid::Uuid {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("random");
     uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// A salt as the widget makes one: 16 bytes, unpadded base64url.
+pub fn salt(seed: u8) -> String {
+    URL_SAFE_NO_PAD.encode([seed; 16])
+}
+
+/// An e-mail identifier as sent beside a request.
+pub fn email(value: &str, salt: &str) -> serde_json::Value {
+    serde_json::json!({ "type": "email", "value": value, "salt": salt })
+}
+
+/// A form opt-in that commits to these identifiers and refuses every optional purpose.
+pub fn form_request(policy_sha256: &str, commitments: Vec<String>) -> ReceiptRequest {
+    ReceiptRequest {
+        collection_method: CollectionMethod::Form,
+        identifier_commitments: commitments,
+        ..reject_all(policy_sha256)
+    }
+}
+
+/// The POST body for a request signed by `device`, with identifiers beside it.
+pub fn body_with(
+    device: &DeviceSigner,
+    request: &ReceiptRequest,
+    identifiers: &[serde_json::Value],
+) -> serde_json::Value {
+    serde_json::json!({ "request": device.sign(request).expect("signs"), "identifiers": identifiers })
+}
+
+/// The decoded payload of a compact JWS, as text.
+pub fn jws_payload(jws: &str) -> String {
+    let payload = jws.split('.').nth(1).expect("three parts");
+    String::from_utf8(URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("utf-8")
 }
 
 /// The POST body for a request signed by `device`.

@@ -1,5 +1,7 @@
 //! Policy documents, the JWKS, the loader, health, and refusing to start on bad configuration.
 
+use std::path::Path;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use samtycke_shared::jose::sha256_hex;
@@ -43,14 +45,17 @@ async fn every_served_policy_version_stays_available_after_the_file_changes() {
     let collector = TestCollector::start().await;
     let v1 = std::fs::read(collector.dir.path().join("policy.json")).expect("file");
     let mut policy: serde_json::Value = serde_json::from_slice(&v1).expect("json");
-    policy["version"] = 2.into();
+    let first = policy["version"].as_u64().expect("version");
+    policy["version"] = (first + 1).into();
     std::fs::write(
         collector.dir.path().join("policy.json"),
         serde_json::to_vec_pretty(&policy).expect("json"),
     )
     .expect("write");
     let collector = collector.restart().await;
-    let old = collector.get("/v1/sites/demo/policies/1").await;
+    let old = collector
+        .get(&format!("/v1/sites/demo/policies/{first}"))
+        .await;
     assert_eq!(old.status, StatusCode::OK);
     assert_eq!(old.bytes, v1);
     assert_eq!(
@@ -58,7 +63,7 @@ async fn every_served_policy_version_stays_available_after_the_file_changes() {
             &collector.get("/v1/sites/demo/policy").await.bytes
         )
         .expect("json")["version"],
-        2
+        first + 1
     );
 }
 
@@ -102,7 +107,7 @@ async fn the_loader_needs_a_built_widget_and_names_unknown_sites() {
 }
 
 #[tokio::test]
-async fn the_loader_inlines_the_sites_policy_version_and_the_app_paths() {
+async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_paths() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy");
     let assets = dir.path().join("dist");
@@ -112,6 +117,11 @@ async fn the_loader_inlines_the_sites_policy_version_and_the_app_paths() {
         r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
     )
     .expect("write");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/loader.js"),
+        assets.join("loader.js"),
+    )
+    .expect("copy the loader template");
     let mut config = TestCollector::config(dir.path());
     config.assets_dir = Some(assets);
     let app = samtycke_collector::Application::build(config)
@@ -125,9 +135,39 @@ async fn the_loader_inlines_the_sites_policy_version_and_the_app_paths() {
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.content_type.starts_with("text/javascript"));
     let text = String::from_utf8(answer.bytes.clone()).expect("utf-8");
-    assert!(text.contains(r#""policyVersion":1"#), "{text}");
     assert!(text.contains("/assets/abc/app_bg.wasm"));
     assert!(!text.contains("__SAMTYCKE_CONFIG__"));
+    // The purposes' disclosure fingerprint, and the loader's words in both languages.
+    assert!(text.contains(r#""disclosure":""#), "{text}");
+    assert!(
+        text.contains(r#""settings":"Integritetsinställningar""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""layout":"bar","control":"bottom-left","reload":false"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_widget_build_without_a_loader_template_stops_the_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy");
+    let assets = dir.path().join("dist");
+    std::fs::create_dir_all(&assets).expect("mkdir");
+    std::fs::write(
+        assets.join("manifest.json"),
+        r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
+    )
+    .expect("write");
+    std::fs::write(assets.join("loader.js"), "console.log('not a template')").expect("write");
+    let mut config = TestCollector::config(dir.path());
+    config.assets_dir = Some(assets);
+    let Err(error) = samtycke_collector::Application::build(config).await else {
+        panic!("a widget build without a loader template must stop the start");
+    };
+    let error = error.to_string();
+    assert!(error.contains("loader.js"), "{error}");
 }
 
 #[tokio::test]

@@ -1,0 +1,115 @@
+//! Why a consent request is refused: one variant per reason, each message precise enough to fix
+//! the request by, and none echoing an identifier's value. `http/error.rs` maps them to problem
+//! documents.
+
+use samtycke_shared::jose::RequestError;
+use samtycke_shared::{PurposeId, SiteId};
+
+use crate::store::StoreError;
+
+/// Why a consent request is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The visitor's JWS is malformed or its signature does not verify.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The request names a site this collector does not serve.
+    #[error("site {0} is not served by this collector")]
+    UnknownSite(SiteId),
+    /// The request came from a page whose origin the site does not list.
+    #[error("origin {origin} may not post receipts for site {site}")]
+    OriginNotAllowed {
+        /// The `Origin` header, or `(none)`.
+        origin: String,
+        /// The site.
+        site: SiteId,
+    },
+    /// The request cites a policy version never served.
+    #[error("site {site} has no policy version {version}")]
+    UnknownPolicyVersion {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// The request cites a document other than the one served for that version.
+    #[error("policySha256 does not match policy version {version} of site {site}")]
+    PolicyHashMismatch {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// A decision names a purpose the policy does not declare.
+    #[error("purpose {purpose} is not in policy version {version}")]
+    UnknownPurpose {
+        /// The purpose.
+        purpose: PurposeId,
+        /// The version.
+        version: u32,
+    },
+    /// Strictly necessary purposes are not the visitor's to refuse.
+    #[error("purpose {0} is strictly necessary; it cannot be denied or withdrawn")]
+    NecessaryRefused(PurposeId),
+    /// A request must decide something.
+    #[error("decisions is empty")]
+    NoDecisions,
+    /// The device clock is too far ahead.
+    #[error("consentTimestamp is in the future")]
+    TimestampInFuture,
+    /// Identifiers (or commitments to them) came with a collection method that asks for none.
+    #[error(
+        "collectionMethod {0} takes no identifiers; identifiers come with form, double-opt-in, \
+         preference-centre, unsubscribe, import or api"
+    )]
+    IdentifiersNotAllowed(&'static str),
+    /// An identifier's `type` is not one the vault keeps.
+    #[error("identifiers[{index}].type is not supported; the supported type is \"email\"")]
+    UnknownIdentifierType {
+        /// Its position in `identifiers`.
+        index: usize,
+    },
+    /// An identifier's salt is not base64url (unpadded) of 16 bytes.
+    #[error("identifiers[{index}].salt is not unpadded base64url of 16 bytes")]
+    InvalidSalt {
+        /// Its position in `identifiers`.
+        index: usize,
+    },
+    /// An e-mail identifier is not a plausible address (the address itself is never echoed).
+    #[error("identifiers[{index}].value is not a valid e-mail address")]
+    InvalidEmail {
+        /// Its position in `identifiers`.
+        index: usize,
+    },
+    /// An identifier repeats an earlier one (same type, value and salt).
+    #[error("identifiers[{index}] repeats an earlier identifier")]
+    DuplicateIdentifier {
+        /// Its position in `identifiers`.
+        index: usize,
+    },
+    /// An identifier's commitment is not among those the visitor signed.
+    #[error("identifiers[{index}] does not match any of the signed identifierCommitments")]
+    UncommittedIdentifier {
+        /// Its position in `identifiers`.
+        index: usize,
+    },
+    /// A signed commitment appears twice.
+    #[error("identifierCommitments[{index}] repeats an earlier commitment")]
+    DuplicateCommitment {
+        /// Its position in `identifierCommitments`.
+        index: usize,
+    },
+    /// A signed commitment has no identifier to open it, so the collector could never prove it.
+    #[error("identifierCommitments[{index}] is not opened by any of the identifiers sent")]
+    UnopenedCommitment {
+        /// Its position in `identifierCommitments`.
+        index: usize,
+    },
+    /// The same receipt id was used for another request.
+    #[error("receipt {0} exists with other content")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
