@@ -1,15 +1,20 @@
-/*! Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask. */
-// The collector serves this at /s/SITE.js with the site's configuration inlined. ≤ 2 KB brotli.
+// Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask.
+// The collector serves this at /s/SITE.js, minified, with the site's configuration inlined.
+// Budget: ≤ 2 KB brotli as served (`cargo xtask dist` prints it). Everything a returning visitor
+// needs is here; everything that asks a question is in the app.
 (function (w, d) {
   'use strict';
   if (w.samtycke && w.samtycke._cfg) return;
 
+  // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
+  //  disclosure: fingerprint of what the purposes disclose, text: {language: {settings, load, blocked}}}
   const C = __SAMTYCKE_CONFIG__;
   const me = d.currentScript || d.querySelector('script[src*="/s/' + C.site + '.js"]');
   const base = new URL(me.src).origin;
   const KEY = 'samtycke:' + C.site;
   const QUEUE = KEY + ':queue';
-  const subs = [];
+  const RECEIPTS = KEY + ':receipts';
+    const subs = [];
   const mem = {}; // stands in for a blocked localStorage
   let current = null;
 
@@ -27,7 +32,7 @@
 
   const load = (k) => {
     try {
-      return JSON.parse(localStorage.getItem(k)) || null;
+      return JSON.parse(localStorage.getItem(k)) || mem[k] || null;
     } catch (e) {
       return mem[k] || null;
     }
@@ -39,21 +44,41 @@
     } catch (e) {}
   };
 
-  // A record {v, at, d: {purpose: decision}, id, g: Consent Mode, r: receipt} holds for this
-  // policy version, consentDays if it granted anything, else refusalDays.
+  // A record {v, at, d: {purpose: decision}, t, h: disclosure, id, g: Consent Mode, r: receipt}
+  // holds while the purposes on offer and what they disclose are as they were when the visitor
+  // decided (a policy version that changes no purpose asks nothing again), for consentDays if
+  // it granted anything, else refusalDays.
   const valid = (r) => {
-    if (!r || r.v !== C.policyVersion || !r.d) return null;
+    if (!r || !r.d || r.h !== C.disclosure) return null;
     const granted = Object.keys(r.d).some((p) => r.d[p] === 'granted');
     return Date.now() - r.at < (granted ? C.consentDays : C.refusalDays) * 864e5 ? r : null;
   };
+  const allowed = (el) => current && el.dataset.samtycke.split(/\s+/).every((p) => current.d[p] === 'granted');
 
-  // Blocked elements whose purposes are all granted come alive, once.
+  // The visitor's language among the texts the collector sent.
+  const text =
+    C.text[(navigator.languages || []).map((l) => l.split('-')[0]).find((l) => C.text[l])] ||
+    Object.values(C.text)[0];
+
+  // Blocked elements come alive once all their purposes are granted. Scripts (inline or
+  // `data-src`) are re-created, keeping their nonce, so that they run; frames and images get
+  // their `data-src`. A blocked frame shows a placeholder that offers the settings.
   const RENAME = { 'data-src': 'src', 'data-type': 'type', type: 0, 'data-samtycke': 0 };
-  function activate(dec) {
-    d.querySelectorAll('script[type="text/plain"][data-samtycke],iframe[data-samtycke][data-src]').forEach((el) => {
-      if (el.samtyckeDone || !el.getAttribute('data-samtycke').split(/\s+/).every((p) => dec[p] === 'granted')) return;
+  function activate() {
+    d.querySelectorAll('[data-samtycke]').forEach((el) => {
+      if (el.samtyckeDone) return;
+      if (!allowed(el)) {
+        if (el.tagName === 'IFRAME' && !el.samtyckeHolder) placeholder(el);
+        return;
+      }
       el.samtyckeDone = true;
-      if (el.tagName === 'IFRAME') return void (el.src = el.getAttribute('data-src'));
+      if (el.samtyckeHolder) el.samtyckeHolder.remove();
+      if (el.tagName !== 'SCRIPT') {
+        el.hidden = false;
+        if (el.dataset.src) el.src = el.dataset.src;
+        return;
+      }
+      if (el.type !== 'text/plain') return;
       const s = d.createElement('script');
       for (const a of el.attributes) {
         const name = a.name in RENAME ? RENAME[a.name] : a.name;
@@ -62,27 +87,67 @@
       if (el.nonce) s.nonce = el.nonce;
       s.async = false;
       s.text = el.text;
-      el.parentNode.replaceChild(s, el);
+      el.replaceWith(s);
     });
+  }
+
+  function placeholder(frame) {
+    const box = d.createElement('div');
+    const root = box.attachShadow({ mode: 'open' });
+    box.style.cssText =
+      'display:grid;place-content:center;gap:1em;text-align:center;padding:1em;background:#eee;color:#111;font:1rem system-ui;max-width:100%;width:' +
+      (frame.width || 300) + 'px;height:' + (frame.height || 150) + 'px';
+    // Our own catalogue's words; a shadow root's button submits no form of the page's.
+    root.innerHTML = '<p>' + text.blocked + '</p><button>' + text.load + '</button>';
+    root.querySelector('button').onclick = () => S.open();
+    frame.samtyckeHolder = box;
+    frame.hidden = true;
+    frame.before(box);
   }
 
   function apply(r) {
     current = r;
     if (r.g) gtag('consent', 'update', r.g);
-    activate(r.d);
+    activate();
   }
-  d.addEventListener('DOMContentLoaded', () => current && activate(current.d));
 
+  // The persistent way back to the settings: our small button (unless the site shows its own),
+  // and any element of the site's marked `data-samtycke-open`.
+  function ready() {
+    activate();
+    if (d.querySelector('[data-samtycke-optin]')) boot();
+    new MutationObserver(activate).observe(d.documentElement, { childList: true, subtree: true });
+    if (C.control !== 'none') {
+      const b = d.createElement('button');
+      b.id = 'samtycke-settings';
+      b.textContent = text.settings;
+      b.style.cssText =
+        'all:initial;position:fixed;bottom:8px;' + (C.control === 'bottom-right' ? 'right' : 'left') +
+        ':8px;z-index:2147483646;padding:4px 10px;border-radius:9px;background:#111;color:#fff;font:13px system-ui;cursor:pointer';
+      b.onclick = () => S.open();
+      d.body.append(b);
+    }
+  }
+  d.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('[data-samtycke-open]')) {
+      e.preventDefault();
+      S.open();
+    }
+  });
+
+  // A countersigned receipt joins the visitor's own copies, and the stored decision it proves.
   function keep(id, receipt) {
     const r = load(KEY);
-    if (r && r.id === id && receipt) {
+    if (r && r.id === id) {
       r.r = receipt;
       save(KEY, r);
     }
+    save(RECEIPTS, (load(RECEIPTS) || []).concat({ id: id, at: Date.now(), receipt: receipt }).slice(-50));
   }
 
   // Sends queued requests oldest first. Each leaves the queue once the collector has it (2xx)
-  // or never can (4xx but 408/429); else it waits for the next page or `online`.
+  // or never can (4xx but 408/429: its problem document is in the network log); else it waits
+  // for the next page or `online`.
   let sending = false;
   let again = false;
   async function flush() {
@@ -93,12 +158,11 @@
         const res = await fetch(base + '/v1/receipts', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ request: item.jws }),
+          body: JSON.stringify(item.body || { request: item.jws }),
           credentials: 'omit',
         });
         if (res.ok) keep(item.id, (await res.json()).receipt);
         else if (res.status >= 500 || res.status === 408 || res.status === 429) break;
-        else console.warn('samtycke: receipt refused', res.status);
         save(QUEUE, (load(QUEUE) || []).filter((i) => i.id !== item.id));
       }
     } catch (e) {} // offline: retried later
@@ -111,12 +175,14 @@
 
   let app = null;
   function boot() {
-    app = app || import(base + C.app)
-      .then((m) => m.default({ module_or_path: base + C.wasm }))
-      .catch((e) => {
-        app = null;
-        console.error('samtycke:', e);
-      });
+    app =
+      app ||
+      import(base + C.app)
+        .then((m) => m.default({ module_or_path: base + C.wasm }))
+        .catch((e) => {
+          app = null;
+          console.error('samtycke:', e);
+        });
   }
 
   const S = (w.samtycke = {
@@ -136,19 +202,25 @@
     on(ev, fn) {
       if (ev === 'change' && typeof fn === 'function') subs.push(fn);
     },
-    // From the app: stored and queued first, so that nothing is lost.
-    _submit(r, jws) {
-      save(QUEUE, (load(QUEUE) || []).concat({ id: r.id, jws: jws }));
-      save(KEY, r);
-      apply(r);
-      d.dispatchEvent(new CustomEvent('samtycke:change', { detail: r.d }));
-      subs.forEach((fn) => {
-        try {
-          fn(r.d);
-        } catch (e) {
-          console.error(e);
-        }
-      });
+    _receipts: () => load(RECEIPTS) || [],
+    // From the app: stored and queued first, so that nothing is lost. `body` is the POST body
+    // when it carries more than the request (a form's identifiers); a record-less submit (a
+    // form opt-in) changes no page-wide decision.
+    _submit(r, jws, body) {
+      save(QUEUE, (load(QUEUE) || []).concat({ id: r.id, jws: jws, body: body }));
+      if (r.d) {
+        const before = (current && current.d) || {};
+        const withdrawn = Object.keys(before).filter((p) => before[p] === 'granted' && r.d[p] !== 'granted');
+        r.h = C.disclosure;
+        save(KEY, r);
+        apply(r);
+        const detail = { decisions: r.d, withdrawn: withdrawn };
+        d.dispatchEvent(new CustomEvent('samtycke:change', { detail: detail }));
+        // Each listener in its own task: one that throws neither stops the others nor us.
+        subs.forEach((fn) => setTimeout(() => fn(detail)));
+        // Scripts that ran cannot be unloaded: a site may prefer a clean page.
+        if (C.reload && withdrawn.length) setTimeout(() => location.reload(), 50);
+      }
       flush();
     },
   });
@@ -156,6 +228,8 @@
   const stored = valid(load(KEY));
   if (stored) apply(stored);
   else boot();
+  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', ready);
+  else ready();
   flush();
   w.addEventListener('online', flush);
 })(window, document);

@@ -5,7 +5,7 @@
 const enc = new TextEncoder();
 const S = () => window.samtycke;
 
-// {site, policyVersion, consentDays, refusalDays, app, wasm, base}
+// {site, policyVersion, consentDays, refusalDays, app, wasm, base, layout}
 export const config = () => S()._cfg;
 
 // The layer samtycke.open() asked for before the app was loaded, once.
@@ -17,8 +17,92 @@ export function takeLayer() {
 
 export const onShow = (fn) => (S()._show = fn);
 export const stored = (purpose) => S().get(purpose);
-export const submit = (record, jws) => S()._submit(JSON.parse(record), jws);
+export const submit = (record, jws) => S()._submit(record, jws);
 export const gpc = () => navigator.globalPrivacyControl === true;
+
+// The loader's stored record {v, at, d, id, g, r, t}, or null. Read straight from localStorage
+// where the loader has no `_record`.
+export function storedRecord() {
+  try {
+    return S()._record ? S()._record() : JSON.parse(localStorage.getItem('samtycke:' + config().site));
+  } catch (e) {
+    return null;
+  }
+}
+
+// When the decision on a purpose was made: the record's `t`, else (older records) its `at`.
+export function decidedAt(purpose) {
+  const r = storedRecord();
+  return r ? (r.t && r.t[purpose]) || r.at : undefined;
+}
+
+// The index of the first of the visitor's languages among `tags` (space-separated primary
+// subtags, the policy's default first), by primary subtag; else 0.
+export function pickLanguage(tags) {
+  const list = tags.split(' ');
+  for (const l of navigator.languages || [navigator.language]) {
+    const i = list.indexOf(String(l).split('-')[0].toLowerCase());
+    if (i >= 0) return i;
+  }
+  return 0;
+}
+
+export function formatTime(ms, lang) {
+  try {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  } catch (e) {
+    return new Date(ms).toISOString();
+  }
+}
+
+// The visitor's countersigned receipts [{id, at, receipt}], from the loader's `_receipts`;
+// where it has none, the one in the stored record.
+function receipts() {
+  try {
+    if (S()._receipts) return S()._receipts() || [];
+    const r = storedRecord();
+    return r && r.r ? [{ id: r.id, at: r.at, receipt: r.r }] : [];
+  } catch (e) {
+    return [];
+  }
+}
+
+export const hasReceipts = () => receipts().some((x) => x.receipt);
+
+// Saves every receipt, with where to find the keys that verify them, as a JSON file.
+export function downloadReceipts() {
+  const c = config();
+  const body = {
+    site: c.site,
+    receipts: receipts().filter((x) => x.receipt).map((x) => ({ receiptId: x.id, receipt: x.receipt, at: x.at })),
+    jwks: c.base + '/.well-known/jwks.json',
+  };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(body, null, 2)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'samtycke-receipts-' + c.site + '.json';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// A modal dialog's focus trap: Tab from the last visible control goes to the first, Shift+Tab
+// from the first (or from the heading, which holds the focus on opening) to the last.
+export function trapTab(event, panel) {
+  const all = [...panel.querySelectorAll('a[href],button,input,select,summary')].filter(
+    (e) => !e.disabled && e.getClientRects().length
+  );
+  if (!all.length) return;
+  const active = panel.getRootNode().activeElement;
+  const first = all[0];
+  const last = all[all.length - 1];
+  const at = all.indexOf(active);
+  if (event.shiftKey ? at <= 0 : at === all.length - 1 || at < 0) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  }
+}
 export const randomUUID = () => crypto.randomUUID();
 
 export function adoptStyles(root, css) {
@@ -49,13 +133,13 @@ export async function sha256Hex(data) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-// The policy's bytes and their SHA-256, taken before any decoding: receipts cite the document
-// exactly as served.
+// The policy, parsed here so that the wasm needs no JSON parser, and the SHA-256 of its bytes,
+// taken before any decoding: receipts cite the document exactly as served.
 export async function fetchPolicy(url) {
   const res = await fetch(url, { credentials: 'omit' });
   if (!res.ok) throw new Error('policy ' + url + ' answered ' + res.status);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  return { bytes, sha256: await sha256Hex(bytes) };
+  return { document: JSON.parse(new TextDecoder().decode(bytes)), sha256: await sha256Hex(bytes) };
 }
 
 const b64u = (data) => {
@@ -118,7 +202,8 @@ async function loadOrCreate() {
 
 let device;
 
-// A compact JWS of the payload (JSON text), public key as `jwk` in the protected header.
+// A compact JWS of the payload (an object, signed as JSON text), public key as `jwk` in the
+// protected header.
 // WebCrypto's ECDSA signature is already the raw r||s that ES256 wants.
 export async function sign(payload) {
   device = device || loadOrCreate().catch((e) => {
@@ -126,7 +211,7 @@ export async function sign(payload) {
     throw e;
   });
   const { key, alg, jwk } = await device;
-  const input = b64u(enc.encode(JSON.stringify({ alg, jwk }))) + '.' + b64u(enc.encode(payload));
+  const input = b64u(enc.encode(JSON.stringify({ alg, jwk }))) + '.' + b64u(enc.encode(JSON.stringify(payload)));
   const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
   return input + '.' + b64u(await crypto.subtle.sign(params, key, enc.encode(input)));
 }

@@ -7,10 +7,10 @@ use samtycke_shared::{CollectionMethod, PurposeId};
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::choice::{self, Action, Prior, Shown};
+use crate::choice::{self, Action, Earlier, Shown};
 use crate::layers::{self, View};
-use crate::text::Text;
 use crate::{bridge, mount, submit};
+use samtycke_shared::text::Text;
 
 /// The two layers of the banner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,16 +32,40 @@ impl Layer {
     }
 }
 
+/// Where the banner sits, as the site configures it (`window.samtycke._cfg.layout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A bar along the bottom of the window; the page stays usable.
+    Bar,
+    /// A dialog in the centre over a backdrop; the focus stays in it.
+    Modal,
+    /// A small box in the bottom right corner; the page stays usable.
+    Corner,
+}
+
+impl Layout {
+    /// The layout the loader's configuration names; anything unknown is the bar.
+    pub fn named(name: Option<&str>) -> Self {
+        match name {
+            Some("modal") => Layout::Modal,
+            Some("corner") => Layout::Corner,
+            _ => Layout::Bar,
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     /// The policy as shown.
     pub shown: Rc<Shown>,
-    /// The visitor's still valid decisions; empty when a decision is needed.
-    pub prior: Rc<Prior>,
+    /// The visitor's still valid decisions and their times; empty when a decision is needed.
+    pub prior: Rc<Earlier>,
     /// Whether the browser sends Global Privacy Control.
     pub gpc: bool,
     /// The layer to open on.
     pub layer: Layer,
+    /// Where the banner sits.
+    pub layout: Layout,
 }
 
 /// Where a decision stands.
@@ -54,13 +78,15 @@ enum Status {
 
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
-    let text = Text::for_language(&props.shown.language);
+    let text = Text::for_language(props.shown.language());
     let layer = use_state_eq(|| props.layer);
-    let ticked = use_state_eq(|| choice::initial(&props.shown.policy, &props.prior));
+    let ticked = use_state_eq(|| choice::initial(&props.shown.policy, &props.prior.decisions));
     let status = use_state_eq(|| Status::Idle);
     // Guards against a double click recording twice: state handles only change on re-render.
     let busy = use_mut_ref(|| false);
     let heading = use_node_ref();
+    let panel = use_node_ref();
+    let rerender = use_force_update();
 
     // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it.
     {
@@ -116,7 +142,7 @@ pub fn App(props: &AppProps) -> Html {
 
     // Leaving the second layer records nothing. With a decision already on record it closes
     // the banner; otherwise it goes back to the first layer, which still needs an answer.
-    let can_close = !props.prior.is_empty();
+    let can_close = !props.prior.decisions.is_empty();
     let on_leave = {
         let layer = layer.clone();
         Callback::from(move |()| {
@@ -129,12 +155,28 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    // The visitor's language, for the policy's texts and ours alike. `Shown` keeps it, so it
+    // also holds when the banner is opened again.
+    let on_language = {
+        let shown = props.shown.clone();
+        Callback::from(move |index: usize| {
+            shown.language.set(index);
+            rerender.force_update();
+        })
+    };
+
+    // A modal dialog (aria-modal) keeps the focus in itself: the page behind is inert.
+    let modal = props.layout == Layout::Modal;
     let onkeydown = {
-        let (layer, on_leave) = (layer.clone(), on_leave.clone());
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Escape" && *layer == Layer::Second {
-                on_leave.emit(());
+        let (layer, on_leave, panel) = (layer.clone(), on_leave.clone(), panel.clone());
+        Callback::from(move |event: KeyboardEvent| match event.key().as_str() {
+            "Escape" if *layer == Layer::Second => on_leave.emit(()),
+            "Tab" if modal => {
+                if let Some(panel) = panel.cast::<web_sys::Element>() {
+                    bridge::trap_tab(&event, &panel);
+                }
             }
+            _ => {}
         })
     };
 
@@ -143,8 +185,10 @@ pub fn App(props: &AppProps) -> Html {
         text,
         gpc: props.gpc,
         saving: *status == Status::Saving,
+        earlier: &props.prior,
         heading: &heading,
         on_action: &on_action,
+        on_language: &on_language,
     };
     let body = match *layer {
         Layer::First => layers::first::view(&view, &on_settings),
@@ -155,15 +199,26 @@ pub fn App(props: &AppProps) -> Html {
         Status::Saving => text.saving,
         Status::Failed => text.failed,
     };
-    let class = match *layer {
-        Layer::First => "panel first",
-        Layer::Second => "panel second",
+    let class = match (*layer, props.layout) {
+        (Layer::First, Layout::Bar) => "panel first bar",
+        (Layer::First, Layout::Modal) => "panel first modal",
+        (Layer::First, Layout::Corner) => "panel first corner",
+        (Layer::Second, Layout::Bar) => "panel second bar",
+        (Layer::Second, Layout::Modal) => "panel second modal",
+        (Layer::Second, Layout::Corner) => "panel second corner",
     };
+    let aria_modal = if modal { "true" } else { "false" };
     html! {
-        <div {class} role="dialog" aria-modal="false" aria-labelledby="samtycke-title"
-            aria-describedby="samtycke-notice" {onkeydown}>
-            { body }
-            <p class="status" role="status" aria-live="polite">{ message }</p>
-        </div>
+        <>
+            if modal {
+                <div class="backdrop"></div>
+            }
+            <div {class} ref={panel} role="dialog" aria-modal={aria_modal}
+                aria-labelledby="samtycke-title" aria-describedby="samtycke-notice"
+                lang={props.shown.language().as_str().to_owned()} {onkeydown}>
+                { body }
+                <p class="status" role="status" aria-live="polite">{ message }</p>
+            </div>
+        </>
     }
 }

@@ -14,11 +14,15 @@ extern "C" {
     pub fn base(this: &Config) -> String;
     #[wasm_bindgen(method, getter)]
     pub fn site(this: &Config) -> String;
+    /// `"bar"`, `"modal"` or `"corner"`; absent means `"bar"`.
+    #[wasm_bindgen(method, getter)]
+    pub fn layout(this: &Config) -> Option<String>;
 
-    /// The policy document as received, and the hex SHA-256 of those exact bytes.
+    /// The policy document as the browser's `JSON.parse` read it, and the hex SHA-256 of the
+    /// exact bytes received.
     pub type FetchedPolicy;
     #[wasm_bindgen(method, getter)]
-    pub fn bytes(this: &FetchedPolicy) -> Vec<u8>;
+    pub fn document(this: &FetchedPolicy) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn sha256(this: &FetchedPolicy) -> String;
 
@@ -35,12 +39,37 @@ extern "C" {
     /// The visitor's valid stored decision on a purpose (`"granted"`, …), if any.
     pub fn stored(purpose: &str) -> Option<String>;
 
-    /// Hands the record (JSON) and the signed request to the loader.
+    /// Hands the record and the signed request to the loader.
     #[wasm_bindgen(catch)]
-    pub fn submit(record: &str, jws: &str) -> Result<(), JsValue>;
+    pub fn submit(record: &JsValue, jws: &str) -> Result<(), JsValue>;
+
+    /// When the stored record says the visitor's decision on a purpose was made (ms).
+    #[wasm_bindgen(js_name = decidedAt)]
+    pub fn decided_at(purpose: &str) -> Option<f64>;
 
     /// Whether the browser sends Global Privacy Control.
     pub fn gpc() -> bool;
+
+    /// The index, among the space-separated primary subtags, of the first one in the visitor's
+    /// `navigator.languages`; 0 (the policy's default) if none is.
+    #[wasm_bindgen(js_name = pickLanguage)]
+    pub fn pick_language(tags: &str) -> u32;
+
+    /// A moment (ms since the epoch) as a date and time in a language, by `Intl`.
+    #[wasm_bindgen(js_name = formatTime)]
+    pub fn format_time(ms: f64, language: &str) -> String;
+
+    /// Whether the loader holds any countersigned receipt for the visitor.
+    #[wasm_bindgen(js_name = hasReceipts)]
+    pub fn has_receipts() -> bool;
+
+    /// Saves the visitor's receipts as `samtycke-receipts-SITE.json`.
+    #[wasm_bindgen(js_name = downloadReceipts)]
+    pub fn download_receipts();
+
+    /// Keeps Tab and Shift+Tab inside `panel` (a modal dialog's focus trap).
+    #[wasm_bindgen(js_name = trapTab)]
+    pub fn trap_tab(event: &web_sys::KeyboardEvent, panel: &web_sys::Element);
 
     #[wasm_bindgen(js_name = randomUUID)]
     pub fn random_uuid() -> String;
@@ -56,9 +85,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = fetchPolicy)]
     pub async fn fetch_policy(url: &str) -> Result<FetchedPolicy, JsValue>;
 
-    /// Signs the payload (JSON text) with the device key: a compact JWS.
+    /// Signs the payload, as `JSON.stringify` writes it, with the device key: a compact JWS.
     #[wasm_bindgen(catch)]
-    pub async fn sign(payload: &str) -> Result<String, JsValue>;
+    pub async fn sign(payload: &JsValue) -> Result<String, JsValue>;
 }
 
 /// Writes a failure to the console: the widget has no other place to report to.

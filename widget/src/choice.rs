@@ -2,10 +2,11 @@
 //! record the loader keeps.
 //!
 //! Pure functions over the shared wire types, so the rules (only optional purposes are decided,
-//! un-ticking a granted purpose withdraws it, GPC keeps sale/sharing off under "Accept all") are
-//! unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a `BTreeMap`
+//! un-ticking a granted purpose withdraws it, "Accept all" leaves special-category purposes and,
+//! under GPC, sale/sharing purposes to their own tick) are unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a `BTreeMap`
 //! sorts, and every sort instantiation costs the wasm kilobytes.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use samtycke_shared::{
@@ -21,8 +22,9 @@ pub struct Shown {
     pub policy: Policy,
     /// Hex SHA-256 of the exact bytes received.
     pub sha256: String,
-    /// The language the disclosure is shown in.
-    pub language: Language,
+    /// Index in `policy.languages` of the language shown. The visitor may switch it, so it
+    /// sits in a `Cell`: the one `Shown` outlives the banner and keeps their choice on reopening.
+    pub language: Cell<usize>,
 }
 
 /// One `Shown` exists per page; comparing by identity spares the wasm a deep `Policy`
@@ -34,9 +36,22 @@ impl PartialEq for Shown {
 }
 
 impl Shown {
+    /// The language shown.
+    pub fn language(&self) -> &Language {
+        let languages = &self.policy.languages;
+        languages
+            .get(self.language.get())
+            .unwrap_or(self.policy.default_language())
+    }
+
     /// A policy text in the shown language, else the policy's default.
     pub fn local<'a>(&'a self, text: &'a LocalizedText) -> &'a str {
-        text.get(&self.language, self.policy.default_language())
+        text.get(self.language(), self.policy.default_language())
+    }
+
+    /// Whether a purpose that "Accept all" leaves to its own tick (Art 9) is on offer.
+    pub fn has_special_category(&self) -> bool {
+        self.policy.optional_purposes().any(|p| p.special_category)
     }
 
     /// Whether a purpose that GPC keeps off under "Accept all" is on offer.
@@ -51,10 +66,30 @@ pub type Choices = BTreeMap<PurposeId, bool>;
 /// The visitor's earlier, still valid decisions (empty on a first visit).
 pub type Prior = BTreeMap<PurposeId, Decision>;
 
+/// When each decision was made, milliseconds since the Unix epoch.
+pub type Times = BTreeMap<PurposeId, u64>;
+
+/// What the visitor decided before, and when, as the loader's record holds it.
+#[derive(Debug, Default)]
+pub struct Earlier {
+    /// The still valid decisions.
+    pub decisions: Prior,
+    /// When each of them was made.
+    pub at: Times,
+}
+
+/// By identity, like [`Shown`]: one `Earlier` per showing of the banner.
+impl PartialEq for Earlier {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
 /// The three ways to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Grant every optional purpose (except sale/sharing under Global Privacy Control).
+    /// Grant every optional purpose, except those left to their own tick: special-category
+    /// ones, and sale/sharing ones under Global Privacy Control.
     AcceptAll,
     /// Deny every optional purpose.
     RejectAll,
@@ -76,12 +111,15 @@ pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
 pub fn apply(action: Action, policy: &Policy, gpc: bool, ticked: &Choices) -> Choices {
     let mut choices = Choices::new();
     for p in policy.optional_purposes() {
+        let ticked = ticked.get(&p.id).copied().unwrap_or(false);
         let on = match action {
-            // GPC is an objection to sale/sharing (DESIGN.md §2): a blanket "accept" does not
-            // override it; ticking the purpose itself does.
-            Action::AcceptAll => !(gpc && p.sale_or_sharing),
+            // Special categories need explicit consent (Art 9), and GPC is an objection to
+            // sale/sharing (DESIGN.md §2): a blanket "accept" grants neither; only ticking the
+            // purpose itself does.
+            Action::AcceptAll if p.special_category || (gpc && p.sale_or_sharing) => ticked,
+            Action::AcceptAll => true,
             Action::RejectAll => false,
-            Action::Save => ticked.get(&p.id).copied().unwrap_or(false),
+            Action::Save => ticked,
         };
         choices.insert(p.id.clone(), on);
     }
@@ -131,15 +169,30 @@ pub fn request(
         policy_sha256: shown.sha256.clone(),
         consent_timestamp: (occasion.now_ms / 1000) as i64,
         collection_method: occasion.method,
-        language: shown.language.clone(),
+        language: shown.language().clone(),
         gpc: occasion.gpc,
         decisions,
         identifier_commitments: Vec::new(),
     }
 }
 
+/// When each decision was made: a decision that did not change keeps its earlier time, any
+/// other is made now.
+pub fn times(decisions: &BTreeMap<PurposeId, Decision>, earlier: &Earlier, now_ms: u64) -> Times {
+    let mut times = Times::new();
+    for (id, decision) in decisions {
+        let kept = match earlier.decisions.get(id) {
+            Some(before) if before == decision => earlier.at.get(id).copied(),
+            _ => None,
+        };
+        times.insert(id.clone(), kept.unwrap_or(now_ms));
+    }
+    times
+}
+
 /// What the loader stores in `localStorage["samtycke:SITE"]`. `g` is the Google Consent Mode
-/// state, so that a returning visitor's loader can update Consent Mode without the policy.
+/// state, so that a returning visitor's loader can update Consent Mode without the policy;
+/// `t` says when each decision in `d` was made (see [`times`]).
 #[derive(Debug, Serialize)]
 pub struct Record<'a> {
     pub v: u32,
@@ -147,12 +200,14 @@ pub struct Record<'a> {
     pub d: &'a BTreeMap<PurposeId, Decision>,
     pub id: ReceiptId,
     pub g: BTreeMap<&'a str, &'static str>,
+    pub t: Times,
 }
 
 /// The loader's record of a decision.
 pub fn record<'a>(
     policy: &'a Policy,
     decisions: &'a BTreeMap<PurposeId, Decision>,
+    earlier: &Earlier,
     occasion: Occasion,
 ) -> Record<'a> {
     Record {
@@ -161,6 +216,7 @@ pub fn record<'a>(
         d: decisions,
         id: occasion.receipt_id,
         g: consent_mode(policy, decisions),
+        t: times(decisions, earlier, occasion.now_ms),
     }
 }
 
@@ -183,8 +239,8 @@ pub fn consent_mode<'a>(
     state
 }
 
-/// The declared cookies of every purpose not granted, space-separated: they go on refusal and
-/// withdrawal.
+/// The declared cookies of every purpose not granted (denied or withdrawn), space-separated:
+/// they go on refusal and withdrawal.
 pub fn refused_cookies(policy: &Policy, decisions: &BTreeMap<PurposeId, Decision>) -> String {
     let mut names = String::new();
     for purpose in policy.optional_purposes() {

@@ -5,12 +5,26 @@ use super::*;
 fn shown() -> Shown {
     let policy =
         Policy::parse(include_bytes!("../../www/policies/demo.json")).expect("demo policy");
-    let language = policy.default_language().clone();
     Shown {
         policy,
         sha256: "ab".repeat(32),
-        language,
+        language: Cell::new(0),
     }
+}
+
+/// The demo policy with one more optional purpose that uses special-category data (Art 9).
+fn shown_with_special_category() -> Shown {
+    let mut shown = shown();
+    let mut health = shown
+        .policy
+        .purpose(&id("analytics"))
+        .expect("analytics")
+        .clone();
+    health.id = id("health");
+    health.special_category = true;
+    health.consent_mode = Vec::new();
+    shown.policy.purposes.push(health);
+    shown
 }
 
 fn id(text: &str) -> PurposeId {
@@ -30,7 +44,11 @@ fn occasion(method: CollectionMethod) -> Occasion {
 fn nothing_is_ticked_on_a_first_visit() {
     let shown = shown();
     let ticked = initial(&shown.policy, &Prior::new());
-    assert_eq!(ticked.len(), 2, "only optional purposes: {ticked:?}");
+    assert_eq!(
+        ticked.len(),
+        shown.policy.optional_purposes().count(),
+        "only optional purposes: {ticked:?}"
+    );
     assert!(ticked.values().all(|on| !on));
 }
 
@@ -55,7 +73,8 @@ fn reject_all_denies_every_optional_purpose_and_never_the_necessary_one() {
         decided,
         BTreeMap::from([
             (id("ads"), Decision::Denied),
-            (id("analytics"), Decision::Denied)
+            (id("analytics"), Decision::Denied),
+            (id("media"), Decision::Denied)
         ])
     );
 }
@@ -68,6 +87,27 @@ fn accept_all_under_gpc_leaves_sale_or_sharing_purposes_off() {
     assert!(!chosen[&id("ads")]);
     let chosen = apply(Action::AcceptAll, &shown.policy, false, &Choices::new());
     assert!(chosen.values().all(|on| *on));
+}
+
+#[test]
+fn accept_all_leaves_special_category_purposes_off_unless_ticked_themselves() {
+    let shown = shown_with_special_category();
+    assert!(shown.has_special_category());
+
+    let chosen = apply(Action::AcceptAll, &shown.policy, false, &Choices::new());
+    let decided = decisions(&chosen, &Prior::new());
+    assert_eq!(decided[&id("health")], Decision::Denied);
+    assert_eq!(decided[&id("analytics")], Decision::Granted);
+    assert_eq!(decided[&id("ads")], Decision::Granted);
+
+    let ticked = Choices::from([(id("health"), true)]);
+    let chosen = apply(Action::AcceptAll, &shown.policy, false, &ticked);
+    assert!(chosen[&id("health")], "its own tick is explicit consent");
+}
+
+#[test]
+fn a_policy_without_special_categories_says_so() {
+    assert!(!shown().has_special_category());
 }
 
 #[test]
@@ -91,7 +131,7 @@ fn the_request_cites_the_policy_shown_and_serialises_to_the_wire_shape() {
     );
     let json = serde_json::to_value(&request).expect("json");
     assert_eq!(json["site"], "demo");
-    assert_eq!(json["policyVersion"], 1);
+    assert_eq!(json["policyVersion"], shown.policy.version);
     assert_eq!(json["policySha256"], "ab".repeat(32));
     assert_eq!(json["consentTimestamp"], 1_763_850_000);
     assert_eq!(json["collectionMethod"], "settings");
@@ -107,15 +147,61 @@ fn the_record_carries_consent_mode_for_the_loader() {
     let shown = shown();
     let chosen = Choices::from([(id("analytics"), true), (id("ads"), false)]);
     let decided = decisions(&chosen, &Prior::new());
-    let record = record(&shown.policy, &decided, occasion(CollectionMethod::Banner));
+    let record = record(
+        &shown.policy,
+        &decided,
+        &Earlier::default(),
+        occasion(CollectionMethod::Banner),
+    );
     let json = serde_json::to_value(&record).expect("json");
-    assert_eq!(json["v"], 1);
+    assert_eq!(json["v"], shown.policy.version);
     assert_eq!(json["at"], 1_763_850_000_123_u64);
     assert_eq!(json["id"], "3f1c8a52-8d7e-4f51-9a0e-3c0b1b7e2f10");
     assert_eq!(json["d"]["analytics"], "granted");
     assert_eq!(json["g"]["analytics_storage"], "granted");
     assert_eq!(json["g"]["ad_storage"], "denied");
     assert_eq!(json["g"]["ad_personalization"], "denied");
+    assert_eq!(json["t"]["analytics"], 1_763_850_000_123_u64);
+    assert_eq!(json["t"]["ads"], 1_763_850_000_123_u64);
+}
+
+#[test]
+fn an_unchanged_decision_keeps_its_time_and_a_changed_one_is_made_now() {
+    let earlier = Earlier {
+        decisions: Prior::from([
+            (id("analytics"), Decision::Granted),
+            (id("ads"), Decision::Denied),
+        ]),
+        at: Times::from([(id("analytics"), 1_000), (id("ads"), 2_000)]),
+    };
+    let chosen = Choices::from([(id("analytics"), true), (id("ads"), true)]);
+    let decided = decisions(&chosen, &earlier.decisions);
+    assert_eq!(
+        times(&decided, &earlier, 9_000),
+        Times::from([(id("analytics"), 1_000), (id("ads"), 9_000)])
+    );
+}
+
+#[test]
+fn a_decision_on_record_without_a_time_is_made_now() {
+    let earlier = Earlier {
+        decisions: Prior::from([(id("analytics"), Decision::Granted)]),
+        at: Times::new(),
+    };
+    let decided = BTreeMap::from([(id("analytics"), Decision::Granted)]);
+    assert_eq!(times(&decided, &earlier, 9_000)[&id("analytics")], 9_000);
+}
+
+#[test]
+fn the_request_names_the_language_the_visitor_switched_to() {
+    let shown = shown();
+    shown.language.set(1);
+    let request = request(&shown, BTreeMap::new(), occasion(CollectionMethod::Banner));
+    assert_eq!(request.language.as_str(), "sv");
+    assert_eq!(
+        shown.local(&shown.policy.notice),
+        shown.policy.notice.0[&request.language]
+    );
 }
 
 #[test]
@@ -124,4 +210,17 @@ fn cookies_of_refused_purposes_are_named_for_deletion() {
     let chosen = Choices::from([(id("analytics"), true), (id("ads"), false)]);
     let decided = decisions(&chosen, &Prior::new());
     assert_eq!(refused_cookies(&shown.policy, &decided), "_demo_ads");
+}
+
+#[test]
+fn cookies_of_withdrawn_purposes_are_named_for_deletion() {
+    let shown = shown();
+    let prior = Prior::from([
+        (id("analytics"), Decision::Granted),
+        (id("ads"), Decision::Granted),
+    ]);
+    let chosen = Choices::from([(id("analytics"), false), (id("ads"), true)]);
+    let decided = decisions(&chosen, &prior);
+    assert_eq!(decided[&id("analytics")], Decision::Withdrawn);
+    assert_eq!(refused_cookies(&shown.policy, &decided), "_demo_analytics");
 }

@@ -9,18 +9,25 @@
 mod app;
 mod bridge;
 mod choice;
+mod from_js;
 mod layers;
 mod mount;
 mod submit;
-mod text;
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use samtycke_shared::{Language, Policy};
+use samtycke_shared::Policy;
 use wasm_bindgen::prelude::*;
 
 use crate::app::Layer;
 use crate::choice::Shown;
+
+/// Smaller than std's allocator by some 7 KB of wasm; see `Cargo.toml`.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 /// Runs when the loader instantiates the wasm.
 #[wasm_bindgen(start)]
@@ -36,7 +43,10 @@ async fn run() -> Result<(), JsValue> {
     let config = bridge::config();
     let url = format!("{}/v1/sites/{}/policy", config.base(), config.site());
     let fetched = bridge::fetch_policy(&url).await?;
-    let policy = Policy::parse(&fetched.bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let policy: Policy = from_js::from_js(fetched.document())?;
+    let policy = policy
+        .checked()
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let shown = Rc::new(Shown {
         language: language(&policy),
         sha256: fetched.sha256(),
@@ -57,8 +67,13 @@ async fn run() -> Result<(), JsValue> {
     mount::show(shown, Layer::named(&bridge::take_layer()))
 }
 
-/// The language to show. For now the policy's default, the one language every text has; the
-/// visitor's `navigator.languages` comes in with the Swedish catalogue.
-fn language(policy: &Policy) -> Language {
-    policy.default_language().clone()
+/// The language to show first (an index in `policy.languages`): the first of the visitor's
+/// `navigator.languages` the policy has, by primary subtag, else the policy's default.
+fn language(policy: &Policy) -> Cell<usize> {
+    let mut tags = String::new();
+    for language in &policy.languages {
+        tags.push_str(language.primary());
+        tags.push(' ');
+    }
+    Cell::new(bridge::pick_language(&tags) as usize)
 }

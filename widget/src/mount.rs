@@ -12,9 +12,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Renderer};
 
-use crate::app::{App, AppProps, Layer};
+use crate::app::{App, AppProps, Layer, Layout};
 use crate::bridge;
-use crate::choice::{Prior, Shown};
+use crate::choice::{Earlier, Shown};
 
 const CSS: &str = include_str!("styles.css");
 
@@ -58,8 +58,9 @@ pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
     body.append_child(&host)?;
 
     let props = AppProps {
-        prior: Rc::new(prior(&shown.policy)),
+        prior: Rc::new(earlier(&shown.policy)),
         gpc: bridge::gpc(),
+        layout: Layout::named(bridge::config().layout().as_deref()),
         shown,
         layer,
     };
@@ -87,9 +88,9 @@ pub fn hide() {
     }
 }
 
-/// The visitor's still valid decisions, as the loader reports them.
-fn prior(policy: &Policy) -> Prior {
-    let mut prior = Prior::new();
+/// The visitor's still valid decisions, as the loader reports them, and when each was made.
+fn earlier(policy: &Policy) -> Earlier {
+    let mut earlier = Earlier::default();
     for purpose in policy.optional_purposes() {
         let decision = match bridge::stored(purpose.id.as_str()).as_deref() {
             Some("granted") => Decision::Granted,
@@ -97,7 +98,10 @@ fn prior(policy: &Policy) -> Prior {
             Some("withdrawn") => Decision::Withdrawn,
             _ => continue,
         };
-        prior.insert(purpose.id.clone(), decision);
+        earlier.decisions.insert(purpose.id.clone(), decision);
+        if let Some(at) = bridge::decided_at(purpose.id.as_str()) {
+            earlier.at.insert(purpose.id.clone(), at as u64);
+        }
     }
-    prior
+    earlier
 }

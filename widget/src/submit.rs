@@ -2,17 +2,18 @@
 //! loader (which stores, queues and sends them), and clean up after refusals.
 
 use samtycke_shared::{CollectionMethod, ReceiptId};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::bridge;
-use crate::choice::{self, Choices, Occasion, Prior, Shown};
+use crate::choice::{self, Choices, Earlier, Occasion, Shown};
 
 /// Signs and submits one decision. On success the loader holds it: stored locally, queued for
 /// the collector, granted scripts running. Nothing is stored on failure.
 pub async fn decide(
     shown: &Shown,
     chosen: &Choices,
-    prior: &Prior,
+    earlier: &Earlier,
     method: CollectionMethod,
     gpc: bool,
 ) -> Result<(), JsValue> {
@@ -22,17 +23,23 @@ pub async fn decide(
         method,
         gpc,
     };
-    let decisions = choice::decisions(chosen, prior);
+    let decisions = choice::decisions(chosen, &earlier.decisions);
     let request = choice::request(shown, decisions.clone(), occasion);
-    let payload = serde_json::to_string(&request).map_err(error)?;
-    let jws = bridge::sign(&payload).await?;
-    let record = choice::record(&shown.policy, &decisions, occasion);
-    bridge::submit(&serde_json::to_string(&record).map_err(error)?, &jws)?;
+    let jws = bridge::sign(&to_js(&request)?).await?;
+    let record = choice::record(&shown.policy, &decisions, earlier, occasion);
+    bridge::submit(&to_js(&record)?, &jws)?;
     let cookies = choice::refused_cookies(&shown.policy, &decisions);
     if !cookies.is_empty() {
         bridge::drop_cookies(&cookies);
     }
     Ok(())
+}
+
+/// The value as a plain JS object, which the bridge and the loader `JSON.stringify`: the browser
+/// writes the JSON, so the wasm carries no JSON writer.
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    let objects = serde_wasm_bindgen::Serializer::json_compatible();
+    Ok(value.serialize(&objects)?)
 }
 
 fn error(e: impl std::fmt::Display) -> JsValue {

@@ -1,16 +1,18 @@
 //! What a visitor must be told before deciding (GDPR Art 13): one row per purpose with its
 //! full disclosure, and who the controller is with the visitor's rights.
 
-use samtycke_shared::{Purpose, PurposeId};
+use samtycke_shared::{Decision, Purpose, PurposeId};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::View;
+use crate::bridge;
 use crate::choice::Shown;
-use crate::text::Text;
+use samtycke_shared::text::Text;
 
 /// A purpose: its box (unticked unless the visitor ticks it; locked on when strictly
-/// necessary), what it is, and the details behind a `<details>`.
+/// necessary) labelled by its name, the decision on record and when it was made, what it is
+/// (first, when it uses special-category data), and the details behind a `<details>`.
 pub fn purpose_row(
     view: &View,
     purpose: &Purpose,
@@ -40,9 +42,13 @@ pub fn purpose_row(
         <section class="purpose" key={purpose.id.as_str()}>
             <div class="toggle">
                 { checkbox }
-                <label for={input_id}>{ shown.local(&purpose.name) }</label>
+                <h3><label for={input_id}>{ shown.local(&purpose.name) }</label></h3>
+                { decided(view, purpose) }
             </div>
             <p id={about_id}>
+                if purpose.special_category {
+                    <strong class="special">{ text.special_category }</strong>
+                }
                 { shown.local(&purpose.description) }
                 if purpose.necessary {
                     <span class="locked">{ " " }{ text.necessary_note }</span>
@@ -54,6 +60,25 @@ pub fn purpose_row(
             </details>
         </section>
     }
+}
+
+/// "Granted 23 Nov 2026, 10:15": the decision on record and when it was made, in the shown
+/// language.
+fn decided(view: &View, purpose: &Purpose) -> Html {
+    let earlier = view.earlier;
+    let (Some(decision), Some(at)) = (
+        earlier.decisions.get(&purpose.id),
+        earlier.at.get(&purpose.id),
+    ) else {
+        return Html::default();
+    };
+    let label = match decision {
+        Decision::Granted => view.text.granted_at,
+        Decision::Denied => view.text.denied_at,
+        Decision::Withdrawn => view.text.withdrawn_at,
+    };
+    let when = bridge::format_time(*at as f64, view.shown.language().as_str());
+    html! { <span class="decided">{ label }{ " " }{ when }</span> }
 }
 
 fn details(shown: &Shown, purpose: &Purpose, text: &'static Text) -> Html {

@@ -11,8 +11,8 @@ pub mod second;
 
 use yew::prelude::*;
 
-use crate::choice::{Action, Shown};
-use crate::text::Text;
+use crate::choice::{Action, Earlier, Shown};
+use samtycke_shared::text::Text;
 
 /// What every part of a layer draws from.
 pub struct View<'a> {
@@ -22,9 +22,13 @@ pub struct View<'a> {
     pub gpc: bool,
     /// A decision is being recorded: the buttons wait.
     pub saving: bool,
+    /// The visitor's decisions on record, and when they were made.
+    pub earlier: &'a Earlier,
     /// The layer's heading, focused when the layer opens.
     pub heading: &'a NodeRef,
     pub on_action: &'a Callback<Action>,
+    /// Shows another of the policy's languages (an index in `policy.languages`).
+    pub on_language: &'a Callback<usize>,
 }
 
 /// A decision button. `data-action` is stable: the browser tests click by it.
@@ -62,6 +66,40 @@ fn gpc_note(view: &View) -> Html {
         html! { <p class="note">{ view.text.gpc_note }</p> }
     } else {
         Html::default()
+    }
+}
+
+/// The note that "Accept all" leaves special-category purposes off (Art 9).
+fn special_note(view: &View) -> Html {
+    if view.shown.has_special_category() {
+        html! { <p class="note">{ view.text.special_note }</p> }
+    } else {
+        Html::default()
+    }
+}
+
+/// One button per language of the policy, each named in its own language; none when the
+/// policy has one. `data-language` is stable: the browser tests click by it.
+fn language_switch(view: &View) -> Html {
+    let languages = &view.shown.policy.languages;
+    if languages.len() < 2 {
+        return Html::default();
+    }
+    let current = view.shown.language.get();
+    let buttons = languages.iter().enumerate().map(|(index, language)| {
+        let tag = language.as_str();
+        let name = Text::find(language).map_or(tag, |text| text.name);
+        let pressed = if index == current { "true" } else { "false" };
+        html! {
+            <button type="button" class="language" data-language={tag.to_owned()}
+                lang={tag.to_owned()} aria-pressed={pressed}
+                onclick={view.on_language.reform(move |_| index)}>
+                { name }
+            </button>
+        }
+    });
+    html! {
+        <div class="languages" role="group" aria-label={view.text.language}>{ for buttons }</div>
     }
 }
 

@@ -1,11 +1,12 @@
 //! The second layer: one row per purpose with its full disclosure, the controller and the
-//! visitor's rights, and Save / Accept all / Reject all.
+//! visitor's rights, the download of their receipts, and Save / Accept all / Reject all.
 
 use samtycke_shared::PurposeId;
 use yew::prelude::*;
 
 use super::disclosure::{controller, purpose_row};
-use super::{View, action_button, gpc_note, heading, policy_link};
+use super::{View, action_button, gpc_note, heading, language_switch, policy_link};
+use crate::bridge;
 use crate::choice::{Action, Choices};
 
 /// `can_close`: a decision is on record, so leaving closes the banner instead of going back.
@@ -30,6 +31,7 @@ pub fn view(
         <>
             <div class="head">
                 { heading(view, text.settings_title) }
+                { language_switch(view) }
                 <button type="button" class="leave" data-action={leave_action}
                     onclick={on_leave.reform(|_| ())}>
                     { leave_label }
@@ -39,6 +41,14 @@ pub fn view(
             { gpc_note(view) }
             <div class="purposes">{ for rows }</div>
             { controller(view) }
+            if bridge::has_receipts() {
+                <p>
+                    <button type="button" class="leave" data-action="download"
+                        onclick={Callback::from(|_| bridge::download_receipts())}>
+                        { text.download }
+                    </button>
+                </p>
+            }
             { policy_link(view) }
             <div class="actions">
                 { action_button(view, Action::Save) }
