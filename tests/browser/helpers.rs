@@ -57,3 +57,87 @@ pub async fn analytics_has_run(browser: &samtycke_e2e::Browser) -> bool {
         .expect("eval")
         == serde_json::Value::Bool(true)
 }
+
+/// A fresh browser, set up so, on the front page of this collector's demo.
+pub async fn visit(
+    collector: &DemoCollector,
+    options: samtycke_e2e::BrowserOptions,
+) -> samtycke_e2e::Browser {
+    let browser = samtycke_e2e::Browser::start_with(options)
+        .await
+        .expect("browser");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    browser
+}
+
+/// Clicks the widget's element matching `selector`, once it is there.
+pub async fn click_in_widget(browser: &samtycke_e2e::Browser, selector: &str) {
+    browser
+        .widget_element(selector, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+/// Reloads the page and waits until the loader has run.
+pub async fn reload(browser: &samtycke_e2e::Browser) {
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_for(
+            "the page to load",
+            "return document.readyState === 'complete' && !!window.samtycke;",
+            WAIT,
+        )
+        .await
+        .expect("loaded");
+}
+
+/// Whether the consent banner is on the page.
+pub async fn banner_is_shown(browser: &samtycke_e2e::Browser) -> bool {
+    browser
+        .eval(
+            "const h = document.getElementById('samtycke'); \
+             return !!(h && h.shadowRoot && h.shadowRoot.querySelector('[role=dialog]'));",
+        )
+        .await
+        .expect("eval")
+        == serde_json::Value::Bool(true)
+}
+
+/// Whether a global the page's scripts set is `true`.
+pub async fn flag(browser: &samtycke_e2e::Browser, name: &str) -> bool {
+    browser
+        .eval(&format!("return window[{name:?}] === true;"))
+        .await
+        .expect("eval")
+        == serde_json::Value::Bool(true)
+}
+
+/// The demo policy with `edit` applied, written to a file in `dir`.
+pub fn demo_policy_variant(
+    dir: &std::path::Path,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> std::path::PathBuf {
+    let path = samtycke_e2e::paths::root().join("www/policies/demo.json");
+    let mut policy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("demo policy")).expect("json");
+    edit(&mut policy);
+    let out = dir.join(name);
+    std::fs::write(&out, serde_json::to_vec_pretty(&policy).expect("json")).expect("write");
+    out
+}
+
+/// The demo policy's optional purposes.
+pub fn demo_purposes() -> Vec<samtycke_shared::PurposeId> {
+    let path = samtycke_e2e::paths::root().join("www/policies/demo.json");
+    let policy =
+        samtycke_shared::Policy::parse(&std::fs::read(path).expect("policy")).expect("valid");
+    policy.optional_purposes().map(|p| p.id.clone()).collect()
+}

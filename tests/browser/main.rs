@@ -1,5 +1,10 @@
 //! Browser tests: real headless Chromium against a real collector serving the demo site and the
 //! built widget. `cargo xtask test` builds the widget and installs Chromium first.
 
+mod blocking;
+mod choices;
 mod helpers;
+mod layout;
+mod lifecycle;
+mod settings;
 mod skeleton;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use fantoccini::elements::{Element, ElementRef};
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -21,9 +22,23 @@ pub struct Browser {
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// How the visitor's browser is set up.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserOptions {
+    /// `Accept-Language` and `navigator.languages`, e.g. `sv-SE,sv`; Chromium's default if none.
+    pub languages: Option<String>,
+    /// Whether the browser sends Global Privacy Control (`navigator.globalPrivacyControl`).
+    pub gpc: bool,
+}
+
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium session.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(BrowserOptions::default()).await
+    }
+
+    /// Starts a browser set up so.
+    pub async fn start_with(options: BrowserOptions) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -36,16 +51,30 @@ impl Browser {
                 format!("cannot start {CHROMEDRIVER} (cargo xtask test installs it)")
             })?;
         let profile = tempfile::tempdir()?;
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--disable-quic".into(),
+            "--window-size=1280,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut prefs = json!({});
+        if let Some(languages) = &options.languages {
+            args.push(format!("--accept-lang={languages}"));
+            args.push(format!(
+                "--lang={}",
+                languages.split(',').next().unwrap_or("en")
+            ));
+            prefs = json!({ "intl": { "accept_languages": languages } });
+        }
         let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--disable-quic", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs }
         });
         let Value::Object(capabilities) = capabilities else {
             bail!("capabilities are an object")
@@ -65,11 +94,21 @@ impl Browser {
                 Err(error) => bail!("chromedriver did not start a session: {error}"),
             }
         };
-        Ok(Self {
+        let browser = Self {
             client,
             driver,
             _profile: profile,
-        })
+        };
+        if options.gpc {
+            // Chromium has no switch for GPC: define the signal before any page script runs.
+            browser
+                .cdp(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });" }),
+                )
+                .await?;
+        }
+        Ok(browser)
     }
 
     /// Ends the session (Chromium exits) and stops chromedriver.
@@ -128,6 +167,16 @@ impl Browser {
         ))
     }
 
+    /// Runs a Chrome DevTools Protocol command on the page (chromedriver's `goog/cdp/execute`),
+    /// for what WebDriver cannot do: clearing the HTTP cache, running a script before the page's.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> anyhow::Result<Value> {
+        let command = Cdp {
+            cmd: cmd.to_owned(),
+            params,
+        };
+        Ok(self.client.issue_cmd(command).await?)
+    }
+
     /// Names of every resource the page fetched.
     pub async fn fetched_resources(&self) -> anyhow::Result<Vec<String>> {
         let value = self
@@ -145,6 +194,31 @@ fn element_id(value: &Value) -> anyhow::Result<ElementRef> {
         .and_then(Value::as_str)
         .context("script did not return an element")?;
     Ok(ElementRef::from(id.to_owned()))
+}
+
+/// A CDP command as chromedriver takes it.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
 }
 
 impl Drop for Browser {

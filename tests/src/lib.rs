@@ -6,5 +6,5 @@ pub mod browser;
 pub mod collector;
 pub mod paths;
 
-pub use browser::Browser;
-pub use collector::DemoCollector;
+pub use browser::{Browser, BrowserOptions};
+pub use collector::{DemoCollector, DemoSite};

@@ -21,3 +21,18 @@ pub fn assets_dir() -> anyhow::Result<PathBuf> {
     }
     Ok(dir)
 }
+
+/// axe-core's browser bundle, which the accessibility tests inject: `SAMTYCKE_AXE_JS` (relative
+/// to the repository root), else where `cargo xtask test` installs it.
+pub fn axe_js() -> anyhow::Result<PathBuf> {
+    let file = std::env::var_os("SAMTYCKE_AXE_JS")
+        .map(|file| root().join(file))
+        .unwrap_or_else(|| root().join("target/tools/node_modules/axe-core/axe.min.js"));
+    if !file.is_file() {
+        anyhow::bail!(
+            "no axe-core at {} — run `cargo xtask test`, which installs it",
+            file.display()
+        );
+    }
+    Ok(file)
+}

@@ -3,7 +3,7 @@
 //! Builds the wasm, generates its JS glue with wasm-bindgen (`--target web`), shrinks it with
 //! `wasm-opt -Oz`, and writes every file under `OUT/assets/<build>/`, where `<build>` hashes
 //! the files themselves: asset paths never change meaning, so they are cached for good. Beside
-//! them, `manifest.json` tells the collector the paths, and `loader.js` is the loader template.
+//! them, `manifest.json` tells the collector the paths, and `loader.js` is the minified loader template.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,10 +45,14 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-multivalue",
     "--strip-producers",
     "--strip-target-features",
+    // True of a module rustc links for the browser: its data starts above the stack, far from
+    // address 0, and a new memory is zeroed. Together some 250 B of brotli.
+    "--low-memory-unused",
+    "--zero-filled-memory",
 ];
 
 /// What the loader is served with, for measuring it as a browser receives it.
-const SAMPLE_CONFIG: &str = r#"{"site":"demo","policyVersion":1,"consentDays":365,"refusalDays":183,"app":"/assets/0123456789ab/samtycke_widget.js","wasm":"/assets/0123456789ab/samtycke_widget_bg.wasm"}"#;
+const SAMPLE_CONFIG: &str = r#"{"site":"demo","consentDays":365,"refusalDays":183,"app":"/assets/0123456789ab/samtycke_widget.js","wasm":"/assets/0123456789ab/samtycke_widget_bg.wasm","layout":"bar","control":"bottom-left","reload":false,"disclosure":"0123456789ab","text":{"en":{"settings":"Privacy settings","load":"Load after consent","blocked":"Blocked until you consent to its purpose."},"sv":{"settings":"Integritetsinställningar","load":"Ladda efter samtycke","blocked":"Blockerat tills du samtycker till dess ändamål."}}}"#;
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let root = crate::root();
@@ -70,7 +74,10 @@ fn build_with(root: &Path, out: &Path, keep_names: bool) -> anyhow::Result<()> {
     )?;
     let (build, sizes) = publish(&staging, out)?;
 
-    let loader = read(&root.join("www/loader.js"))?;
+    let loader = minify(
+        &tools::terser(&target.join("tools"))?,
+        &root.join("www/loader.js"),
+    )?;
     write(&out.join("loader.js"), &loader)?;
     let served = String::from_utf8_lossy(&loader).replacen("__SAMTYCKE_CONFIG__", SAMPLE_CONFIG, 1);
     let loader = Size::of(Path::new("loader.js (as served)"), served.as_bytes())?;
@@ -124,6 +131,24 @@ fn shrink(wasm_opt: &Path, wasm: &Path, keep_names: bool) -> anyhow::Result<()> 
             .arg(wasm),
     )
     .context("wasm-opt failed")
+}
+
+/// The loader as served: minified, the config token untouched (an
+/// undeclared global, which terser never renames).
+fn minify(terser: &Path, loader: &Path) -> anyhow::Result<Vec<u8>> {
+    let output = Command::new(terser)
+        .arg(loader)
+        .args(["--ecma", "2020", "--compress", "passes=2", "--mangle"])
+        .output()
+        .with_context(|| format!("cannot start {}", terser.display()))?;
+    if !output.status.success() {
+        bail!(
+            "terser cannot minify {}: {}",
+            loader.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(output.stdout)
 }
 
 /// Copies the staged files to `OUT/assets/<build>/` with `.gz` and `.br` siblings, and writes

@@ -2,6 +2,7 @@
 //!
 //! One module per subcommand; `tools` finds and installs what they run.
 
+mod bench;
 mod chromium;
 mod demo;
 mod dist;
@@ -29,6 +30,9 @@ enum Task {
     /// Everything CI checks: formatting, clippy (native and wasm32), the widget build, all tests
     /// including the browser tests in headless Chromium.
     Test,
+    /// Benchmarks: `widget` measures what visitors fetch and how soon the banner shows, in
+    /// headless Chromium against the demo shop.
+    Bench(bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         Task::Dist(args) => dist::run(&args),
         Task::Demo => demo::run(&root()),
         Task::Test => test::run(&root()),
+        Task::Bench(args) => bench::run(&root(), &args),
     }
 }
 

@@ -50,12 +50,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let dist_dir = crate::target_dir().join("dist");
     dist::run(&dist::Args::writing_to(dist_dir.clone()))?;
 
+    let axe = tools::axe_core(&crate::target_dir().join("tools"))?;
+
     step("tests");
     tools::run(
         tools::cargo()
             .current_dir(root)
             .args(["test", "--workspace"])
-            .env("SAMTYCKE_ASSETS_DIR", &dist_dir),
+            .env("SAMTYCKE_ASSETS_DIR", &dist_dir)
+            .env("SAMTYCKE_AXE_JS", &axe),
     )
 }
 

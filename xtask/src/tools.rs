@@ -1,5 +1,6 @@
-//! The programs the tasks run, found or installed: cargo, the wasm32 target, and binaryen's
-//! `wasm-opt` from npm (Debian's binaryen is too old for what rustc emits today).
+//! The programs the tasks run, found or installed: cargo, the wasm32 target, and from npm
+//! binaryen's `wasm-opt` (Debian's binaryen is too old for what rustc emits today), terser and
+//! axe-core.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,13 @@ use anyhow::{Context as _, bail};
 /// The binaryen release whose `wasm-opt` shrinks the widget. Pinned: a new optimiser changes
 /// the output and its size, which should be a reviewed change.
 const BINARYEN: &str = "132.0.0";
+
+/// The terser release that minifies the loader, pinned for the same reason.
+const TERSER: &str = "5.51.1";
+
+/// The axe-core release the accessibility tests run: a new one brings new rules, which should
+/// be a reviewed change.
+const AXE_CORE: &str = "4.14.0";
 
 /// The cargo that runs us (`$CARGO`), so the same toolchain builds everything.
 pub fn cargo() -> Command {
@@ -76,21 +84,39 @@ pub fn ensure_wasm_target() -> anyhow::Result<()> {
     }
 }
 
-/// binaryen's `wasm-opt`, installed with npm into `TOOLS/node_modules` on first use.
+/// binaryen's `wasm-opt`, which shrinks the widget's wasm.
 pub fn wasm_opt(tools: &Path) -> anyhow::Result<PathBuf> {
-    let bin = tools.join("node_modules/.bin/wasm-opt");
-    let manifest = tools.join("node_modules/binaryen/package.json");
-    let pinned = std::fs::read_to_string(&manifest)
-        .is_ok_and(|text| text.contains(&format!("\"version\": \"{BINARYEN}\"")));
-    if bin.is_file() && pinned {
-        return Ok(bin);
+    npm_package(tools, "binaryen", BINARYEN, "bin/wasm-opt")?;
+    Ok(tools.join("node_modules/.bin/wasm-opt"))
+}
+
+/// terser, which minifies the loader.
+pub fn terser(tools: &Path) -> anyhow::Result<PathBuf> {
+    npm_package(tools, "terser", TERSER, "bin/terser")?;
+    Ok(tools.join("node_modules/.bin/terser"))
+}
+
+/// axe-core's browser bundle, which the accessibility tests inject into pages.
+pub fn axe_core(tools: &Path) -> anyhow::Result<PathBuf> {
+    npm_package(tools, "axe-core", AXE_CORE, "axe.min.js")
+}
+
+/// A file of an npm package at a pinned version, installed with npm into
+/// `TOOLS/node_modules` on first use.
+fn npm_package(tools: &Path, package: &str, version: &str, file: &str) -> anyhow::Result<PathBuf> {
+    let dir = tools.join("node_modules").join(package);
+    let wanted = dir.join(file);
+    let pinned = std::fs::read_to_string(dir.join("package.json"))
+        .is_ok_and(|text| text.contains(&format!("\"version\": \"{version}\"")));
+    if wanted.is_file() && pinned {
+        return Ok(wanted);
     }
-    capture(Command::new("npm").arg("--version")).context(
-        "npm is needed once, to install binaryen's wasm-opt: install Node.js 18 or later with npm",
-    )?;
+    capture(Command::new("npm").arg("--version")).with_context(|| {
+        format!("npm is needed once, to install {package}: install Node.js 18 or later with npm")
+    })?;
     std::fs::create_dir_all(tools).with_context(|| format!("cannot create {}", tools.display()))?;
     eprintln!(
-        "xtask: installing binaryen {BINARYEN} (wasm-opt) into {}",
+        "xtask: installing {package} {version} into {}",
         tools.display()
     );
     run(Command::new("npm")
@@ -98,10 +124,13 @@ pub fn wasm_opt(tools: &Path) -> anyhow::Result<PathBuf> {
         .arg("--prefix")
         .arg(tools)
         .args(["--no-audit", "--no-fund", "--loglevel=error"])
-        .arg(format!("binaryen@{BINARYEN}")))
-    .context("cannot install binaryen from npm")?;
-    if !bin.is_file() {
-        bail!("npm installed binaryen but {} is missing", bin.display());
+        .arg(format!("{package}@{version}")))
+    .with_context(|| format!("cannot install {package} from npm"))?;
+    if !wanted.is_file() {
+        bail!(
+            "npm installed {package} but {} is missing",
+            wanted.display()
+        );
     }
-    Ok(bin)
+    Ok(wanted)
 }

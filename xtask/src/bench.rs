@@ -1,0 +1,58 @@
+//! `cargo xtask bench widget`: builds the widget as `cargo xtask dist` does, then runs the
+//! widget benchmark (`tests/bench/widget/`, which reuses the browser tests' collector and
+//! Chromium harness) against it: bytes fetched per file and the time to the banner, for first
+//! and returning visitors.
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::{chromium, dist, tools};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    target: Target,
+}
+
+#[derive(Subcommand)]
+enum Target {
+    /// The widget in headless Chromium: bytes fetched (raw, gzip, brotli) by first and returning
+    /// visitors against their budgets, time to the banner, main-thread long tasks.
+    Widget {
+        /// Measured page loads of each kind (after two warm-up loads).
+        #[arg(long, default_value_t = 20)]
+        loads: u32,
+    },
+}
+
+pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
+    match args.target {
+        Target::Widget { loads } => widget(root, loads),
+    }
+}
+
+fn widget(root: &Path, loads: u32) -> anyhow::Result<()> {
+    chromium::ensure()?;
+    // Its own output folder: a benchmark never replaces the build a demo or test is using.
+    let out = crate::target_dir().join("bench/widget");
+    dist::run(&dist::Args::writing_to(out.clone()))?;
+    // The dev profile, like the browser tests: their compiled dependencies are reused, and the
+    // browser's work, not the collector's, is what is measured.
+    tools::run(
+        tools::cargo()
+            .current_dir(root)
+            .args([
+                "bench",
+                "--quiet",
+                "-p",
+                "samtycke-e2e",
+                "--bench",
+                "widget",
+                "--profile",
+                "dev",
+            ])
+            .env("SAMTYCKE_ASSETS_DIR", &out)
+            .env("SAMTYCKE_BENCH_LOADS", loads.to_string()),
+    )
+}
