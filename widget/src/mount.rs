@@ -16,7 +16,7 @@ use crate::app::{App, AppProps, Layer, Layout};
 use crate::bridge;
 use crate::choice::{Earlier, Shown};
 
-const CSS: &str = include_str!("styles.css");
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/styles.min.css"));
 
 /// The app while it is shown, and where the focus was before it came.
 struct Mounted {

@@ -1,7 +1,7 @@
 //! `cargo xtask dist`: the widget as the collector serves it.
 //!
 //! Builds the wasm, generates its JS glue with wasm-bindgen (`--target web`), shrinks it with
-//! `wasm-opt -Oz`, and writes every file under `OUT/assets/<build>/`, where `<build>` hashes
+//! `wasm-opt -Oz`, minifies the JS with terser, and writes every file under `OUT/assets/<build>/`, where `<build>` hashes
 //! the files themselves: asset paths never change meaning, so they are cached for good. Beside
 //! them, `manifest.json` tells the collector the paths, and `loader.js` is the minified loader template.
 
@@ -72,12 +72,13 @@ fn build_with(root: &Path, out: &Path, keep_names: bool) -> anyhow::Result<()> {
         &staging.join("samtycke_widget_bg.wasm"),
         keep_names,
     )?;
+    let terser = tools::terser(&target.join("tools"))?;
+    if !keep_names {
+        minify_modules(&terser, &staging)?;
+    }
     let (build, sizes) = publish(&staging, out)?;
 
-    let loader = minify(
-        &tools::terser(&target.join("tools"))?,
-        &root.join("www/loader.js"),
-    )?;
+    let loader = minify(&terser, &root.join("www/loader.js"), Script::Classic)?;
     write(&out.join("loader.js"), &loader)?;
     let served = String::from_utf8_lossy(&loader).replacen("__SAMTYCKE_CONFIG__", SAMPLE_CONFIG, 1);
     let loader = Size::of(Path::new("loader.js (as served)"), served.as_bytes())?;
@@ -133,18 +134,46 @@ fn shrink(wasm_opt: &Path, wasm: &Path, keep_names: bool) -> anyhow::Result<()> 
     .context("wasm-opt failed")
 }
 
-/// The loader as served: minified, the config token untouched (an
-/// undeclared global, which terser never renames).
-fn minify(terser: &Path, loader: &Path) -> anyhow::Result<Vec<u8>> {
-    let output = Command::new(terser)
-        .arg(loader)
-        .args(["--ecma", "2020", "--compress", "passes=2", "--mangle"])
+/// How a browser runs a script, which decides what terser may rename.
+#[derive(Clone, Copy)]
+enum Script {
+    /// A classic script (the loader): its top-level names are globals and stay.
+    Classic,
+    /// An ES module (the wasm-bindgen glue and the crate's JS snippets): only its exports are
+    /// seen from outside, so everything else may be renamed.
+    Module,
+}
+
+/// The JS wasm-bindgen wrote, minified in place: some 3 KB of brotli on a first visit that the
+/// browser would otherwise fetch as comments and long names.
+fn minify_modules(terser: &Path, staging: &Path) -> anyhow::Result<()> {
+    for file in files_under(staging)? {
+        if file.extension().is_some_and(|e| e == "js") {
+            let path = staging.join(file);
+            let minified = minify(terser, &path, Script::Module)?;
+            write(&path, &minified)?;
+        }
+    }
+    Ok(())
+}
+
+/// One script, minified. In the loader the config token stays untouched: an undeclared global,
+/// which terser never renames.
+fn minify(terser: &Path, script: &Path, kind: Script) -> anyhow::Result<Vec<u8>> {
+    let mut command = Command::new(terser);
+    command
+        .arg(script)
+        .args(["--ecma", "2020", "--compress", "passes=2", "--mangle"]);
+    if let Script::Module = kind {
+        command.arg("--module");
+    }
+    let output = command
         .output()
         .with_context(|| format!("cannot start {}", terser.display()))?;
     if !output.status.success() {
         bail!(
             "terser cannot minify {}: {}",
-            loader.display(),
+            script.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
