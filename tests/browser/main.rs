@@ -3,6 +3,7 @@
 
 mod blocking;
 mod choices;
+mod csp;
 mod helpers;
 mod layout;
 mod lifecycle;

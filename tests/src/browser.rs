@@ -74,7 +74,9 @@ impl Browser {
             prefs = json!({ "intl": { "accept_languages": languages } });
         }
         let capabilities = json!({
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs }
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs },
+            // Keeps the console for `console_messages`.
+            "goog:loggingPrefs": { "browser": "ALL" }
         });
         let Value::Object(capabilities) = capabilities else {
             bail!("capabilities are an object")
@@ -177,6 +179,20 @@ impl Browser {
         Ok(self.client.issue_cmd(command).await?)
     }
 
+    /// What pages wrote to the console since the last call, and what Chromium itself reported
+    /// there (CSP refusals, failed loads, deprecations), as `LEVEL message` lines.
+    pub async fn console_messages(&self) -> anyhow::Result<Vec<String>> {
+        let entries = self.client.issue_cmd(BrowserLog).await?;
+        let entries = entries.as_array().context("the browser log is a list")?;
+        Ok(entries
+            .iter()
+            .map(|entry| {
+                let field = |name: &str| entry.get(name).and_then(Value::as_str).unwrap_or("?");
+                format!("{} {}", field("level"), field("message"))
+            })
+            .collect())
+    }
+
     /// Names of every resource the page fetched.
     pub async fn fetched_resources(&self) -> anyhow::Result<Vec<String>> {
         let value = self
@@ -218,6 +234,24 @@ impl WebDriverCompatibleCommand for Cdp {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         let body = json!({ "cmd": self.cmd, "params": self.params });
         (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// chromedriver's console log of the session (kept by `goog:loggingPrefs`), emptied as read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
     }
 }
 
