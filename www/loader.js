@@ -112,7 +112,8 @@
   }
 
   // The persistent way back to the settings: our small button (unless the site shows its own),
-  // and any element of the site's marked `data-samtycke-open`.
+  // and any element of the site's marked `data-samtycke-open`. `all:initial` keeps the page's
+  // CSS off it; `outline:revert` gives it back the browser's focus ring.
   function ready() {
     activate();
     if (d.querySelector('[data-samtycke-optin]')) boot();
@@ -122,7 +123,7 @@
       b.id = 'samtycke-settings';
       b.textContent = text.settings;
       b.style.cssText =
-        'all:initial;position:fixed;bottom:8px;' + (C.control === 'bottom-right' ? 'right' : 'left') +
+        'all:initial;outline:revert;position:fixed;bottom:8px;' + (C.control === 'bottom-right' ? 'right' : 'left') +
         ':8px;z-index:2147483646;padding:4px 10px;border-radius:9px;background:#111;color:#fff;font:13px system-ui;cursor:pointer';
       b.onclick = () => S.open();
       d.body.append(b);

@@ -141,3 +141,12 @@ pub fn demo_purposes() -> Vec<samtycke_shared::PurposeId> {
         samtycke_shared::Policy::parse(&std::fs::read(path).expect("policy")).expect("valid");
     policy.optional_purposes().map(|p| p.id.clone()).collect()
 }
+
+/// Presses and releases `key`, as a keyboard does (WebDriver key actions, not synthetic events).
+pub async fn press(browser: &samtycke_e2e::Browser, key: fantoccini::key::Key) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    browser.client.perform_actions(keys).await.expect("keys");
+}

@@ -1,6 +1,7 @@
 //! Browser tests: real headless Chromium against a real collector serving the demo site and the
 //! built widget. `cargo xtask test` builds the widget and installs Chromium first.
 
+mod accessibility;
 mod blocking;
 mod choices;
 mod csp;

@@ -87,6 +87,8 @@ export function downloadReceipts() {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+export const focus = (panel, selector) => panel.querySelector(selector)?.focus();
+
 // A modal dialog's focus trap: Tab from the last visible control goes to the first, Shift+Tab
 // from the first (or from the heading, which holds the focus on opening) to the last.
 export function trapTab(event, panel) {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use samtycke_shared::{CollectionMethod, PurposeId};
-use web_sys::{HtmlElement, KeyboardEvent};
+use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use crate::choice::{self, Action, Earlier, Shown};
@@ -84,16 +84,21 @@ pub fn App(props: &AppProps) -> Html {
     let status = use_state_eq(|| Status::Idle);
     // Guards against a double click recording twice: state handles only change on re-render.
     let busy = use_mut_ref(|| false);
-    let heading = use_node_ref();
     let panel = use_node_ref();
     let rerender = use_force_update();
 
-    // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it.
+    // Set when the visitor leaves the settings for the first layer.
+    let came_back = use_mut_ref(|| false);
+
+    // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it;
+    // back from the settings, to the Settings button that opened them, where they left off.
     {
-        let heading = heading.clone();
-        use_effect_with(*layer, move |_| {
-            if let Some(element) = heading.cast::<HtmlElement>() {
-                let _ = element.focus();
+        let (panel, came_back) = (panel.clone(), came_back.clone());
+        use_effect_with(*layer, move |layer| {
+            let back = *layer == Layer::First && came_back.replace(false);
+            if let Some(panel) = panel.cast::<web_sys::Element>() {
+                let target = if back { "[data-action=settings]" } else { "h2" };
+                bridge::focus(&panel, target);
             }
         });
     }
@@ -144,12 +149,13 @@ pub fn App(props: &AppProps) -> Html {
     // the banner; otherwise it goes back to the first layer, which still needs an answer.
     let can_close = !props.prior.decisions.is_empty();
     let on_leave = {
-        let layer = layer.clone();
+        let (layer, came_back) = (layer.clone(), came_back.clone());
         Callback::from(move |()| {
             if can_close {
                 // Outside this event's dispatch: the handler belongs to the app being destroyed.
                 wasm_bindgen_futures::spawn_local(async { mount::hide() });
             } else {
+                *came_back.borrow_mut() = true;
                 layer.set(Layer::First);
             }
         })
@@ -186,7 +192,6 @@ pub fn App(props: &AppProps) -> Html {
         gpc: props.gpc,
         saving: *status == Status::Saving,
         earlier: &props.prior,
-        heading: &heading,
         on_action: &on_action,
         on_language: &on_language,
     };

@@ -67,6 +67,9 @@ extern "C" {
     #[wasm_bindgen(js_name = downloadReceipts)]
     pub fn download_receipts();
 
+    /// Focuses the first element in `panel` matching `selector`, if there is one.
+    pub fn focus(panel: &web_sys::Element, selector: &str);
+
     /// Keeps Tab and Shift+Tab inside `panel` (a modal dialog's focus trap).
     #[wasm_bindgen(js_name = trapTab)]
     pub fn trap_tab(event: &web_sys::KeyboardEvent, panel: &web_sys::Element);

@@ -14,7 +14,7 @@ pub fn view(view: &View, on_settings: &Callback<()>) -> Html {
     html! {
         <>
             <div class="head">
-                { heading(view, view.text.dialog_title) }
+                { heading(view.text.dialog_title) }
                 { language_switch(view) }
             </div>
             <p class="controller">{ &shown.policy.controller.name }</p>

@@ -24,8 +24,6 @@ pub struct View<'a> {
     pub saving: bool,
     /// The visitor's decisions on record, and when they were made.
     pub earlier: &'a Earlier,
-    /// The layer's heading, focused when the layer opens.
-    pub heading: &'a NodeRef,
     pub on_action: &'a Callback<Action>,
     /// Shows another of the policy's languages (an index in `policy.languages`).
     pub on_language: &'a Callback<usize>,
@@ -114,8 +112,8 @@ fn policy_link(view: &View) -> Html {
 }
 
 /// The layer's heading, which takes the focus when the layer opens.
-fn heading(view: &View, title: &'static str) -> Html {
+fn heading(title: &'static str) -> Html {
     html! {
-        <h2 id="samtycke-title" tabindex="-1" ref={view.heading.clone()}>{ title }</h2>
+        <h2 id="samtycke-title" tabindex="-1">{ title }</h2>
     }
 }

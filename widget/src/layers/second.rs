@@ -30,7 +30,7 @@ pub fn view(
     html! {
         <>
             <div class="head">
-                { heading(view, text.settings_title) }
+                { heading(text.settings_title) }
                 { language_switch(view) }
                 <button type="button" class="leave" data-action={leave_action}
                     onclick={on_leave.reform(|_| ())}>
