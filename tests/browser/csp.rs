@@ -56,7 +56,11 @@ async fn the_widget_works_under_a_strict_csp_without_a_console_message() {
         .eval("return window.cspViolations;")
         .await
         .expect("eval");
-    assert_eq!(violations, serde_json::json!([]), "the policy refused something");
+    assert_eq!(
+        violations,
+        serde_json::json!([]),
+        "the policy refused something"
+    );
     let console = browser.console_messages().await.expect("console");
     assert!(console.is_empty(), "the console is not clean: {console:#?}");
     assert!(flag(&browser, "strictAnalyticsRan").await);
