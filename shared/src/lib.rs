@@ -4,6 +4,7 @@
 //! collector, the CLI and the tests use the types and (feature `crypto`) the JOSE code. It holds
 //! no I/O, no async runtime and no browser bindings.
 
+pub mod commitment;
 pub mod ids;
 pub mod policy;
 pub mod receipt;
@@ -11,11 +12,9 @@ pub mod request;
 pub mod text;
 
 #[cfg(feature = "crypto")]
-pub mod commitment;
-#[cfg(feature = "crypto")]
 pub mod jose;
 
 pub use ids::{IdError, Language, PurposeId, ReceiptId, SiteId};
-pub use policy::{LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
+pub use policy::{AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
 pub use receipt::{ReceiptClaims, ReceiptResponse};
 pub use request::{CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt};

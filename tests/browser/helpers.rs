@@ -134,10 +134,10 @@ pub fn demo_policy_variant(
     out
 }
 
-/// The demo policy's optional purposes.
+/// The purposes the demo's banner asks about (not those asked in a form).
 pub fn demo_purposes() -> Vec<samtycke_shared::PurposeId> {
     let path = samtycke_e2e::paths::root().join("www/policies/demo.json");
     let policy =
         samtycke_shared::Policy::parse(&std::fs::read(path).expect("policy")).expect("valid");
-    policy.optional_purposes().map(|p| p.id.clone()).collect()
+    policy.banner_purposes().map(|p| p.id.clone()).collect()
 }

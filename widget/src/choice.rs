@@ -1,10 +1,11 @@
 //! Turning what the visitor ticked into decisions, the request their device signs, and the
 //! record the loader keeps.
 //!
-//! Pure functions over the shared wire types, so the rules (only optional purposes are decided,
-//! un-ticking a granted purpose withdraws it, "Accept all" leaves special-category purposes and,
-//! under GPC, sale/sharing purposes to their own tick) are unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a `BTreeMap`
-//! sorts, and every sort instantiation costs the wasm kilobytes.
+//! Pure functions over the shared wire types, so the rules (only the banner's optional purposes
+//! are decided, never those asked in a form; un-ticking a granted purpose withdraws it; "Accept
+//! all" leaves special-category purposes and, under GPC, sale/sharing purposes to their own tick)
+//! are unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a
+//! `BTreeMap` sorts, and every sort instantiation costs the wasm kilobytes.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -51,12 +52,12 @@ impl Shown {
 
     /// Whether a purpose that "Accept all" leaves to its own tick (Art 9) is on offer.
     pub fn has_special_category(&self) -> bool {
-        self.policy.optional_purposes().any(|p| p.special_category)
+        self.policy.banner_purposes().any(|p| p.special_category)
     }
 
     /// Whether a purpose that GPC keeps off under "Accept all" is on offer.
     pub fn has_sale_or_sharing(&self) -> bool {
-        self.policy.optional_purposes().any(|p| p.sale_or_sharing)
+        self.policy.banner_purposes().any(|p| p.sale_or_sharing)
     }
 }
 
@@ -101,7 +102,7 @@ pub enum Action {
 /// before. Never pre-ticked otherwise: consent must be an act.
 pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
     let mut choices = Choices::new();
-    for p in policy.optional_purposes() {
+    for p in policy.banner_purposes() {
         choices.insert(p.id.clone(), prior.get(&p.id) == Some(&Decision::Granted));
     }
     choices
@@ -110,7 +111,7 @@ pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
 /// What an action means for each optional purpose.
 pub fn apply(action: Action, policy: &Policy, gpc: bool, ticked: &Choices) -> Choices {
     let mut choices = Choices::new();
-    for p in policy.optional_purposes() {
+    for p in policy.banner_purposes() {
         let ticked = ticked.get(&p.id).copied().unwrap_or(false);
         let on = match action {
             // Special categories need explicit consent (Art 9), and GPC is an objection to
@@ -227,7 +228,7 @@ pub fn consent_mode<'a>(
     decisions: &BTreeMap<PurposeId, Decision>,
 ) -> BTreeMap<&'a str, &'static str> {
     let mut state = BTreeMap::new();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         let granted = decisions.get(&purpose.id) == Some(&Decision::Granted);
         for kind in &purpose.consent_mode {
             let entry = state.entry(kind.as_str()).or_insert("denied");
@@ -243,7 +244,7 @@ pub fn consent_mode<'a>(
 /// they go on refusal and withdrawal.
 pub fn refused_cookies(policy: &Policy, decisions: &BTreeMap<PurposeId, Decision>) -> String {
     let mut names = String::new();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         if decisions.get(&purpose.id) != Some(&Decision::Granted) {
             for cookie in &purpose.cookies {
                 if !names.is_empty() {

@@ -46,8 +46,12 @@ fn nothing_is_ticked_on_a_first_visit() {
     let ticked = initial(&shown.policy, &Prior::new());
     assert_eq!(
         ticked.len(),
-        shown.policy.optional_purposes().count(),
-        "only optional purposes: {ticked:?}"
+        shown.policy.banner_purposes().count(),
+        "only the banner's optional purposes: {ticked:?}"
+    );
+    assert!(
+        !ticked.contains_key(&id("newsletter")),
+        "a purpose asked in a form is no banner toggle"
     );
     assert!(ticked.values().all(|on| !on));
 }

@@ -91,7 +91,7 @@ pub fn hide() {
 /// The visitor's still valid decisions, as the loader reports them, and when each was made.
 fn earlier(policy: &Policy) -> Earlier {
     let mut earlier = Earlier::default();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         let decision = match bridge::stored(purpose.id.as_str()).as_deref() {
             Some("granted") => Decision::Granted,
             Some("denied") => Decision::Denied,
