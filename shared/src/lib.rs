@@ -4,13 +4,14 @@
 //! collector, the CLI and the tests use the types and (feature `crypto`) the JOSE code. It holds
 //! no I/O, no async runtime and no browser bindings.
 
-pub mod commitment;
 pub mod ids;
 pub mod policy;
 pub mod receipt;
 pub mod request;
 pub mod text;
 
+#[cfg(feature = "crypto")]
+pub mod commitment;
 #[cfg(feature = "crypto")]
 pub mod jose;
 

@@ -63,12 +63,21 @@ pub async fn visit(
     collector: &DemoCollector,
     options: samtycke_e2e::BrowserOptions,
 ) -> samtycke_e2e::Browser {
+    visit_page(collector, "/", options).await
+}
+
+/// A fresh browser, set up so, on a page (`/newsletter.html`) of this collector's demo.
+pub async fn visit_page(
+    collector: &DemoCollector,
+    path: &str,
+    options: samtycke_e2e::BrowserOptions,
+) -> samtycke_e2e::Browser {
     let browser = samtycke_e2e::Browser::start_with(options)
         .await
         .expect("browser");
     browser
         .client
-        .goto(&format!("{}/", collector.url))
+        .goto(&format!("{}{path}", collector.url))
         .await
         .expect("page loads");
     browser

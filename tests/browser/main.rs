@@ -6,5 +6,6 @@ mod choices;
 mod helpers;
 mod layout;
 mod lifecycle;
+mod optin;
 mod settings;
 mod skeleton;

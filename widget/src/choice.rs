@@ -9,6 +9,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use samtycke_shared::{
     CollectionMethod, Decision, Language, LocalizedText, Policy, PurposeId, ReceiptId,
@@ -19,8 +20,8 @@ use serde::Serialize;
 /// The policy document as shown, with what a receipt must cite about it.
 #[derive(Debug)]
 pub struct Shown {
-    /// The parsed document.
-    pub policy: Policy,
+    /// The parsed document, shared by the banner and each form's opt-in box.
+    pub policy: Rc<Policy>,
     /// Hex SHA-256 of the exact bytes received.
     pub sha256: String,
     /// Index in `policy.languages` of the language shown. The visitor may switch it, so it
@@ -37,6 +38,16 @@ impl PartialEq for Shown {
 }
 
 impl Shown {
+    /// The same document shown in another of its languages (an index in `policy.languages`):
+    /// a form's opt-in box speaks its form's language, whatever the banner speaks.
+    pub fn in_language(&self, index: usize) -> Shown {
+        Shown {
+            policy: Rc::clone(&self.policy),
+            sha256: self.sha256.clone(),
+            language: Cell::new(index),
+        }
+    }
+
     /// The language shown.
     pub fn language(&self) -> &Language {
         let languages = &self.policy.languages;

@@ -44,7 +44,7 @@ pub fn view(
             <p id="samtycke-notice">{ text.settings_intro }</p>
             { gpc_note(view) }
             <div class="purposes">{ for rows }</div>
-            { controller(view) }
+            { controller(view.shown, text) }
             if bridge::has_receipts() {
                 <p>
                     <button type="button" class="leave" data-action="download"
