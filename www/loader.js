@@ -4,7 +4,7 @@
 // needs is here; everything that asks a question is in the app.
 (function (w, d) {
   'use strict';
-  if (w.samtycke && w.samtycke._cfg) return;
+  if ((w.samtycke || {})._cfg) return;
 
   // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
   //  disclosure: fingerprint of what the purposes disclose, text: {language: {settings, load, blocked}}}
@@ -161,9 +161,11 @@
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify(item.body || { request: item.jws }),
           credentials: 'omit',
+          // Outlives the page: a form that navigates away on submit does not cancel its opt-in.
+          keepalive: true,
         });
         if (res.ok) keep(item.id, (await res.json()).receipt);
-        else if (res.status >= 500 || res.status === 408 || res.status === 429) break;
+        else if (res.status > 499 || [408, 429].includes(res.status)) break;
         save(QUEUE, (load(QUEUE) || []).filter((i) => i.id !== item.id));
       }
     } catch (e) {} // offline: retried later
@@ -187,7 +189,7 @@
   }
 
   const S = (w.samtycke = {
-    _cfg: Object.assign({ base: base }, C),
+    _cfg: { base, ...C },
     _layer: '',
     open() {
       if (S._show) S._show('settings');

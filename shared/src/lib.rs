@@ -16,6 +16,6 @@ pub mod commitment;
 pub mod jose;
 
 pub use ids::{IdError, Language, PurposeId, ReceiptId, SiteId};
-pub use policy::{LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
+pub use policy::{AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
 pub use receipt::{ReceiptClaims, ReceiptResponse};
 pub use request::{CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt};

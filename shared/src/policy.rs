@@ -38,6 +38,15 @@ pub enum PolicyError {
     /// Version 0 is reserved for "no decision yet" in the browser.
     #[error("policy version must be 1 or more")]
     VersionZero,
+    /// A box in a form asks for consent; processing on another basis needs no box.
+    #[error("purpose {0} is asked in a form, so its lawful basis must be consent")]
+    FormWithoutConsent(PurposeId),
+    /// A form's opt-in changes nothing on the page, so nothing on the page may wait for it.
+    #[error(
+        "purpose {0} is asked in a form, so it cannot declare cookies or consentMode: the page \
+         never acts on a form's opt-in"
+    )]
+    FormOnPage(PurposeId),
 }
 
 /// Text in several languages. Every text has the policy's default language; others are optional
@@ -126,6 +135,24 @@ pub struct Transfer {
     pub safeguard: LocalizedText,
 }
 
+/// Where the visitor is asked about a purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AskedIn {
+    /// A toggle in the consent banner: processing on this site, by this browser.
+    #[default]
+    Banner,
+    /// Only an opt-in box in the site's own form (`data-samtycke-optin`), with the e-mail address
+    /// the form collects: e-mail marketing, say. Never a banner toggle.
+    Form,
+}
+
+impl AskedIn {
+    fn is_banner(&self) -> bool {
+        *self == AskedIn::Banner
+    }
+}
+
 /// One purpose of processing with its full disclosure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -135,7 +162,13 @@ pub struct Purpose {
     /// Strictly necessary: shown locked on, never asked.
     #[serde(default)]
     pub necessary: bool,
-    /// Short name shown beside the toggle.
+    /// Where the visitor is asked: the banner (default) or a form's opt-in box. Left out when
+    /// it is the banner, so that the disclosure fingerprint of policies written before this
+    /// field existed stays the same.
+    #[serde(default, skip_serializing_if = "AskedIn::is_banner")]
+    pub asked_in: AskedIn,
+    /// Short name shown beside the toggle. For a purpose asked in a form, it completes "I want
+    /// to receive …" ("the weekly newsletter").
     pub name: LocalizedText,
     /// What is done and why.
     pub description: LocalizedText,
@@ -230,9 +263,15 @@ impl Policy {
         self.purposes.iter().find(|p| &p.id == id)
     }
 
-    /// Purposes the visitor decides on (all but the strictly necessary).
+    /// Purposes the visitor decides on (all but the strictly necessary), wherever asked.
     pub fn optional_purposes(&self) -> impl Iterator<Item = &Purpose> {
         self.purposes.iter().filter(|p| !p.necessary)
+    }
+
+    /// Purposes the banner shows a toggle for: the optional ones not asked in a form.
+    pub fn banner_purposes(&self) -> impl Iterator<Item = &Purpose> {
+        self.optional_purposes()
+            .filter(|p| p.asked_in == AskedIn::Banner)
     }
 
     fn check(&self) -> Result<(), PolicyError> {
@@ -261,6 +300,15 @@ impl Policy {
             }
             if purpose.necessary && purpose.lawful_basis == LawfulBasis::Consent {
                 return Err(PolicyError::NecessaryByConsent(purpose.id.clone()));
+            }
+            if purpose.asked_in == AskedIn::Form {
+                // Necessary purposes are never asked, so this also refuses a necessary one.
+                if purpose.lawful_basis != LawfulBasis::Consent {
+                    return Err(PolicyError::FormWithoutConsent(purpose.id.clone()));
+                }
+                if !purpose.cookies.is_empty() || !purpose.consent_mode.is_empty() {
+                    return Err(PolicyError::FormOnPage(purpose.id.clone()));
+                }
             }
             let at = |name: &str| format!("purposes[{}].{name}", purpose.id);
             require(at("name"), &purpose.name)?;
@@ -352,6 +400,71 @@ pub(crate) mod tests {
         let mut json = sample_json();
         json["purposes"][1]["retension"] = serde_json::json!({ "en": "x" });
         assert!(matches!(parse(json), Err(PolicyError::Json(_))));
+    }
+
+    fn newsletter() -> serde_json::Value {
+        serde_json::json!({ "id": "newsletter", "askedIn": "form", "name": { "en": "the newsletter" },
+            "description": { "en": "News by e-mail." }, "dataCategories": { "en": "E-mail address" },
+            "lawfulBasis": "consent", "retention": { "en": "Until you unsubscribe" },
+            "ifRefused": { "en": "No e-mails." } })
+    }
+
+    #[test]
+    fn a_purpose_asked_in_a_form_is_optional_but_no_banner_toggle() {
+        let mut json = sample_json();
+        json["purposes"]
+            .as_array_mut()
+            .expect("array")
+            .push(newsletter());
+        let policy = parse(json).expect("valid");
+        let optional: Vec<_> = policy.optional_purposes().map(|p| p.id.as_str()).collect();
+        let banner: Vec<_> = policy.banner_purposes().map(|p| p.id.as_str()).collect();
+        assert_eq!(optional, ["analytics", "newsletter"]);
+        assert_eq!(banner, ["analytics"]);
+        assert_eq!(policy.purposes[2].asked_in, AskedIn::Form);
+    }
+
+    #[test]
+    fn a_form_purpose_must_rest_on_consent_and_leave_the_page_alone() {
+        let mut json = sample_json();
+        let mut purpose = newsletter();
+        purpose["lawfulBasis"] = "legitimate-interests".into();
+        json["purposes"]
+            .as_array_mut()
+            .expect("array")
+            .push(purpose);
+        assert_eq!(
+            parse(json).expect_err("must fail").to_string(),
+            "purpose newsletter is asked in a form, so its lawful basis must be consent"
+        );
+        let mut json = sample_json();
+        json["purposes"][0]["askedIn"] = "form".into();
+        assert!(matches!(
+            parse(json),
+            Err(PolicyError::FormWithoutConsent(_))
+        ));
+        for (field, value) in [("cookies", "_nl"), ("consentMode", "ad_storage")] {
+            let mut json = sample_json();
+            let mut purpose = newsletter();
+            purpose[field] = serde_json::json!([value]);
+            json["purposes"]
+                .as_array_mut()
+                .expect("array")
+                .push(purpose);
+            assert!(
+                matches!(parse(json), Err(PolicyError::FormOnPage(_))),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_banner_purpose_is_written_without_asked_in() {
+        // The collector fingerprints the purposes as serde writes them: policies that never
+        // mention `askedIn` must keep their fingerprint, or every visitor would be asked again.
+        let policy = parse(sample_json()).expect("valid");
+        let written = serde_json::to_string(&policy.purposes).expect("json");
+        assert!(!written.contains("askedIn"), "{written}");
     }
 
     #[test]

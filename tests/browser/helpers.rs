@@ -63,12 +63,21 @@ pub async fn visit(
     collector: &DemoCollector,
     options: samtycke_e2e::BrowserOptions,
 ) -> samtycke_e2e::Browser {
+    visit_page(collector, "/", options).await
+}
+
+/// A fresh browser, set up so, on a page (`/newsletter.html`) of this collector's demo.
+pub async fn visit_page(
+    collector: &DemoCollector,
+    path: &str,
+    options: samtycke_e2e::BrowserOptions,
+) -> samtycke_e2e::Browser {
     let browser = samtycke_e2e::Browser::start_with(options)
         .await
         .expect("browser");
     browser
         .client
-        .goto(&format!("{}/", collector.url))
+        .goto(&format!("{}{path}", collector.url))
         .await
         .expect("page loads");
     browser
@@ -134,12 +143,12 @@ pub fn demo_policy_variant(
     out
 }
 
-/// The demo policy's optional purposes.
+/// The purposes the demo's banner asks about (not those asked in a form).
 pub fn demo_purposes() -> Vec<samtycke_shared::PurposeId> {
     let path = samtycke_e2e::paths::root().join("www/policies/demo.json");
     let policy =
         samtycke_shared::Policy::parse(&std::fs::read(path).expect("policy")).expect("valid");
-    policy.optional_purposes().map(|p| p.id.clone()).collect()
+    policy.banner_purposes().map(|p| p.id.clone()).collect()
 }
 
 /// Presses and releases `key`, as a keyboard does (WebDriver key actions, not synthetic events).

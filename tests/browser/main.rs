@@ -8,5 +8,6 @@ mod csp;
 mod helpers;
 mod layout;
 mod lifecycle;
+mod optin;
 mod settings;
 mod skeleton;

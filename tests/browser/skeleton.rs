@@ -34,7 +34,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
         &std::fs::read(samtycke_e2e::paths::root().join("www/policies/demo.json")).expect("policy"),
     )
     .expect("valid policy");
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         assert_eq!(
             receipt.claims.decisions.get(&purpose.id),
             Some(&Decision::Denied),

@@ -155,13 +155,23 @@ impl Browser {
         selector: &str,
         timeout: Duration,
     ) -> anyhow::Result<Element> {
+        self.shadow_element("#samtycke", selector, timeout).await
+    }
+
+    /// The element matching `selector` inside the shadow root of the page's element matching
+    /// `host` (the banner's, a form opt-in's), once it exists.
+    pub async fn shadow_element(
+        &self,
+        host: &str,
+        selector: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Element> {
         let script = format!(
-            "const h = document.getElementById('samtycke'); \
-             return (h && h.shadowRoot && h.shadowRoot.querySelector({selector:?})) || null;",
-            selector = selector
+            "const h = document.querySelector({host:?}); \
+             return (h && h.shadowRoot && h.shadowRoot.querySelector({selector:?})) || null;"
         );
         let value = self
-            .wait_for(&format!("widget element {selector}"), &script, timeout)
+            .wait_for(&format!("{selector} in {host}"), &script, timeout)
             .await?;
         Ok(Element::from_element_id(
             self.client.clone(),

@@ -18,6 +18,11 @@ export function takeLayer() {
 export const onShow = (fn) => (S()._show = fn);
 export const stored = (purpose) => S().get(purpose);
 export const submit = (record, jws) => S()._submit(record, jws);
+
+// A form opt-in's signed request and the identifier it commits to, as the POST body of
+// /v1/receipts (`SubmitReceipt`). Its record has no `d`: it changes no page-wide decision.
+export const submitOptIn = (id, jws, identifier) =>
+  S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
 export const gpc = () => navigator.globalPrivacyControl === true;
 
 // The loader's stored record {v, at, d, id, g, r, t}, or null. Read straight from localStorage
@@ -106,6 +111,54 @@ export function trapTab(event, panel) {
   }
 }
 export const randomUUID = () => crypto.randomUUID();
+
+// Form opt-ins: `<div data-samtycke-optin="PURPOSE" data-email="SELECTOR">` in the site's forms.
+export const optins = () => Array.from(document.querySelectorAll('[data-samtycke-optin]'));
+
+// The language in effect at an element (its nearest `lang`), or ''.
+export const langAt = (el) => (el.closest('[lang]') || {}).lang || '';
+
+// The field an opt-in's `data-email` names (default: the form's first e-mail input), looked
+// for in its form first, then in the page.
+function emailField(el) {
+  const selector = el.dataset.email || 'input[type=email]';
+  const form = el.closest('form');
+  try {
+    return (form && form.querySelector(selector)) || document.querySelector(selector);
+  } catch (e) {
+    return null; // not a valid selector
+  }
+}
+
+// The address in the opt-in's e-mail field, normalised as commitments normalise it (trimmed,
+// lower-cased), if it is plausible: one `@` with something before it, a dotted domain, no
+// spaces. The collector checks it fully; this only keeps an empty or half-typed field from being
+// signed. Else undefined.
+export function emailAt(el) {
+  const field = emailField(el);
+  const address = field && typeof field.value === 'string' ? field.value.trim().toLowerCase() : '';
+  return /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(address) && address.length <= 254 ? address : undefined;
+}
+
+// Calls `onSubmit` when the form around `el` is submitted, and `onInput` when any of its fields
+// changes; false when `el` is in no form. The submit listener captures at the document, ahead of
+// the site's own: it runs even if a site script stops the event, and never stops or prevents it.
+export function watchForm(el, onSubmit, onInput) {
+  const form = el.closest('form');
+  if (!form) return false;
+  document.addEventListener('submit', (e) => e.target === form && onSubmit(), true);
+  form.addEventListener('input', () => onInput());
+  return true;
+}
+
+// A salted commitment to a normalised e-mail address, as `samtycke_shared::commitment` makes it
+// (DESIGN.md §7): {identifier: {type: 'email', value: address, salt: 16 random bytes as unpadded
+// base64url}, commitment: unpadded base64url of the SHA-256 of "email:" + address + ":" + salt}.
+export async function commitEmail(address) {
+  const salt = b64u(crypto.getRandomValues(new Uint8Array(16)));
+  const digest = await crypto.subtle.digest('SHA-256', enc.encode('email:' + address + ':' + salt));
+  return { identifier: { type: 'email', value: address, salt }, commitment: b64u(digest) };
+}
 
 export function adoptStyles(root, css) {
   try {

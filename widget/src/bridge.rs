@@ -43,6 +43,11 @@ extern "C" {
     #[wasm_bindgen(catch)]
     pub fn submit(record: &JsValue, jws: &str) -> Result<(), JsValue>;
 
+    /// Hands a form opt-in to the loader: its receipt id, signed request, and the identifier
+    /// (`Committed::identifier`) to send beside it.
+    #[wasm_bindgen(catch, js_name = submitOptIn)]
+    pub fn submit_opt_in(id: &str, jws: &str, identifier: &JsValue) -> Result<(), JsValue>;
+
     /// When the stored record says the visitor's decision on a purpose was made (ms).
     #[wasm_bindgen(js_name = decidedAt)]
     pub fn decided_at(purpose: &str) -> Option<f64>;
@@ -76,6 +81,39 @@ extern "C" {
 
     #[wasm_bindgen(js_name = randomUUID)]
     pub fn random_uuid() -> String;
+
+    /// Every `[data-samtycke-optin]` element on the page.
+    pub fn optins() -> Vec<web_sys::Element>;
+
+    /// The language in effect at an element (its nearest `lang` attribute), or `""`.
+    #[wasm_bindgen(js_name = langAt)]
+    pub fn lang_at(element: &web_sys::Element) -> String;
+
+    /// A commitment to a normalised e-mail address (`commitEmail`), and the identifier that
+    /// opens it (`{type: "email", value, salt}`, sent beside the request).
+    pub type Committed;
+    #[wasm_bindgen(method, getter)]
+    pub fn identifier(this: &Committed) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn commitment(this: &Committed) -> String;
+
+    /// The address in the field an opt-in's `data-email` names, trimmed and lower-cased as
+    /// commitments normalise it, if it is plausible (an empty or half-typed field is not).
+    #[wasm_bindgen(js_name = emailAt)]
+    pub fn email_at(element: &web_sys::Element) -> Option<String>;
+
+    /// Watches the form around an opt-in: `on_submit` on its submit events, `on_input` when any
+    /// of its fields changes. `false` when the element is in no form.
+    #[wasm_bindgen(js_name = watchForm)]
+    pub fn watch_form(
+        element: &web_sys::Element,
+        on_submit: &Closure<dyn Fn()>,
+        on_input: &Closure<dyn Fn()>,
+    ) -> bool;
+
+    /// A fresh salt and the commitment to a normalised e-mail address with it.
+    #[wasm_bindgen(catch, js_name = commitEmail)]
+    pub async fn commit_email(address: &str) -> Result<Committed, JsValue>;
 
     /// Styles the shadow root with a constructed stylesheet; `false` where unsupported.
     #[wasm_bindgen(js_name = adoptStyles)]

@@ -1,13 +1,15 @@
 //! Turning what the visitor ticked into decisions, the request their device signs, and the
 //! record the loader keeps.
 //!
-//! Pure functions over the shared wire types, so the rules (only optional purposes are decided,
-//! un-ticking a granted purpose withdraws it, "Accept all" leaves special-category purposes and,
-//! under GPC, sale/sharing purposes to their own tick) are unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a `BTreeMap`
-//! sorts, and every sort instantiation costs the wasm kilobytes.
+//! Pure functions over the shared wire types, so the rules (only the banner's optional purposes
+//! are decided, never those asked in a form; un-ticking a granted purpose withdraws it; "Accept
+//! all" leaves special-category purposes and, under GPC, sale/sharing purposes to their own tick)
+//! are unit-tested natively. Maps are filled by `insert`, not `collect`: collecting into a
+//! `BTreeMap` sorts, and every sort instantiation costs the wasm kilobytes.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use samtycke_shared::{
     CollectionMethod, Decision, Language, LocalizedText, Policy, PurposeId, ReceiptId,
@@ -18,8 +20,8 @@ use serde::Serialize;
 /// The policy document as shown, with what a receipt must cite about it.
 #[derive(Debug)]
 pub struct Shown {
-    /// The parsed document.
-    pub policy: Policy,
+    /// The parsed document, shared by the banner and each form's opt-in box.
+    pub policy: Rc<Policy>,
     /// Hex SHA-256 of the exact bytes received.
     pub sha256: String,
     /// Index in `policy.languages` of the language shown. The visitor may switch it, so it
@@ -36,6 +38,16 @@ impl PartialEq for Shown {
 }
 
 impl Shown {
+    /// The same document shown in another of its languages (an index in `policy.languages`):
+    /// a form's opt-in box speaks its form's language, whatever the banner speaks.
+    pub fn in_language(&self, index: usize) -> Shown {
+        Shown {
+            policy: Rc::clone(&self.policy),
+            sha256: self.sha256.clone(),
+            language: Cell::new(index),
+        }
+    }
+
     /// The language shown.
     pub fn language(&self) -> &Language {
         let languages = &self.policy.languages;
@@ -51,12 +63,12 @@ impl Shown {
 
     /// Whether a purpose that "Accept all" leaves to its own tick (Art 9) is on offer.
     pub fn has_special_category(&self) -> bool {
-        self.policy.optional_purposes().any(|p| p.special_category)
+        self.policy.banner_purposes().any(|p| p.special_category)
     }
 
     /// Whether a purpose that GPC keeps off under "Accept all" is on offer.
     pub fn has_sale_or_sharing(&self) -> bool {
-        self.policy.optional_purposes().any(|p| p.sale_or_sharing)
+        self.policy.banner_purposes().any(|p| p.sale_or_sharing)
     }
 }
 
@@ -101,7 +113,7 @@ pub enum Action {
 /// before. Never pre-ticked otherwise: consent must be an act.
 pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
     let mut choices = Choices::new();
-    for p in policy.optional_purposes() {
+    for p in policy.banner_purposes() {
         choices.insert(p.id.clone(), prior.get(&p.id) == Some(&Decision::Granted));
     }
     choices
@@ -110,7 +122,7 @@ pub fn initial(policy: &Policy, prior: &Prior) -> Choices {
 /// What an action means for each optional purpose.
 pub fn apply(action: Action, policy: &Policy, gpc: bool, ticked: &Choices) -> Choices {
     let mut choices = Choices::new();
-    for p in policy.optional_purposes() {
+    for p in policy.banner_purposes() {
         let ticked = ticked.get(&p.id).copied().unwrap_or(false);
         let on = match action {
             // Special categories need explicit consent (Art 9), and GPC is an objection to
@@ -227,7 +239,7 @@ pub fn consent_mode<'a>(
     decisions: &BTreeMap<PurposeId, Decision>,
 ) -> BTreeMap<&'a str, &'static str> {
     let mut state = BTreeMap::new();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         let granted = decisions.get(&purpose.id) == Some(&Decision::Granted);
         for kind in &purpose.consent_mode {
             let entry = state.entry(kind.as_str()).or_insert("denied");
@@ -243,7 +255,7 @@ pub fn consent_mode<'a>(
 /// they go on refusal and withdrawal.
 pub fn refused_cookies(policy: &Policy, decisions: &BTreeMap<PurposeId, Decision>) -> String {
     let mut names = String::new();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         if decisions.get(&purpose.id) != Some(&Decision::Granted) {
             for cookie in &purpose.cookies {
                 if !names.is_empty() {

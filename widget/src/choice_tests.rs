@@ -2,29 +2,31 @@
 
 use super::*;
 
-fn shown() -> Shown {
-    let policy =
-        Policy::parse(include_bytes!("../../www/policies/demo.json")).expect("demo policy");
+fn demo_policy() -> Policy {
+    Policy::parse(include_bytes!("../../www/policies/demo.json")).expect("demo policy")
+}
+
+fn shown_of(policy: Policy) -> Shown {
     Shown {
-        policy,
+        policy: Rc::new(policy),
         sha256: "ab".repeat(32),
         language: Cell::new(0),
     }
 }
 
+fn shown() -> Shown {
+    shown_of(demo_policy())
+}
+
 /// The demo policy with one more optional purpose that uses special-category data (Art 9).
 fn shown_with_special_category() -> Shown {
-    let mut shown = shown();
-    let mut health = shown
-        .policy
-        .purpose(&id("analytics"))
-        .expect("analytics")
-        .clone();
+    let mut policy = demo_policy();
+    let mut health = policy.purpose(&id("analytics")).expect("analytics").clone();
     health.id = id("health");
     health.special_category = true;
     health.consent_mode = Vec::new();
-    shown.policy.purposes.push(health);
-    shown
+    policy.purposes.push(health);
+    shown_of(policy)
 }
 
 fn id(text: &str) -> PurposeId {
@@ -46,8 +48,12 @@ fn nothing_is_ticked_on_a_first_visit() {
     let ticked = initial(&shown.policy, &Prior::new());
     assert_eq!(
         ticked.len(),
-        shown.policy.optional_purposes().count(),
-        "only optional purposes: {ticked:?}"
+        shown.policy.banner_purposes().count(),
+        "only the banner's optional purposes: {ticked:?}"
+    );
+    assert!(
+        !ticked.contains_key(&id("newsletter")),
+        "a purpose asked in a form is no banner toggle"
     );
     assert!(ticked.values().all(|on| !on));
 }

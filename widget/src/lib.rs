@@ -1,6 +1,6 @@
 //! Samtycke's consent banner: a yew app the loader (`www/loader.js`) imports only when a
-//! decision is needed, which fetches the site's policy, shows it, and records the visitor's
-//! choice as a request signed by their device key.
+//! decision is needed (or the page has a form opt-in), which fetches the site's policy, shows
+//! it, and records the visitor's choice as a request signed by their device key.
 //!
 //! The loader owns storage, the queue of unsent requests and script activation; the JS bridge
 //! (`js/bridge.js`) owns WebCrypto and IndexedDB; this crate owns what the visitor sees and the
@@ -12,6 +12,7 @@ mod choice;
 mod from_js;
 mod layers;
 mod mount;
+mod optin;
 mod submit;
 
 use std::cell::Cell;
@@ -50,8 +51,10 @@ async fn run() -> Result<(), JsValue> {
     let shown = Rc::new(Shown {
         language: language(&policy),
         sha256: fetched.sha256(),
-        policy,
+        policy: Rc::new(policy),
     });
+
+    optin::mount_all(&shown);
 
     // `samtycke.open()` after the banner has closed shows it again, from the same policy.
     let again = Rc::clone(&shown);
@@ -64,7 +67,22 @@ async fn run() -> Result<(), JsValue> {
     // The loader keeps calling it for the life of the page.
     show.forget();
 
-    mount::show(shown, Layer::named(&bridge::take_layer()))
+    // The loader also starts the app for a page's form opt-ins: a visitor whose decision stands
+    // sees no banner then, unless `samtycke.open()` asked for it.
+    let layer = bridge::take_layer();
+    if layer.is_empty() && !needs_decision(&shown.policy) {
+        return Ok(());
+    }
+    mount::show(shown, Layer::named(&layer))
+}
+
+/// Whether the banner has something to ask: a purpose it shows that has no valid decision on
+/// record (the loader's `samtycke.get`, which checks the record against this policy's
+/// disclosure and the validity periods).
+fn needs_decision(policy: &Policy) -> bool {
+    policy
+        .banner_purposes()
+        .any(|p| bridge::stored(p.id.as_str()).is_none())
 }
 
 /// The language to show first (an index in `policy.languages`): the first of the visitor's

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use samtycke_shared::{Decision, Policy};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Renderer};
 
 use crate::app::{App, AppProps, Layer, Layout};
@@ -44,17 +44,7 @@ pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
 
     let host = document.create_element("div")?;
     host.set_id("samtycke");
-    let init = ShadowRootInit::new(ShadowRootMode::Open);
-    let root = host.attach_shadow(&init)?;
-    // A constructed stylesheet where the browser has one: unlike `<style>`, it needs no
-    // `style-src 'unsafe-inline'` under a strict Content-Security-Policy.
-    if !bridge::adopt_styles(&root, CSS) {
-        let style = document.create_element("style")?;
-        style.set_text_content(Some(CSS));
-        root.append_child(&style)?;
-    }
-    let container = document.create_element("div")?;
-    root.append_child(&container)?;
+    let container = shadow_container(&document, &host, CSS)?;
     body.append_child(&host)?;
 
     let props = AppProps {
@@ -75,6 +65,26 @@ pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Gives `host` an open shadow root styled with `css`; returns the element in it to render into.
+pub fn shadow_container(
+    document: &Document,
+    host: &Element,
+    css: &str,
+) -> Result<Element, JsValue> {
+    let init = ShadowRootInit::new(ShadowRootMode::Open);
+    let root = host.attach_shadow(&init)?;
+    // A constructed stylesheet where the browser has one: unlike `<style>`, it needs no
+    // `style-src 'unsafe-inline'` under a strict Content-Security-Policy.
+    if !bridge::adopt_styles(&root, css) {
+        let style = document.create_element("style")?;
+        style.set_text_content(Some(css));
+        root.append_child(&style)?;
+    }
+    let container = document.create_element("div")?;
+    root.append_child(&container)?;
+    Ok(container)
+}
+
 /// Takes the app off the page and gives the focus back to where it was.
 pub fn hide() {
     let Some(mounted) = MOUNTED.with(|m| m.borrow_mut().take()) else {
@@ -91,7 +101,7 @@ pub fn hide() {
 /// The visitor's still valid decisions, as the loader reports them, and when each was made.
 fn earlier(policy: &Policy) -> Earlier {
     let mut earlier = Earlier::default();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         let decision = match bridge::stored(purpose.id.as_str()).as_deref() {
             Some("granted") => Decision::Granted,
             Some("denied") => Decision::Denied,

@@ -37,7 +37,7 @@ pub async fn decide(
 
 /// The value as a plain JS object, which the bridge and the loader `JSON.stringify`: the browser
 /// writes the JSON, so the wasm carries no JSON writer.
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     let objects = serde_wasm_bindgen::Serializer::json_compatible();
     Ok(value.serialize(&objects)?)
 }

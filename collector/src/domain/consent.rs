@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use samtycke_shared::jose::{VerifiedRequest, sha256_hex, verify_request};
-use samtycke_shared::{Policy, ReceiptResponse, SiteId, SubmitReceipt};
+use samtycke_shared::{
+    AskedIn, CollectionMethod, Policy, Purpose, ReceiptResponse, SiteId, SubmitReceipt,
+};
 
 use crate::domain::identifiers::{self, CheckedIdentifier};
 use crate::domain::receipt_claims;
@@ -190,9 +192,29 @@ fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), In
                 purpose: id.clone(),
                 version: policy.version,
             })?;
+        if !asked_this_way(purpose, asked.collection_method) {
+            return Err(IngestError::NotAskedThisWay {
+                purpose: id.clone(),
+                method: asked.collection_method.as_str(),
+            });
+        }
         if purpose.necessary && !decision.allows_processing() {
             return Err(IngestError::NecessaryRefused(id.clone()));
         }
     }
     Ok(())
+}
+
+/// Whether a decision on `purpose` can have been collected by `method`. A receipt states how
+/// consent was asked, so it must not claim a banner toggle the banner never showed, nor a form
+/// box for a purpose no form asks. The preference centre, double opt-in, unsubscribe links,
+/// imports and the API may decide any purpose.
+fn asked_this_way(purpose: &Purpose, method: CollectionMethod) -> bool {
+    match method {
+        CollectionMethod::Banner | CollectionMethod::Settings => {
+            purpose.asked_in == AskedIn::Banner
+        }
+        CollectionMethod::Form => purpose.asked_in == AskedIn::Form,
+        _ => true,
+    }
 }

@@ -103,6 +103,7 @@ impl Error {
                 | I::UnknownPolicyVersion { .. }
                 | I::PolicyHashMismatch { .. }
                 | I::UnknownPurpose { .. }
+                | I::NotAskedThisWay { .. }
                 | I::NecessaryRefused(_)
                 | I::NoDecisions
                 | I::TimestampInFuture,

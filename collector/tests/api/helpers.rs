@@ -186,11 +186,11 @@ pub fn demo_policy() -> Policy {
     Policy::parse(&std::fs::read(demo_policy_path()).expect("demo policy")).expect("valid")
 }
 
-/// A request that refuses every optional purpose of the demo policy.
+/// A banner request that refuses every purpose the demo policy's banner shows.
 pub fn reject_all(policy_sha256: &str) -> ReceiptRequest {
     let policy = demo_policy();
     let mut decisions = BTreeMap::new();
-    for purpose in policy.optional_purposes() {
+    for purpose in policy.banner_purposes() {
         decisions.insert(purpose.id.clone(), Decision::Denied);
     }
     ReceiptRequest {
@@ -223,10 +223,11 @@ pub fn email(value: &str, salt: &str) -> serde_json::Value {
     serde_json::json!({ "type": "email", "value": value, "salt": salt })
 }
 
-/// A form opt-in that commits to these identifiers and refuses every optional purpose.
+/// A form opt-in to the demo's newsletter that commits to these identifiers.
 pub fn form_request(policy_sha256: &str, commitments: Vec<String>) -> ReceiptRequest {
     ReceiptRequest {
         collection_method: CollectionMethod::Form,
+        decisions: BTreeMap::from([(purpose("newsletter"), Decision::Granted)]),
         identifier_commitments: commitments,
         ..reject_all(policy_sha256)
     }

@@ -209,8 +209,10 @@ async fn a_bad_salt_a_bad_address_and_identifiers_on_a_banner_are_422s_naming_th
         "the address must not be echoed"
     );
 
-    let mut banner = form_request(&sha, vec![commitment("email", ADDRESS, &salt(7))]);
-    banner.collection_method = samtycke_shared::CollectionMethod::Banner;
+    let banner = samtycke_shared::ReceiptRequest {
+        identifier_commitments: vec![commitment("email", ADDRESS, &salt(7))],
+        ..reject_all(&sha)
+    };
     let answer = send(banner, email(ADDRESS, &salt(7))).await;
     assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, "banner");
     assert_eq!(

@@ -3,8 +3,8 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use jsonwebtoken::jwk::JwkSet;
-use samtycke_shared::Decision;
 use samtycke_shared::jose::{sha256_hex, verify_receipt};
+use samtycke_shared::{CollectionMethod, Decision};
 
 use crate::helpers::*;
 
@@ -39,7 +39,7 @@ async fn a_new_request_gets_201_and_a_receipt_that_verifies_against_the_jwks() {
     assert_eq!(verified.claims.prev_receipt_hash, None);
     assert_eq!(
         verified.claims.services[0].purposes.len(),
-        demo_policy().optional_purposes().count()
+        demo_policy().banner_purposes().count()
     );
 }
 
@@ -117,6 +117,38 @@ async fn a_foreign_origin_is_a_403() {
         &collector.post_receipt(&body, None).await,
         StatusCode::FORBIDDEN,
     );
+}
+
+#[tokio::test]
+async fn a_purpose_is_decided_only_the_way_the_policy_asks_it() {
+    let collector = TestCollector::start().await;
+    let sha = collector.policy_sha256();
+    let mut banner = reject_all(&sha);
+    banner
+        .decisions
+        .insert(purpose("newsletter"), Decision::Granted);
+    let answer = collector
+        .post_receipt(&body(&device(1), &banner), Some(ORIGIN))
+        .await;
+    assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, "newsletter");
+
+    let mut form = form_request(&sha, vec![]);
+    form.decisions
+        .insert(purpose("analytics"), Decision::Granted);
+    let answer = collector
+        .post_receipt(&body(&device(1), &form), Some(ORIGIN))
+        .await;
+    assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, "analytics");
+
+    let mut preference_centre = reject_all(&sha);
+    preference_centre.collection_method = CollectionMethod::PreferenceCentre;
+    preference_centre
+        .decisions
+        .insert(purpose("newsletter"), Decision::Withdrawn);
+    let answer = collector
+        .post_receipt(&body(&device(1), &preference_centre), Some(ORIGIN))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
 }
 
 #[tokio::test]

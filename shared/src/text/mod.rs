@@ -61,6 +61,10 @@ pub struct Text {
     pub withdrawn_at: &'static str,
     /// The button that saves the visitor's receipts as a file.
     pub download: &'static str,
+    /// A form's opt-in box: this, a space, and the purpose's name ("the weekly newsletter").
+    pub optin_label: &'static str,
+    /// Under a form's opt-in box: that consent can be withdrawn (Art 7(3)).
+    pub optin_note: &'static str,
     pub basis_consent: &'static str,
     pub basis_contract: &'static str,
     pub basis_legal_obligation: &'static str,

@@ -54,6 +54,8 @@ pub const SV: Text = Text {
     denied_at: "Avböjt",
     withdrawn_at: "Återkallat",
     download: "Ladda ner mina samtyckeskvitton",
+    optin_label: "Jag vill få",
+    optin_note: "Du kan när som helst återkalla ditt samtycke, lika enkelt som du lämnade det.",
     basis_consent: "Ditt samtycke (art. 6.1 a dataskyddsförordningen)",
     basis_contract: "Avtal med dig (art. 6.1 b dataskyddsförordningen)",
     basis_legal_obligation: "Rättslig förpliktelse (art. 6.1 c dataskyddsförordningen)",

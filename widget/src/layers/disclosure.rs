@@ -1,5 +1,6 @@
 //! What a visitor must be told before deciding (GDPR Art 13): one row per purpose with its
-//! full disclosure, and who the controller is with the visitor's rights.
+//! full disclosure, and who the controller is with the visitor's rights. A form's opt-in box
+//! (`crate::optin`) shows the same [`details`] and [`controller`].
 
 use samtycke_shared::{Decision, Purpose, PurposeId};
 use web_sys::HtmlInputElement;
@@ -81,7 +82,9 @@ fn decided(view: &View, purpose: &Purpose) -> Html {
     html! { <span class="decided">{ label }{ " " }{ when }</span> }
 }
 
-fn details(shown: &Shown, purpose: &Purpose, text: &'static Text) -> Html {
+/// A purpose's full disclosure: data, basis, recipients, transfers, retention, automated
+/// decisions, what refusing means, cookies.
+pub fn details(shown: &Shown, purpose: &Purpose, text: &'static Text) -> Html {
     let recipients = if purpose.recipients.is_empty() {
         html! { { text.no_recipients } }
     } else {
@@ -122,9 +125,8 @@ fn row(term: &'static str, value: Html) -> Html {
 }
 
 /// Who is responsible, how to reach them, and the visitor's rights (Art 13(1)(a)–(b), 13(2)).
-pub fn controller(view: &View) -> Html {
-    let text = view.text;
-    let controller = &view.shown.policy.controller;
+pub fn controller(shown: &Shown, text: &'static Text) -> Html {
+    let controller = &shown.policy.controller;
     html! {
         <details class="controller">
             <summary>{ text.controller }</summary>

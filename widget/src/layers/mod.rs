@@ -5,7 +5,7 @@
 //! Every decision button is drawn by [`choice_button`], one class and one size for all, so that
 //! Accept and Reject can never drift apart in prominence.
 
-mod disclosure;
+pub mod disclosure;
 pub mod first;
 pub mod second;
 

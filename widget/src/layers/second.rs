@@ -1,7 +1,7 @@
 //! The second layer: one row per purpose with its full disclosure, the controller and the
 //! visitor's rights, the download of their receipts, and Save / Accept all / Reject all.
 
-use samtycke_shared::PurposeId;
+use samtycke_shared::{AskedIn, PurposeId};
 use yew::prelude::*;
 
 use super::disclosure::{controller, purpose_row};
@@ -23,10 +23,14 @@ pub fn view(
     } else {
         ("back", text.back)
     };
-    let rows = view.shown.policy.purposes.iter().map(|purpose| {
-        let on = ticked.get(&purpose.id).copied().unwrap_or(false);
-        purpose_row(view, purpose, on, on_toggle)
-    });
+    // Purposes asked in a form have their box there, never a toggle here.
+    let purposes = view.shown.policy.purposes.iter();
+    let rows = purposes
+        .filter(|p| p.asked_in == AskedIn::Banner)
+        .map(|purpose| {
+            let on = ticked.get(&purpose.id).copied().unwrap_or(false);
+            purpose_row(view, purpose, on, on_toggle)
+        });
     html! {
         <>
             <div class="head">
@@ -40,7 +44,7 @@ pub fn view(
             <p id="samtycke-notice">{ text.settings_intro }</p>
             { gpc_note(view) }
             <div class="purposes">{ for rows }</div>
-            { controller(view) }
+            { controller(view.shown, text) }
             if bridge::has_receipts() {
                 <p>
                     <button type="button" class="leave" data-action="download"

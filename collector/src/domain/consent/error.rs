@@ -49,6 +49,19 @@ pub enum IngestError {
         /// The version.
         version: u32,
     },
+    /// The decision cannot have been collected the way the request says: the banner and its
+    /// settings show only the banner's purposes, a form's opt-in box only purposes asked in a
+    /// form.
+    #[error(
+        "purpose {purpose} is not asked with collectionMethod {method}: banner and settings \
+         decide the banner's purposes, form only those the policy marks \"askedIn\": \"form\""
+    )]
+    NotAskedThisWay {
+        /// The purpose.
+        purpose: PurposeId,
+        /// The collection method's wire name.
+        method: &'static str,
+    },
     /// Strictly necessary purposes are not the visitor's to refuse.
     #[error("purpose {0} is strictly necessary; it cannot be denied or withdrawn")]
     NecessaryRefused(PurposeId),

@@ -1,0 +1,246 @@
+//! Recording a form opt-in. A ticked box and the address in the form's e-mail field become a
+//! request (that purpose granted, `collectionMethod` `form`, a salted commitment to the address)
+//! signed by the device key, handed to the loader with the address and salt beside it when the
+//! form is submitted. Nothing is sent while the box is unticked.
+//!
+//! Signing is asynchronous (WebCrypto), but a submitted form may navigate away at once: so the
+//! request is signed ahead, whenever the box is ticked or the address changes while it is, and
+//! the submit event only hands the ready request to the loader, which queues it in
+//! `localStorage` before it returns. Should the form be submitted before the signature for its
+//! address is ready, it is signed then, on a best-effort basis. The form's submission is never
+//! stopped, delayed or prevented. A request signed ahead and never submitted is dropped.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, ReceiptRequest};
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+use crate::bridge;
+use crate::choice::{self, Occasion, Shown};
+use crate::submit::to_js;
+
+/// One opt-in box and the form around it.
+pub struct OptInForm {
+    element: Element,
+    shown: Rc<Shown>,
+    purpose: PurposeId,
+    state: RefCell<State>,
+}
+
+#[derive(Default)]
+struct State {
+    ticked: bool,
+    /// Raised on every untick: a signature under way for an earlier tick no longer counts.
+    generation: u32,
+    /// A request signed ahead for the address now in the field.
+    prepared: Option<Prepared>,
+    /// The address a signature is under way for.
+    preparing: Option<String>,
+}
+
+/// A signed request, ready to hand to the loader.
+struct Prepared {
+    /// The normalised address it commits to.
+    email: String,
+    /// The request's receipt id, as `crypto.randomUUID()` wrote it.
+    id: String,
+    /// The compact JWS.
+    jws: String,
+    /// `{type: "email", value, salt}`: what opens the request's commitment.
+    identifier: JsValue,
+}
+
+impl OptInForm {
+    pub fn new(element: Element, shown: Rc<Shown>, purpose: PurposeId) -> Self {
+        Self {
+            element,
+            shown,
+            purpose,
+            state: RefCell::new(State::default()),
+        }
+    }
+
+    /// The visitor ticked (`true`) or unticked the box.
+    pub fn ticked(form: &Rc<Self>, on: bool) {
+        {
+            let mut state = form.state.borrow_mut();
+            state.ticked = on;
+            if !on {
+                state.generation += 1;
+                state.prepared = None;
+                state.preparing = None;
+                return;
+            }
+        }
+        Self::sign_ahead(form);
+    }
+
+    /// A field of the form changed: while the box is ticked, sign for the new address.
+    pub fn edited(form: &Rc<Self>) {
+        if form.state.borrow().ticked {
+            Self::sign_ahead(form);
+        }
+    }
+
+    /// The form is being submitted: with the box ticked and a plausible address, the opt-in
+    /// goes to the loader now if its request is ready, else as soon as it is signed.
+    pub fn submitted(form: &Rc<Self>) {
+        if !form.state.borrow().ticked {
+            return;
+        }
+        let Some(email) = form.email() else {
+            web_sys::console::warn_1(&JsValue::from_str(
+                "samtycke: the form was sent with its opt-in ticked but no valid e-mail address; \
+                 no consent was recorded",
+            ));
+            return;
+        };
+        let ready = {
+            let mut state = form.state.borrow_mut();
+            match state.prepared.take() {
+                Some(prepared) if prepared.email == email => Some(prepared),
+                other => {
+                    state.prepared = other;
+                    None
+                }
+            }
+        };
+        match ready {
+            Some(prepared) => report(hand_over(&prepared)),
+            None => {
+                let form = Rc::clone(form);
+                wasm_bindgen_futures::spawn_local(async move {
+                    report(form.sign(email).await.and_then(|p| hand_over(&p)));
+                });
+            }
+        }
+    }
+
+    /// Signs a request for the address in the field, unless one is ready or under way for it.
+    fn sign_ahead(form: &Rc<Self>) {
+        let Some(email) = form.email() else {
+            return;
+        };
+        let generation = {
+            let mut state = form.state.borrow_mut();
+            let ready = state.prepared.as_ref().is_some_and(|p| p.email == email);
+            if ready || state.preparing.as_deref() == Some(email.as_str()) {
+                return;
+            }
+            state.preparing = Some(email.clone());
+            state.generation
+        };
+        let form = Rc::clone(form);
+        wasm_bindgen_futures::spawn_local(async move {
+            let signed = form.sign(email.clone()).await;
+            let current = form.email();
+            let mut state = form.state.borrow_mut();
+            if state.preparing.as_deref() == Some(email.as_str()) {
+                state.preparing = None;
+            }
+            match signed {
+                Ok(prepared)
+                    if state.ticked
+                        && state.generation == generation
+                        && current.as_deref() == Some(email.as_str()) =>
+                {
+                    state.prepared = Some(prepared);
+                }
+                Ok(_) => {}
+                Err(error) => bridge::report("samtycke: cannot sign the opt-in:", &error),
+            }
+        });
+    }
+
+    /// The normalised address in the form's e-mail field, if it is plausible.
+    fn email(&self) -> Option<String> {
+        bridge::email_at(&self.element)
+    }
+
+    /// A fresh salt, the commitment, the request, its signature.
+    async fn sign(&self, email: String) -> Result<Prepared, JsValue> {
+        let committed = bridge::commit_email(&email).await?;
+        let id = bridge::random_uuid();
+        let occasion = Occasion {
+            receipt_id: ReceiptId::parse(&id).map_err(|e| JsValue::from_str(&e.to_string()))?,
+            now_ms: js_sys::Date::now() as u64,
+            method: CollectionMethod::Form,
+            gpc: bridge::gpc(),
+        };
+        let request = request(&self.shown, &self.purpose, committed.commitment(), occasion);
+        let jws = bridge::sign(&to_js(&request)?).await?;
+        Ok(Prepared {
+            email,
+            id,
+            jws,
+            identifier: committed.identifier(),
+        })
+    }
+}
+
+/// Hands a signed opt-in to the loader, which queues it before anything else and sends it. The
+/// POST body (`SubmitReceipt`) is built in the bridge, from the identifier it made.
+fn hand_over(prepared: &Prepared) -> Result<(), JsValue> {
+    bridge::submit_opt_in(&prepared.id, &prepared.jws, &prepared.identifier)
+}
+
+fn report(result: Result<(), JsValue>) {
+    if let Err(error) = result {
+        bridge::report("samtycke: cannot record the opt-in:", &error);
+    }
+}
+
+/// What a ticked box asks: that one purpose granted, nothing else decided (the banner's
+/// decisions stand as they are), in the language of the box, committing to the address.
+pub fn request(
+    shown: &Shown,
+    purpose: &PurposeId,
+    commitment: String,
+    occasion: Occasion,
+) -> ReceiptRequest {
+    let mut decisions = BTreeMap::new();
+    decisions.insert(purpose.clone(), Decision::Granted);
+    ReceiptRequest {
+        identifier_commitments: vec![commitment],
+        ..choice::request(shown, decisions, occasion)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use samtycke_shared::Policy;
+
+    use super::*;
+
+    #[test]
+    fn a_ticked_box_grants_only_its_purpose_by_form_with_the_commitment() {
+        let policy =
+            Policy::parse(include_bytes!("../../../www/policies/demo.json")).expect("demo policy");
+        let shown = Shown {
+            policy: Rc::new(policy),
+            sha256: "ab".repeat(32),
+            language: Cell::new(1),
+        };
+        let newsletter = PurposeId::parse("newsletter").expect("id");
+        let occasion = Occasion {
+            receipt_id: ReceiptId::parse("3f1c8a52-8d7e-4f51-9a0e-3c0b1b7e2f10").expect("uuid"),
+            now_ms: 1_763_850_000_123,
+            method: CollectionMethod::Form,
+            gpc: false,
+        };
+        let request = request(&shown, &newsletter, "c0mm1tment".into(), occasion);
+        assert_eq!(request.collection_method, CollectionMethod::Form);
+        assert_eq!(
+            request.decisions,
+            BTreeMap::from([(newsletter, Decision::Granted)])
+        );
+        assert_eq!(request.identifier_commitments, ["c0mm1tment"]);
+        assert_eq!(request.language.as_str(), "sv");
+        assert_eq!(request.consent_timestamp, 1_763_850_000);
+    }
+}
