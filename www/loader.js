@@ -1,20 +1,19 @@
 // Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask.
 // The collector serves this at /s/SITE.js, minified, with the site's configuration inlined.
-// Budget: ≤ 2 KB brotli as served (`cargo xtask dist` prints it). Everything a returning visitor
+// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it; no "use strict" for 10 B). Everything a returning visitor
 // needs is here; everything that asks a question is in the app.
 (function (w, d) {
-  'use strict';
   if ((w.samtycke || {})._cfg) return;
 
   // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
   //  disclosure: fingerprint of what the purposes disclose, text: {language: {settings, load, blocked}}}
   const C = __SAMTYCKE_CONFIG__;
-  const me = d.currentScript || d.querySelector('script[src*="/s/' + C.site + '.js"]');
-  const base = new URL(me.src).origin;
+  // A classic script's own element, while it runs (async or not).
+  const base = new URL(d.currentScript.src).origin;
   const KEY = 'samtycke:' + C.site;
   const QUEUE = KEY + ':queue';
   const RECEIPTS = KEY + ':receipts';
-    const subs = [];
+  const subs = [];
   const mem = {}; // stands in for a blocked localStorage
   let current = null;
 
@@ -32,9 +31,9 @@
 
   const load = (k) => {
     try {
-      return JSON.parse(localStorage.getItem(k)) || mem[k] || null;
+      return JSON.parse(localStorage.getItem(k)) || mem[k];
     } catch (e) {
-      return mem[k] || null;
+      return mem[k];
     }
   };
   const save = (k, v) => {
@@ -50,7 +49,7 @@
   // it granted anything, else refusalDays.
   const valid = (r) => {
     if (!r || !r.d || r.h !== C.disclosure) return null;
-    const granted = Object.keys(r.d).some((p) => r.d[p] === 'granted');
+    const granted = Object.values(r.d).includes('granted');
     return Date.now() - r.at < (granted ? C.consentDays : C.refusalDays) * 864e5 ? r : null;
   };
   const allowed = (el) => current && el.dataset.samtycke.split(/\s+/).every((p) => current.d[p] === 'granted');
@@ -95,7 +94,7 @@
     const box = d.createElement('div');
     const root = box.attachShadow({ mode: 'open' });
     box.style.cssText =
-      'display:grid;place-content:center;gap:1em;text-align:center;padding:1em;background:#eee;color:#111;font:1rem system-ui;max-width:100%;width:' +
+      'display:grid;place-content:center;text-align:center;padding:1em;background:#eee;color:#111;font:1rem system-ui;max-width:100%;width:' +
       (frame.width || 300) + 'px;height:' + (frame.height || 150) + 'px';
     // Our own catalogue's words; a shadow root's button submits no form of the page's.
     root.innerHTML = '<p>' + text.blocked + '</p><button>' + text.load + '</button>';
@@ -130,7 +129,7 @@
     }
   }
   d.addEventListener('click', (e) => {
-    if (e.target.closest && e.target.closest('[data-samtycke-open]')) {
+    if (e.target.closest?.('[data-samtycke-open]')) {
       e.preventDefault();
       S.open();
     }
@@ -143,7 +142,7 @@
       r.r = receipt;
       save(KEY, r);
     }
-    save(RECEIPTS, (load(RECEIPTS) || []).concat({ id: id, at: Date.now(), receipt: receipt }).slice(-50));
+    save(RECEIPTS, (load(RECEIPTS) || []).concat({ id, at: Date.now(), receipt }).slice(-50));
   }
 
   // Sends queued requests oldest first. Each leaves the queue once the collector has it (2xx)
@@ -203,21 +202,21 @@
       return (r && r.d[p]) || null;
     },
     on(ev, fn) {
-      if (ev === 'change' && typeof fn === 'function') subs.push(fn);
+      if (ev === 'change') subs.push(fn);
     },
     _receipts: () => load(RECEIPTS) || [],
     // From the app: stored and queued first, so that nothing is lost. `body` is the POST body
     // when it carries more than the request (a form's identifiers); a record-less submit (a
     // form opt-in) changes no page-wide decision.
     _submit(r, jws, body) {
-      save(QUEUE, (load(QUEUE) || []).concat({ id: r.id, jws: jws, body: body }));
+      save(QUEUE, (load(QUEUE) || []).concat({ id: r.id, jws, body }));
       if (r.d) {
         const before = (current && current.d) || {};
         const withdrawn = Object.keys(before).filter((p) => before[p] === 'granted' && r.d[p] !== 'granted');
         r.h = C.disclosure;
         save(KEY, r);
         apply(r);
-        const detail = { decisions: r.d, withdrawn: withdrawn };
+        const detail = { decisions: r.d, withdrawn };
         d.dispatchEvent(new CustomEvent('samtycke:change', { detail: detail }));
         // Each listener in its own task: one that throws neither stops the others nor us.
         subs.forEach((fn) => setTimeout(() => fn(detail)));
