@@ -1,7 +1,7 @@
 // Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask.
 // The collector serves this at /s/SITE.js, minified, with the site's configuration inlined.
-// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it; no "use strict" for 10 B). Everything a returning visitor
-// needs is here; everything that asks a question is in the app.
+// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it; sloppy mode saves 10 B).
+// Everything a returning visitor needs is here; everything that asks a question is in the app.
 (function (w, d) {
   if ((w.samtycke || {})._cfg) return;
 
