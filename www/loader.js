@@ -1,12 +1,13 @@
 // Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask.
 // The collector serves this at /s/SITE.js, minified, with the site's configuration inlined.
-// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it; sloppy mode saves 10 B).
+// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it).
 // Everything a returning visitor needs is here; everything that asks a question is in the app.
 (function (w, d) {
+  'use strict';
   if ((w.samtycke || {})._cfg) return;
 
   // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
-  //  disclosure: fingerprint of what the purposes disclose, text: {language: {settings, load, blocked}}}
+  //  disclosure: fingerprint of what the purposes disclose, text: {settings, load, blocked}}
   const C = __SAMTYCKE_CONFIG__;
   // A classic script's own element, while it runs (async or not).
   const base = new URL(d.currentScript.src).origin;
@@ -54,10 +55,8 @@
   };
   const allowed = (el) => current && el.dataset.samtycke.split(/\s+/).every((p) => current.d[p] === 'granted');
 
-  // The visitor's language among the texts the collector sent.
-  const text =
-    C.text[(navigator.languages || []).map((l) => l.split('-')[0]).find((l) => C.text[l])] ||
-    Object.values(C.text)[0];
+  // Our words, in the language the collector chose from the browser's Accept-Language.
+  const text = C.text;
 
   // Blocked elements come alive once all their purposes are granted. Scripts (inline or
   // `data-src`) are re-created, keeping their nonce, so that they run; frames and images get

@@ -51,8 +51,9 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--zero-filled-memory",
 ];
 
-/// What the loader is served with, for measuring it as a browser receives it.
-const SAMPLE_CONFIG: &str = r#"{"site":"demo","consentDays":365,"refusalDays":183,"app":"/assets/0123456789ab/samtycke_widget.js","wasm":"/assets/0123456789ab/samtycke_widget_bg.wasm","layout":"bar","control":"bottom-left","reload":false,"disclosure":"0123456789ab","text":{"en":{"settings":"Privacy settings","load":"Load after consent","blocked":"Blocked until you consent to its purpose."},"sv":{"settings":"Integritetsinställningar","load":"Ladda efter samtycke","blocked":"Blockerat tills du samtycker till dess ändamål."}}}"#;
+/// What the loader is served with, for measuring it as a browser receives it: the demo's, with
+/// the longer of its languages' words.
+const SAMPLE_CONFIG: &str = r#"{"site":"demo","consentDays":365,"refusalDays":183,"app":"/assets/0123456789ab/samtycke_widget.js","wasm":"/assets/0123456789ab/samtycke_widget_bg.wasm","layout":"bar","control":"bottom-left","reload":false,"disclosure":"0123456789ab","text":{"settings":"Integritetsinställningar","load":"Ladda efter samtycke","blocked":"Innehållet är blockerat tills du samtycker till dess ändamål."}}"#;
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let root = crate::root();

@@ -2,7 +2,6 @@
 //! policy version inlined (short cache, ETag), and `GET /assets/…`, the built app with
 //! content-addressed names (cached for good, precompressed brotli/gzip).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
@@ -12,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::text::Text;
-use samtycke_shared::{Policy, SiteId};
+use samtycke_shared::{Language, Policy, SiteId};
 use serde::{Deserialize, Serialize};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -113,11 +112,11 @@ struct LoaderConfig<'a> {
     control: SettingsControl,
     reload: bool,
     disclosure: &'a str,
-    text: BTreeMap<&'a str, LoaderText>,
+    text: LoaderText,
 }
 
-/// The loader's own words, in each of the site's languages: it shows the settings button and
-/// embed placeholders to visitors for whom the app is never loaded.
+/// The loader's own words: it shows the settings button and embed placeholders to visitors for
+/// whom the app is never loaded.
 #[derive(Serialize)]
 struct LoaderText {
     settings: &'static str,
@@ -125,20 +124,30 @@ struct LoaderText {
     blocked: &'static str,
 }
 
-fn loader_texts(policy: &Policy) -> BTreeMap<&str, LoaderText> {
-    let mut texts = BTreeMap::new();
-    for language in &policy.languages {
-        let text = Text::for_language(language);
-        texts.insert(
-            language.primary(),
-            LoaderText {
-                settings: text.settings_control,
-                load: text.load_embed,
-                blocked: text.embed_blocked,
-            },
-        );
+/// The loader's words in the first language of the browser's `Accept-Language` that the policy
+/// has (by primary subtag, as the app chooses from `navigator.languages`), else in the policy's
+/// default. One language only, so that what every visitor fetches does not grow with the
+/// languages a site offers; the response varies by `Accept-Language`.
+fn loader_text(policy: &Policy, accept_language: Option<&str>) -> LoaderText {
+    let wanted = accept_language
+        .map(accept_language::parse)
+        .unwrap_or_default();
+    let language = wanted
+        .iter()
+        .filter_map(|tag| Language::parse(tag).ok())
+        .find_map(|tag| {
+            policy
+                .languages
+                .iter()
+                .find(|offered| offered.primary() == tag.primary())
+        })
+        .unwrap_or_else(|| policy.default_language());
+    let text = Text::for_language(language);
+    LoaderText {
+        settings: text.settings_control,
+        load: text.load_embed,
+        blocked: text.embed_blocked,
     }
-    texts
 }
 
 /// Loader and asset routes. The app is imported as a module script and the wasm fetched, both
@@ -191,7 +200,12 @@ async fn loader(
         control: site.widget.settings_control,
         reload: site.widget.reload_on_withdrawal,
         disclosure: &site.policy.disclosure,
-        text: loader_texts(policy),
+        text: loader_text(
+            policy,
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     let config = serde_json::to_string(&config).map_err(|e| Error::InvalidBody(e.to_string()))?;
     let body = widget.loader.replacen(CONFIG_TOKEN, &config, 1);
@@ -201,6 +215,9 @@ async fn loader(
         body.into_bytes(),
         "public, max-age=300",
     );
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-language"));
     if response.status().is_success() {
         response.headers_mut().insert(
             header::CONTENT_TYPE,

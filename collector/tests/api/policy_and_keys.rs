@@ -137,16 +137,44 @@ async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_p
     let text = String::from_utf8(answer.bytes.clone()).expect("utf-8");
     assert!(text.contains("/assets/abc/app_bg.wasm"));
     assert!(!text.contains("__SAMTYCKE_CONFIG__"));
-    // The purposes' disclosure fingerprint, and the loader's words in both languages.
+    // The purposes' disclosure fingerprint, and the loader's words in the policy's default
+    // language when the browser names none.
     assert!(text.contains(r#""disclosure":""#), "{text}");
-    assert!(
-        text.contains(r#""settings":"Integritetsinställningar""#),
-        "{text}"
-    );
+    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
     assert!(
         text.contains(r#""layout":"bar","control":"bottom-left","reload":false"#),
         "{text}"
     );
+
+    // The first of the browser's languages the policy has, by primary subtag; one language only.
+    let loader_in = |accept_language: &'static str| {
+        let request = Request::get("/s/demo.js")
+            .header(header::ACCEPT_LANGUAGE, accept_language)
+            .body(Body::empty())
+            .expect("request");
+        collector.send(request)
+    };
+    let swedish = loader_in("de-DE;q=0.9, sv-FI;q=0.95, en;q=0.5").await;
+    let text = String::from_utf8(swedish.bytes.clone()).expect("utf-8");
+    assert!(
+        text.contains(r#""settings":"Integritetsinställningar""#),
+        "{text}"
+    );
+    assert!(!text.contains("Privacy settings"), "{text}");
+    let vary: Vec<_> = swedish
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.eq_ignore_ascii_case("accept-language")),
+        "{vary:?}"
+    );
+    let neither = loader_in("fr-FR, de;q=0.8, *;q=0.1").await;
+    let text = String::from_utf8(neither.bytes.clone()).expect("utf-8");
+    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
 }
 
 #[tokio::test]
