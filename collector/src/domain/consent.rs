@@ -68,6 +68,11 @@ impl ConsentService {
     ) -> Result<Ingested, IngestError> {
         let verified = verify_request(&submission.request)?;
         let asked = &verified.payload;
+        if !asked_on_a_page(asked.collection_method) {
+            return Err(IngestError::MethodNotFromPages(
+                asked.collection_method.as_str(),
+            ));
+        }
         let site = self
             .sites
             .get(&asked.site)
@@ -203,6 +208,15 @@ fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), In
         }
     }
     Ok(())
+}
+
+/// Whether `method` is a way a site's page asks, the only ones `ingest` (the public, browser-facing
+/// submission) takes; see `IngestError::MethodNotFromPages`.
+fn asked_on_a_page(method: CollectionMethod) -> bool {
+    matches!(
+        method,
+        CollectionMethod::Banner | CollectionMethod::Settings | CollectionMethod::Form
+    )
 }
 
 /// Whether a decision on `purpose` can have been collected by `method`. A receipt states how

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use samtycke_shared::jose::sha256_hex;
-use samtycke_shared::{IdError, Policy, PolicyError, SiteId};
+use samtycke_shared::{AskedIn, IdError, Policy, PolicyError, SiteId};
 
 use crate::config::{SiteConfig, WidgetOptions};
 use crate::store::{Store, StoreError, StoredPolicy};
@@ -107,11 +107,19 @@ impl PublishedPolicy {
     }
 }
 
-/// The first 48 bits of the SHA-256 of the controller and every purpose as JSON: enough to
-/// tell versions of one site's disclosures apart, short enough for the loader.
+/// The first 48 bits of the SHA-256 of the controller and the banner's purposes (necessary ones
+/// included) as JSON: enough
+/// to tell versions of one site's disclosures apart, short enough for the loader. Purposes asked
+/// only in forms are left out: the banner's decisions do not rest on them, so adding or
+/// rewording a newsletter must not ask every visitor about the banner again.
 fn disclosure_fingerprint(policy: &Policy) -> String {
+    let banner: Vec<_> = policy
+        .purposes
+        .iter()
+        .filter(|p| p.asked_in == AskedIn::Banner)
+        .collect();
     // Serialising plain data structs cannot fail.
-    let disclosed = serde_json::to_vec(&(&policy.controller, &policy.purposes)).unwrap_or_default();
+    let disclosed = serde_json::to_vec(&(&policy.controller, &banner)).unwrap_or_default();
     sha256_hex(&disclosed)[..12].to_owned()
 }
 
@@ -291,7 +299,8 @@ mod tests {
     }
 
     #[test]
-    fn the_disclosure_fingerprint_changes_with_a_purpose_but_not_with_the_notice() {
+    fn the_disclosure_fingerprint_changes_with_a_banner_purpose_but_not_with_the_notice_or_a_form_purpose()
+     {
         let before = demo_policy();
         let mut notice_only = before.clone();
         notice_only["version"] = 99.into();
@@ -301,7 +310,21 @@ mod tests {
         let mut controller = before.clone();
         controller["controller"]["contact"] = "dpo@elsewhere.example".into();
 
+        let mut newsletter = before.clone();
+        let form_purposes = newsletter["purposes"]
+            .as_array_mut()
+            .expect("purposes")
+            .iter_mut()
+            .filter(|p| p["askedIn"] == "form");
+        let mut edited = 0;
+        for purpose in form_purposes {
+            purpose["retention"]["en"] = "Until you unsubscribe, then 30 days".into();
+            edited += 1;
+        }
+        assert!(edited > 0, "the demo policy has a form purpose");
+
         assert_eq!(disclosure_of(&before), disclosure_of(&notice_only));
+        assert_eq!(disclosure_of(&before), disclosure_of(&newsletter));
         assert_ne!(disclosure_of(&before), disclosure_of(&retention));
         assert_ne!(disclosure_of(&before), disclosure_of(&controller));
     }

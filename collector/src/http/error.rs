@@ -104,6 +104,7 @@ impl Error {
                 | I::PolicyHashMismatch { .. }
                 | I::UnknownPurpose { .. }
                 | I::NotAskedThisWay { .. }
+                | I::MethodNotFromPages(_)
                 | I::NecessaryRefused(_)
                 | I::NoDecisions
                 | I::TimestampInFuture,

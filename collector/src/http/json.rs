@@ -21,11 +21,65 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Json(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::NotJson),
-            Err(JsonRejection::JsonDataError(e)) => Err(Error::InvalidBody(e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(Error::InvalidBody(without_values(&e.body_text())))
+            }
             Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(Error::TooLarge)
             }
             Err(e) => Err(Error::MalformedBody(e.body_text())),
         }
+    }
+}
+
+/// serde's message with every quoted value replaced by `"…"`. It still names the field and what
+/// was expected, but a body of the wrong shape cannot have what it holds (an e-mail address in
+/// the wrong place, say) echoed into a problem document or a log line.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in message.chars() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    quoted = false;
+                    out.push_str("…\"");
+                }
+                _ => {}
+            }
+        } else {
+            out.push(c);
+            quoted = c == '"';
+        }
+    }
+    if quoted {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn quoted_values_are_left_out_and_field_names_kept() {
+        let message = r#"identifiers[0]: invalid type: string "anna@example.se", expected struct Identifier at line 1 column 40"#;
+        assert_eq!(
+            without_values(message),
+            r#"identifiers[0]: invalid type: string "…", expected struct Identifier at line 1 column 40"#
+        );
+        let escaped = r#"request: invalid value: string "a\"anna@example.se", expected a JWS"#;
+        assert!(
+            !without_values(escaped).contains("anna"),
+            "{}",
+            without_values(escaped)
+        );
+        assert!(!without_values(r#"x: "unterminated anna@"#).contains("anna"));
+        let field = "unknown field `emial`, expected `request` or `identifiers`";
+        assert_eq!(without_values(field), field);
     }
 }

@@ -139,16 +139,26 @@ async fn a_purpose_is_decided_only_the_way_the_policy_asks_it() {
         .post_receipt(&body(&device(1), &form), Some(ORIGIN))
         .await;
     assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, "analytics");
+}
 
-    let mut preference_centre = reject_all(&sha);
-    preference_centre.collection_method = CollectionMethod::PreferenceCentre;
-    preference_centre
-        .decisions
-        .insert(purpose("newsletter"), Decision::Withdrawn);
-    let answer = collector
-        .post_receipt(&body(&device(1), &preference_centre), Some(ORIGIN))
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
+#[tokio::test]
+async fn a_page_cannot_claim_a_way_of_asking_that_only_the_collector_or_an_operator_uses() {
+    let collector = TestCollector::start().await;
+    let sha = collector.policy_sha256();
+    for method in [
+        CollectionMethod::PreferenceCentre,
+        CollectionMethod::DoubleOptIn,
+        CollectionMethod::Unsubscribe,
+        CollectionMethod::Import,
+        CollectionMethod::Api,
+    ] {
+        let mut claimed = form_request(&sha, vec![]);
+        claimed.collection_method = method;
+        let answer = collector
+            .post_receipt(&body(&device(1), &claimed), Some(ORIGIN))
+            .await;
+        assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, method.as_str());
+    }
 }
 
 #[tokio::test]

@@ -62,6 +62,15 @@ pub enum IngestError {
         /// The collection method's wire name.
         method: &'static str,
     },
+    /// A page may only claim the ways a page asks (banner, settings, form). The other methods
+    /// prove what the collector did itself (a confirmed double opt-in, an unsubscribe link it
+    /// sent) or what an operator did (import, API), and belong to their own authenticated
+    /// journeys: accepted from anyone, they would let a stranger mint a countersigned "double
+    /// opt-in" for someone else's address.
+    #[error(
+        "collectionMethod {0} cannot be submitted from a page: only banner, settings and form can"
+    )]
+    MethodNotFromPages(&'static str),
     /// Strictly necessary purposes are not the visitor's to refuse.
     #[error("purpose {0} is strictly necessary; it cannot be denied or withdrawn")]
     NecessaryRefused(PurposeId),
