@@ -144,6 +144,17 @@
     save(RECEIPTS, (load(RECEIPTS) || []).concat({ id, at: Date.now(), receipt }).slice(-50));
   }
 
+  // One request to the collector. `keepalive` lets it outlive the page: a form that navigates
+  // away on submit does not cancel its opt-in.
+  const post = (item) =>
+    fetch(base + '/v1/receipts', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(item.body || { request: item.jws }),
+      credentials: 'omit',
+      keepalive: true,
+    });
+
   // Sends queued requests oldest first. Each leaves the queue once the collector has it (2xx)
   // or never can (4xx but 408/429: its problem document is in the network log); else it waits
   // for the next page or `online`.
@@ -154,14 +165,7 @@
     sending = true;
     try {
       for (const item of load(QUEUE) || []) {
-        const res = await fetch(base + '/v1/receipts', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(item.body || { request: item.jws }),
-          credentials: 'omit',
-          // Outlives the page: a form that navigates away on submit does not cancel its opt-in.
-          keepalive: true,
-        });
+        const res = await post(item);
         if (res.ok) keep(item.id, (await res.json()).receipt);
         else if (res.status > 499 || [408, 429].includes(res.status)) break;
         save(QUEUE, (load(QUEUE) || []).filter((i) => i.id !== item.id));
@@ -208,7 +212,11 @@
     // when it carries more than the request (a form's identifiers); a record-less submit (a
     // form opt-in) changes no page-wide decision.
     _submit(r, jws, body) {
-      save(QUEUE, (load(QUEUE) || []).concat({ id: r.id, jws, body }));
+      const item = { id: r.id, jws, body };
+      save(QUEUE, (load(QUEUE) || []).concat(item));
+      // A form's opt-in may be the page's last act: sent now, not behind earlier items still
+      // in flight. The queue sends it again later; the collector answers that replay alike.
+      if (body) post(item).catch(() => {});
       if (r.d) {
         const before = (current && current.d) || {};
         const withdrawn = Object.keys(before).filter((p) => before[p] === 'granted' && r.d[p] !== 'granted');

@@ -5,8 +5,15 @@
 const enc = new TextEncoder();
 const S = () => window.samtycke;
 
-// {site, policyVersion, consentDays, refusalDays, app, wasm, base, layout}
+// The loader's config (www/loader.js names its fields) and `base`, the collector's origin.
 export const config = () => S()._cfg;
+
+// Resolves once the page's HTML is parsed (the loader may start the app from <head>).
+export function domReady() {
+  return document.readyState !== 'loading'
+    ? Promise.resolve()
+    : new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+}
 
 // The layer samtycke.open() asked for before the app was loaded, once.
 export function takeLayer() {
@@ -25,11 +32,10 @@ export const submitOptIn = (id, jws, identifier) =>
   S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
 export const gpc = () => navigator.globalPrivacyControl === true;
 
-// The loader's stored record {v, at, d, id, g, r, t}, or null. Read straight from localStorage
-// where the loader has no `_record`.
+// The loader's stored record {v, at, d, id, g, r, t}, or null, straight from localStorage.
 export function storedRecord() {
   try {
-    return S()._record ? S()._record() : JSON.parse(localStorage.getItem('samtycke:' + config().site));
+    return JSON.parse(localStorage.getItem('samtycke:' + config().site));
   } catch (e) {
     return null;
   }
@@ -124,7 +130,9 @@ function emailField(el) {
   const selector = el.dataset.email || 'input[type=email]';
   const form = el.closest('form');
   try {
-    return (form && form.querySelector(selector)) || document.querySelector(selector);
+    // Only the form's own fields (`form.elements` includes those tied to it by `form=`): an
+    // address typed into another form on the page, a login say, is not this form's.
+    return (form && Array.from(form.elements).find((field) => field.matches(selector))) || null;
   } catch (e) {
     return null; // not a valid selector
   }

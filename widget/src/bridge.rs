@@ -28,6 +28,11 @@ extern "C" {
 
     pub fn config() -> Config;
 
+    /// Resolves once the page's HTML is parsed: the loader may start the app from `<head>`,
+    /// before the body and the forms with opt-ins exist.
+    #[wasm_bindgen(js_name = domReady)]
+    pub fn dom_ready() -> js_sys::Promise;
+
     /// The layer `samtycke.open()` asked for before the app was loaded, or `""`.
     #[wasm_bindgen(js_name = takeLayer)]
     pub fn take_layer() -> String;

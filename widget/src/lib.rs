@@ -54,6 +54,7 @@ async fn run() -> Result<(), JsValue> {
         policy: Rc::new(policy),
     });
 
+    wasm_bindgen_futures::JsFuture::from(bridge::dom_ready()).await?;
     optin::mount_all(&shown);
 
     // `samtycke.open()` after the banner has closed shows it again, from the same policy.

@@ -50,7 +50,7 @@ pub const EN: Text = Text {
     withdrawn_at: "Withdrawn",
     download: "Download my receipts",
     optin_label: "I want to receive",
-    optin_note: "You can withdraw your consent at any time, as easily as you gave it.",
+    optin_note: "You can withdraw your consent at any time, free of charge, by writing to",
     basis_consent: "Your consent (GDPR Art. 6(1)(a))",
     basis_contract: "A contract with you (GDPR Art. 6(1)(b))",
     basis_legal_obligation: "A legal obligation (GDPR Art. 6(1)(c))",

@@ -63,7 +63,9 @@ pub struct Text {
     pub download: &'static str,
     /// A form's opt-in box: this, a space, and the purpose's name ("the weekly newsletter").
     pub optin_label: &'static str,
-    /// Under a form's opt-in box: that consent can be withdrawn (Art 7(3)).
+    /// Under a form's opt-in box, followed by the controller's contact: that and how consent can
+    /// be withdrawn (Art 7(3)). The collector's own unsubscribe and preference-centre journeys
+    /// will make it as easy as ticking; until then the controller's address is the honest way.
     pub optin_note: &'static str,
     pub basis_consent: &'static str,
     pub basis_contract: &'static str,

@@ -55,7 +55,7 @@ pub const SV: Text = Text {
     withdrawn_at: "Återkallat",
     download: "Ladda ner mina samtyckeskvitton",
     optin_label: "Jag vill få",
-    optin_note: "Du kan när som helst återkalla ditt samtycke, lika enkelt som du lämnade det.",
+    optin_note: "Du kan när som helst och utan kostnad återkalla ditt samtycke genom att skriva till",
     basis_consent: "Ditt samtycke (art. 6.1 a dataskyddsförordningen)",
     basis_contract: "Avtal med dig (art. 6.1 b dataskyddsförordningen)",
     basis_legal_obligation: "Rättslig förpliktelse (art. 6.1 c dataskyddsförordningen)",

@@ -46,7 +46,8 @@ pub fn OptIn(props: &OptInProps) -> Html {
                 </label>
             </div>
             <p id="samtycke-optin-about">
-                { shown.local(&purpose.description) }{ " " }{ text.optin_note }
+                { shown.local(&purpose.description) }{ " " }{ text.optin_note }{ " " }
+                { &shown.policy.controller.contact }{ "." }
             </p>
             <details>
                 <summary>{ text.disclosure }</summary>
