@@ -114,7 +114,8 @@
   // CSS off it; `outline:revert` gives it back the browser's focus ring.
   function ready() {
     activate();
-    if (d.querySelector('[data-samtycke-optin]')) boot();
+    // Form opt-ins, and any an earlier page could not sign before it went (the app's).
+    if (d.querySelector('[data-samtycke-optin]') || load(KEY + ':pending')) boot();
     new MutationObserver(activate).observe(d.documentElement, { childList: true, subtree: true });
     if (C.control !== 'none') {
       const b = d.createElement('button');

@@ -268,6 +268,74 @@ async fn form_opt_in_posts_a_receipt_with_a_commitment_and_no_clear_email() {
 }
 
 #[tokio::test]
+async fn an_opt_in_submitted_before_it_could_be_signed_is_kept_and_recorded_from_the_next_page() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    browser
+        .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
+        .await
+        .expect("the opt-in box")
+        .click()
+        .await
+        .expect("tick");
+
+    // A script fills in the address, submits and leaves the page in one task: no signature for
+    // the address can exist yet, so only what is written down within the submit event survives.
+    let at_submit = browser
+        .eval(&format!(
+            "const email = document.getElementById('email'); \
+             email.value = {TYPED:?}; \
+             email.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+             document.getElementById('signup').requestSubmit(); \
+             const read = (k) => JSON.parse(localStorage.getItem(k) || '[]'); \
+             const noted = {{ pending: read('samtycke:demo:pending'), queue: read('samtycke:demo:queue') }}; \
+             location.href = '/privacy.html'; \
+             return noted;"
+        ))
+        .await
+        .expect("submit and leave");
+    let pending = at_submit["pending"].as_array().expect("notes");
+    assert_eq!(
+        pending.len(),
+        1,
+        "written down within the submit event: {at_submit}"
+    );
+    assert_eq!(at_submit["queue"], serde_json::json!([]), "not signed yet");
+    assert_eq!(pending[0]["email"], ADDRESS);
+    let noted = &pending[0]["request"];
+    assert_eq!(noted["collectionMethod"], "form");
+    assert_eq!(
+        noted["decisions"],
+        serde_json::json!({ "newsletter": "granted" })
+    );
+    let id = noted["receiptId"].as_str().expect("receipt id").to_owned();
+
+    browser
+        .wait_for(
+            "the opt-in's receipt, from the next page",
+            &format!(
+                "return location.pathname === '/privacy.html' && \
+                 samtycke._receipts().some(r => r.id === {id:?} && r.receipt) && \
+                 localStorage.getItem('samtycke:demo:pending') === null;"
+            ),
+            WAIT,
+        )
+        .await
+        .expect("recorded and the note struck");
+    let (_, receipt) = stored_receipt(&collector, &id).await;
+    assert_eq!(receipt.claims.collection_method, CollectionMethod::Form);
+    let newsletter = PurposeId::parse("newsletter").expect("id");
+    assert_eq!(
+        receipt.claims.decisions,
+        [(newsletter, Decision::Granted)].into_iter().collect()
+    );
+    assert_eq!(receipt.request.payload.identifier_commitments.len(), 1);
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
 async fn a_swedish_form_gets_a_swedish_box() {
     let collector = DemoCollector::start().await.expect("collector");
     let browser = visit_page(&collector, "/nyhetsbrev.html", BrowserOptions::default()).await;

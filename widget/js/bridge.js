@@ -32,6 +32,40 @@ export const submitOptIn = (id, jws, identifier) =>
   S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
 export const gpc = () => navigator.globalPrivacyControl === true;
 
+// Opt-ins submitted before they could be signed (src/optin/pending.rs): notes {request, email},
+// the request lacking its commitment, kept until signed. The loader starts the app on a page
+// where some are left.
+const pendingKey = () => 'samtycke:' + config().site + ':pending';
+function pendingNotes() {
+  try {
+    return JSON.parse(localStorage.getItem(pendingKey())) || [];
+  } catch (e) {
+    return [];
+  }
+}
+function writeNotes(notes) {
+  try {
+    if (notes.length) localStorage.setItem(pendingKey(), JSON.stringify(notes));
+    else localStorage.removeItem(pendingKey());
+  } catch (e) {} // no storage: the note lives only as long as this page
+}
+export function keepPending(request, email) {
+  const note = { request, email };
+  writeNotes(pendingNotes().concat(note));
+  return note;
+}
+// Handing over and striking the note happen in one task: the page keeps one or the other.
+export async function completePending(note) {
+  const committed = await commitEmail(note.email);
+  const jws = await sign({ ...note.request, identifierCommitments: [committed.commitment] });
+  const id = note.request.receiptId;
+  submitOptIn(id, jws, committed.identifier);
+  writeNotes(pendingNotes().filter((n) => n.request.receiptId !== id));
+}
+export async function resumePending() {
+  for (const note of pendingNotes()) await completePending(note);
+}
+
 // The loader's stored record {v, at, d, id, g, r, t}, or null, straight from localStorage.
 export function storedRecord() {
   try {

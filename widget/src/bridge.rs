@@ -53,6 +53,20 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = submitOptIn)]
     pub fn submit_opt_in(id: &str, jws: &str, identifier: &JsValue) -> Result<(), JsValue>;
 
+    /// Writes down an opt-in not yet signed (`optin::pending`), synchronously: its request
+    /// without the commitment, and the address. Returns the note, also where nothing can be
+    /// stored.
+    #[wasm_bindgen(js_name = keepPending)]
+    pub fn keep_pending(request: &JsValue, email: &str) -> JsValue;
+
+    /// Commits to the note's address, signs its request, hands it to the loader and strikes it.
+    #[wasm_bindgen(catch, js_name = completePending)]
+    pub async fn complete_pending(note: &JsValue) -> Result<(), JsValue>;
+
+    /// Completes every note an earlier page left.
+    #[wasm_bindgen(catch, js_name = resumePending)]
+    pub async fn resume_pending() -> Result<(), JsValue>;
+
     /// When the stored record says the visitor's decision on a purpose was made (ms).
     #[wasm_bindgen(js_name = decidedAt)]
     pub fn decided_at(purpose: &str) -> Option<f64>;

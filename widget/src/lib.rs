@@ -56,6 +56,7 @@ async fn run() -> Result<(), JsValue> {
 
     wasm_bindgen_futures::JsFuture::from(bridge::dom_ready()).await?;
     optin::mount_all(&shown);
+    optin::resume_pending();
 
     // `samtycke.open()` after the banner has closed shows it again, from the same policy.
     let again = Rc::clone(&shown);

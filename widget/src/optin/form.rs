@@ -7,8 +7,9 @@
 //! request is signed ahead, whenever the box is ticked or the address changes while it is, and
 //! the submit event only hands the ready request to the loader, which queues it in
 //! `localStorage` before it returns. Should the form be submitted before the signature for its
-//! address is ready, it is signed then, on a best-effort basis. The form's submission is never
-//! stopped, delayed or prevented. A request signed ahead and never submitted is dropped.
+//! address is ready, the opt-in is written down at once and signed then, or on the next page
+//! (`pending`). The form's submission is never stopped, delayed or prevented. A request signed
+//! ahead and never submitted is dropped.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, ReceiptR
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
+use super::pending;
 use crate::bridge;
 use crate::choice::{self, Occasion, Shown};
 use crate::submit::to_js;
@@ -110,12 +112,11 @@ impl OptInForm {
         };
         match ready {
             Some(prepared) => report(hand_over(&prepared)),
-            None => {
-                let form = Rc::clone(form);
-                wasm_bindgen_futures::spawn_local(async move {
-                    report(form.sign(email).await.and_then(|p| hand_over(&p)));
-                });
-            }
+            None => report(pending::keep_and_complete(
+                &form.shown,
+                &form.purpose,
+                &email,
+            )),
         }
     }
 

@@ -10,7 +10,10 @@
 //! box is there. `view` draws the box, `form` watches the form and records the opt-in.
 
 mod form;
+mod pending;
 mod view;
+
+pub use pending::resume_all as resume_pending;
 
 use std::rc::Rc;
 

@@ -1,0 +1,49 @@
+//! Opt-ins submitted before their signature was ready. The submit event may be the page's last
+//! act, and signing is asynchronous: so the opt-in's request (everything but the commitment,
+//! which needs an asynchronous digest) is first written down, synchronously, in the visitor's own
+//! `localStorage` with the address, then committed to and signed. The bridge hands the signed
+//! request to the loader and strikes the note in one task, so a page that goes away leaves
+//! either the note or the queued request, never neither and never both. A note left behind is
+//! completed on the next page that runs the app (the loader starts it for that), with the time
+//! and policy it was made under. The completing is the bridge's (`completePending`): it already
+//! owns commitments and signatures, and the wasm stays free of a second way to read requests.
+
+use std::collections::BTreeMap;
+
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
+use wasm_bindgen::JsValue;
+
+use crate::bridge;
+use crate::choice::{self, Occasion, Shown};
+use crate::submit::to_js;
+
+/// Writes down the opt-in the visitor submits now, under the policy and language shown, then
+/// completes it.
+pub fn keep_and_complete(shown: &Shown, purpose: &PurposeId, email: &str) -> Result<(), JsValue> {
+    let occasion = Occasion {
+        receipt_id: ReceiptId::parse(&bridge::random_uuid())
+            .map_err(|e| JsValue::from_str(&e.to_string()))?,
+        now_ms: js_sys::Date::now() as u64,
+        method: CollectionMethod::Form,
+        gpc: bridge::gpc(),
+    };
+    let mut decisions = BTreeMap::new();
+    decisions.insert(purpose.clone(), Decision::Granted);
+    let request = choice::request(shown, decisions, occasion);
+    let note = bridge::keep_pending(&to_js(&request)?, email);
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = bridge::complete_pending(&note).await {
+            bridge::report("samtycke: cannot record the opt-in:", &error);
+        }
+    });
+    Ok(())
+}
+
+/// Completes the notes an earlier page left.
+pub fn resume_all() {
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(error) = bridge::resume_pending().await {
+            bridge::report("samtycke: cannot record an earlier opt-in:", &error);
+        }
+    });
+}
