@@ -336,6 +336,83 @@ async fn an_opt_in_submitted_before_it_could_be_signed_is_kept_and_recorded_from
 }
 
 #[tokio::test]
+async fn a_form_opt_in_is_withdrawn_from_the_settings_with_one_click() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    type_address(&browser).await;
+    browser
+        .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
+        .await
+        .expect("the opt-in box")
+        .click()
+        .await
+        .expect("tick");
+    sign_up(&browser).await;
+    let all_acknowledged = |count: usize| {
+        format!(
+            "const r = samtycke._receipts(); \
+             return r.length === {count} && r.every(x => x.receipt) && \
+               JSON.parse(localStorage.getItem('samtycke:demo:queue') || '[]').length === 0 \
+               ? r.map(x => x.id) : null;"
+        )
+    };
+    let ids = browser
+        .wait_for("the opt-in's receipt", &all_acknowledged(2), WAIT)
+        .await
+        .expect("opted in");
+    let opt_in = ids[1].as_str().expect("id").to_owned();
+
+    browser
+        .client
+        .find(Locator::Css("#samtycke-settings"))
+        .await
+        .expect("the settings control")
+        .click()
+        .await
+        .expect("open the settings");
+    click_in_widget(
+        &browser,
+        "[data-action=withdraw-optin][data-purpose=newsletter]",
+    )
+    .await;
+    let ids = browser
+        .wait_for("the withdrawal's receipt", &all_acknowledged(3), WAIT)
+        .await
+        .expect("withdrawn");
+    let withdrawal = ids[2].as_str().expect("id").to_owned();
+
+    let (_, given) = stored_receipt(&collector, &opt_in).await;
+    let (_, taken_back) = stored_receipt(&collector, &withdrawal).await;
+    assert_eq!(
+        taken_back.claims.collection_method,
+        CollectionMethod::Settings
+    );
+    let newsletter = PurposeId::parse("newsletter").expect("id");
+    assert_eq!(
+        taken_back.claims.decisions,
+        [(newsletter, Decision::Withdrawn)].into_iter().collect(),
+        "only the sign-up is withdrawn; the banner's decisions stand"
+    );
+    assert_eq!(
+        taken_back.claims.subject, given.claims.subject,
+        "the same device, so the same subject, whose vault holds the address"
+    );
+    browser
+        .wait_for(
+            "the sign-up to leave the settings",
+            "const h = document.getElementById('samtycke'); \
+             return !!h.shadowRoot.querySelector('[data-action=save]') && \
+               !h.shadowRoot.querySelector('[data-action=withdraw-optin]');",
+            WAIT,
+        )
+        .await
+        .expect("nothing left to withdraw");
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
 async fn a_swedish_form_gets_a_swedish_box() {
     let collector = DemoCollector::start().await.expect("collector");
     let browser = visit_page(&collector, "/nyhetsbrev.html", BrowserOptions::default()).await;

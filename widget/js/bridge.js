@@ -28,8 +28,37 @@ export const submit = (record, jws) => S()._submit(record, jws);
 
 // A form opt-in's signed request and the identifier it commits to, as the POST body of
 // /v1/receipts (`SubmitReceipt`). Its record has no `d`: it changes no page-wide decision.
-export const submitOptIn = (id, jws, identifier) =>
+export function submitOptIn(id, jws, identifier, purpose) {
   S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
+  const given = optIns();
+  given[purpose] = Date.now();
+  writeOptIns(given);
+}
+
+// The form opt-ins this browser gave and has not withdrawn, {purpose: ms}: the settings offer
+// to withdraw them, as easily as the box was ticked.
+const optInsKey = () => 'samtycke:' + config().site + ':optins';
+function optIns() {
+  try {
+    return JSON.parse(localStorage.getItem(optInsKey())) || {};
+  } catch (e) {
+    return {};
+  }
+}
+function writeOptIns(given) {
+  try {
+    localStorage.setItem(optInsKey(), JSON.stringify(given));
+  } catch (e) {}
+}
+export const signedUp = () => Object.keys(optIns());
+
+// A withdrawal of a form opt-in: like the opt-in, it changes no page-wide decision.
+export function submitWithdrawal(id, jws, purpose) {
+  S()._submit({ id }, jws);
+  const given = optIns();
+  delete given[purpose];
+  writeOptIns(given);
+}
 export const gpc = () => navigator.globalPrivacyControl === true;
 
 // Opt-ins submitted before they could be signed (src/optin/pending.rs): notes {request, email},
@@ -59,7 +88,7 @@ export async function completePending(note) {
   const committed = await commitEmail(note.email);
   const jws = await sign({ ...note.request, identifierCommitments: [committed.commitment] });
   const id = note.request.receiptId;
-  submitOptIn(id, jws, committed.identifier);
+  submitOptIn(id, jws, committed.identifier, Object.keys(note.request.decisions)[0]);
   writeNotes(pendingNotes().filter((n) => n.request.receiptId !== id));
 }
 export async function resumePending() {

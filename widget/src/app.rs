@@ -131,6 +131,29 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    // Withdrawing a form's opt-in records at once and leaves the settings open: the banner's
+    // own choices are not part of it.
+    let on_withdraw = {
+        let (shown, gpc, status) = (props.shown.clone(), props.gpc, status.clone());
+        let rerender = rerender.clone();
+        Callback::from(move |purpose: PurposeId| {
+            let (shown, status, rerender) = (shown.clone(), status.clone(), rerender.clone());
+            status.set(Status::Saving);
+            wasm_bindgen_futures::spawn_local(async move {
+                match submit::withdraw_opt_in(&shown, &purpose, gpc).await {
+                    Ok(()) => {
+                        status.set(Status::Idle);
+                        rerender.force_update();
+                    }
+                    Err(error) => {
+                        bridge::report("samtycke: cannot record the withdrawal:", &error);
+                        status.set(Status::Failed);
+                    }
+                }
+            });
+        })
+    };
+
     let on_toggle = {
         let ticked = ticked.clone();
         Callback::from(move |(id, on): (PurposeId, bool)| {
@@ -193,6 +216,7 @@ pub fn App(props: &AppProps) -> Html {
         saving: *status == Status::Saving,
         earlier: &props.prior,
         on_action: &on_action,
+        on_withdraw: &on_withdraw,
         on_language: &on_language,
     };
     let body = match *layer {

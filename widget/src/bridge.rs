@@ -49,9 +49,22 @@ extern "C" {
     pub fn submit(record: &JsValue, jws: &str) -> Result<(), JsValue>;
 
     /// Hands a form opt-in to the loader: its receipt id, signed request, and the identifier
-    /// (`Committed::identifier`) to send beside it.
+    /// (`Committed::identifier`) to send beside it; remembers the purpose as signed up for.
     #[wasm_bindgen(catch, js_name = submitOptIn)]
-    pub fn submit_opt_in(id: &str, jws: &str, identifier: &JsValue) -> Result<(), JsValue>;
+    pub fn submit_opt_in(
+        id: &str,
+        jws: &str,
+        identifier: &JsValue,
+        purpose: &str,
+    ) -> Result<(), JsValue>;
+
+    /// The purposes this browser signed up for in a form and has not withdrawn.
+    #[wasm_bindgen(js_name = signedUp)]
+    pub fn signed_up() -> Vec<String>;
+
+    /// Hands the withdrawal of a form opt-in to the loader, and forgets the sign-up.
+    #[wasm_bindgen(catch, js_name = submitWithdrawal)]
+    pub fn submit_withdrawal(id: &str, jws: &str, purpose: &str) -> Result<(), JsValue>;
 
     /// Writes down an opt-in not yet signed (`optin::pending`), synchronously: its request
     /// without the commitment, and the address. Returns the note, also where nothing can be

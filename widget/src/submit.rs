@@ -1,7 +1,9 @@
 //! Recording a decision: build the request, have the device key sign it, hand both to the
 //! loader (which stores, queues and sends them), and clean up after refusals.
 
-use samtycke_shared::{CollectionMethod, ReceiptId};
+use std::collections::BTreeMap;
+
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -33,6 +35,25 @@ pub async fn decide(
         bridge::drop_cookies(&cookies);
     }
     Ok(())
+}
+
+/// Withdraws a consent this browser gave in a form: from the settings, with nothing else
+/// decided, so the banner's decisions stand. Signed by the same device key as the opt-in, so the
+/// collector files it under the same subject, whose vault holds the address.
+pub async fn withdraw_opt_in(shown: &Shown, purpose: &PurposeId, gpc: bool) -> Result<(), JsValue> {
+    // The id as the browser wrote it: formatting a `ReceiptId` again would cost the wasm.
+    let id = bridge::random_uuid();
+    let occasion = Occasion {
+        receipt_id: ReceiptId::parse(&id).map_err(error)?,
+        now_ms: js_sys::Date::now() as u64,
+        method: CollectionMethod::Settings,
+        gpc,
+    };
+    let mut decisions = BTreeMap::new();
+    decisions.insert(purpose.clone(), Decision::Withdrawn);
+    let request = choice::request(shown, decisions, occasion);
+    let jws = bridge::sign(&to_js(&request)?).await?;
+    bridge::submit_withdrawal(&id, &jws, purpose.as_str())
 }
 
 /// The value as a plain JS object, which the bridge and the loader `JSON.stringify`: the browser

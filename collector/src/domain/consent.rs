@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use samtycke_shared::jose::{VerifiedRequest, sha256_hex, verify_request};
 use samtycke_shared::{
-    AskedIn, CollectionMethod, Policy, Purpose, ReceiptResponse, SiteId, SubmitReceipt,
+    AskedIn, CollectionMethod, Decision, Policy, Purpose, ReceiptResponse, SiteId, SubmitReceipt,
 };
 
 use crate::domain::identifiers::{self, CheckedIdentifier};
@@ -197,7 +197,7 @@ fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), In
                 purpose: id.clone(),
                 version: policy.version,
             })?;
-        if !asked_this_way(purpose, asked.collection_method) {
+        if !asked_this_way(purpose, asked.collection_method, *decision) {
             return Err(IngestError::NotAskedThisWay {
                 purpose: id.clone(),
                 method: asked.collection_method.as_str(),
@@ -219,14 +219,17 @@ fn asked_on_a_page(method: CollectionMethod) -> bool {
     )
 }
 
-/// Whether a decision on `purpose` can have been collected by `method`. A receipt states how
+/// Whether `decision` on `purpose` can have been collected by `method`. A receipt states how
 /// consent was asked, so it must not claim a banner toggle the banner never showed, nor a form
-/// box for a purpose no form asks. The preference centre, double opt-in, unsubscribe links,
-/// imports and the API may decide any purpose.
-fn asked_this_way(purpose: &Purpose, method: CollectionMethod) -> bool {
+/// box for a purpose no form asks. The settings also withdraw what a form gave (withdrawal as
+/// easy as giving, Art 7(3)), but never grant it: granting needs the form's box and address.
+/// The preference centre, double opt-in, unsubscribe links, imports and the API may decide any
+/// purpose.
+fn asked_this_way(purpose: &Purpose, method: CollectionMethod, decision: Decision) -> bool {
     match method {
-        CollectionMethod::Banner | CollectionMethod::Settings => {
-            purpose.asked_in == AskedIn::Banner
+        CollectionMethod::Banner => purpose.asked_in == AskedIn::Banner,
+        CollectionMethod::Settings => {
+            purpose.asked_in == AskedIn::Banner || decision == Decision::Withdrawn
         }
         CollectionMethod::Form => purpose.asked_in == AskedIn::Form,
         _ => true,

@@ -139,6 +139,20 @@ async fn a_purpose_is_decided_only_the_way_the_policy_asks_it() {
         .post_receipt(&body(&device(1), &form), Some(ORIGIN))
         .await;
     assert_problem_mentioning(&answer, StatusCode::UNPROCESSABLE_ENTITY, "analytics");
+
+    // The settings withdraw what a form gave, but cannot give it.
+    for (decision, expected) in [
+        (Decision::Granted, StatusCode::UNPROCESSABLE_ENTITY),
+        (Decision::Withdrawn, StatusCode::CREATED),
+    ] {
+        let mut settings = reject_all(&sha);
+        settings.collection_method = CollectionMethod::Settings;
+        settings.decisions = [(purpose("newsletter"), decision)].into_iter().collect();
+        let answer = collector
+            .post_receipt(&body(&device(1), &settings), Some(ORIGIN))
+            .await;
+        assert_eq!(answer.status, expected, "{decision:?}: {}", answer.json());
+    }
 }
 
 #[tokio::test]

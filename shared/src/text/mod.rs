@@ -61,11 +61,15 @@ pub struct Text {
     pub withdrawn_at: &'static str,
     /// The button that saves the visitor's receipts as a file.
     pub download: &'static str,
+    /// Heading, in the settings, of the form opt-ins this browser gave.
+    pub signups: &'static str,
+    /// The button that withdraws one of them.
+    pub withdraw: &'static str,
     /// A form's opt-in box: this, a space, and the purpose's name ("the weekly newsletter").
     pub optin_label: &'static str,
     /// Under a form's opt-in box, followed by the controller's contact: that and how consent can
-    /// be withdrawn (Art 7(3)). The collector's own unsubscribe and preference-centre journeys
-    /// will make it as easy as ticking; until then the controller's address is the honest way.
+    /// be withdrawn (Art 7(3)): in the settings on this browser, or by writing, until the
+    /// collector's unsubscribe and preference-centre journeys exist.
     pub optin_note: &'static str,
     pub basis_consent: &'static str,
     pub basis_contract: &'static str,

@@ -25,6 +25,8 @@ pub struct View<'a> {
     /// The visitor's decisions on record, and when they were made.
     pub earlier: &'a Earlier,
     pub on_action: &'a Callback<Action>,
+    /// Withdraws a consent given in a form on this browser.
+    pub on_withdraw: &'a Callback<samtycke_shared::PurposeId>,
     /// Shows another of the policy's languages (an index in `policy.languages`).
     pub on_language: &'a Callback<usize>,
 }

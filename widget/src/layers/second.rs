@@ -1,5 +1,6 @@
-//! The second layer: one row per purpose with its full disclosure, the controller and the
-//! visitor's rights, the download of their receipts, and Save / Accept all / Reject all.
+//! The second layer: one row per purpose with its full disclosure, the form opt-ins this
+//! browser gave (each withdrawable), the controller and the visitor's rights, the download of
+//! their receipts, and Save / Accept all / Reject all.
 
 use samtycke_shared::{AskedIn, PurposeId};
 use yew::prelude::*;
@@ -44,6 +45,7 @@ pub fn view(
             <p id="samtycke-notice">{ text.settings_intro }</p>
             { gpc_note(view) }
             <div class="purposes">{ for rows }</div>
+            { signups(view) }
             { controller(view.shown, text) }
             if bridge::has_receipts() {
                 <p>
@@ -60,5 +62,43 @@ pub fn view(
                 { action_button(view, Action::RejectAll) }
             </div>
         </>
+    }
+}
+
+/// The consents this browser gave in the site's forms, each with a button that withdraws it:
+/// one click, as one tick gave it. Only purposes the policy still asks in a form are listed.
+fn signups(view: &View) -> Html {
+    let policy = &view.shown.policy;
+    let rows: Vec<Html> = bridge::signed_up()
+        .iter()
+        .filter_map(|id| PurposeId::parse(id).ok())
+        .filter_map(|id| policy.purpose(&id))
+        .filter(|purpose| purpose.asked_in == AskedIn::Form)
+        .map(|purpose| {
+            let id = purpose.id.clone();
+            // The button names what it withdraws to screen readers too.
+            let name_id = format!("samtycke-signup-{}", purpose.id.as_str());
+            html! {
+                <li>
+                    <span id={name_id.clone()}>{ view.shown.local(&purpose.name) }</span>
+                    { " " }
+                    <button type="button" class="leave" data-action="withdraw-optin"
+                        aria-describedby={name_id}
+                        data-purpose={purpose.id.as_str().to_owned()} disabled={view.saving}
+                        onclick={view.on_withdraw.reform(move |_| id.clone())}>
+                        { view.text.withdraw }
+                    </button>
+                </li>
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <section class="signups" aria-labelledby="samtycke-signups">
+            <h3 id="samtycke-signups">{ view.text.signups }</h3>
+            <ul>{ for rows }</ul>
+        </section>
     }
 }

@@ -111,7 +111,7 @@ impl OptInForm {
             }
         };
         match ready {
-            Some(prepared) => report(hand_over(&prepared)),
+            Some(prepared) => report(hand_over(&prepared, &form.purpose)),
             None => report(pending::keep_and_complete(
                 &form.shown,
                 &form.purpose,
@@ -184,8 +184,13 @@ impl OptInForm {
 
 /// Hands a signed opt-in to the loader, which queues it before anything else and sends it. The
 /// POST body (`SubmitReceipt`) is built in the bridge, from the identifier it made.
-fn hand_over(prepared: &Prepared) -> Result<(), JsValue> {
-    bridge::submit_opt_in(&prepared.id, &prepared.jws, &prepared.identifier)
+fn hand_over(prepared: &Prepared, purpose: &PurposeId) -> Result<(), JsValue> {
+    bridge::submit_opt_in(
+        &prepared.id,
+        &prepared.jws,
+        &prepared.identifier,
+        purpose.as_str(),
+    )
 }
 
 fn report(result: Result<(), JsValue>) {

@@ -50,11 +50,12 @@ pub enum IngestError {
         version: u32,
     },
     /// The decision cannot have been collected the way the request says: the banner and its
-    /// settings show only the banner's purposes, a form's opt-in box only purposes asked in a
-    /// form.
+    /// settings show only the banner's purposes (the settings may also withdraw a form's), a
+    /// form's opt-in box only purposes asked in a form.
     #[error(
-        "purpose {purpose} is not asked with collectionMethod {method}: banner and settings \
-         decide the banner's purposes, form only those the policy marks \"askedIn\": \"form\""
+        "purpose {purpose} is not decided so with collectionMethod {method}: banner and settings \
+         decide the banner's purposes (settings may also withdraw a form's), form only those the \
+         policy marks \"askedIn\": \"form\""
     )]
     NotAskedThisWay {
         /// The purpose.
