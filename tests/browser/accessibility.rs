@@ -233,7 +233,7 @@ async fn assert_fits_the_window(browser: &Browser, what: &str) {
 
 /// axe-core's WCAG 2.1 A and AA rules find nothing on the page, the widget's shadow root
 /// included; on failure, says which rule, why, and where.
-async fn assert_no_axe_violations(browser: &Browser, what: &str) {
+pub(crate) async fn assert_no_axe_violations(browser: &Browser, what: &str) {
     let injected = browser
         .eval("return typeof window.axe === 'object';")
         .await

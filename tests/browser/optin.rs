@@ -372,6 +372,14 @@ async fn a_form_opt_in_is_withdrawn_from_the_settings_with_one_click() {
         .click()
         .await
         .expect("open the settings");
+    browser
+        .widget_element(
+            "[data-action=withdraw-optin][data-purpose=newsletter]",
+            WAIT,
+        )
+        .await
+        .expect("the sign-up is listed");
+    crate::accessibility::assert_no_axe_violations(&browser, "the settings with a sign-up").await;
     click_in_widget(
         &browser,
         "[data-action=withdraw-optin][data-purpose=newsletter]",

@@ -242,13 +242,16 @@ export function adoptStyles(root, css) {
   }
 }
 
-// Expires cookies (space-separated names) on this host and each parent domain.
+// Expires cookies (space-separated names) on this host and each parent domain, for the root
+// path and each folder of this page's path: a cookie goes only when name, domain and path match.
 export function dropCookies(names) {
   const parts = location.hostname.split('.');
+  const folders = location.pathname.split('/').slice(1, -1);
+  const paths = ['/'].concat(folders.map((_, i) => '/' + folders.slice(0, i + 1).join('/')));
   for (const name of names.split(' ')) {
     for (let i = 0; i < parts.length; i++) {
       const domain = i ? '; domain=.' + parts.slice(i - 1).join('.') : '';
-      document.cookie = name + '=; Max-Age=0; path=/' + domain;
+      for (const path of paths) document.cookie = name + '=; Max-Age=0; path=' + path + domain;
     }
   }
 }
