@@ -32,6 +32,26 @@ async fn count_posts(browser: &Browser) {
         .expect("wrap fetch");
 }
 
+/// A visitor on the newsletter page who has answered the banner (Reject all), as most have by
+/// the time they sign up; and that answer as stored.
+async fn newsletter_after_the_banner(collector: &DemoCollector) -> (Browser, Value) {
+    let browser = visit_page(collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    let banner = acknowledged_decision(&browser).await;
+    (browser, banner)
+}
+
+/// Ticks the opt-in box with a click.
+async fn tick(browser: &Browser) {
+    browser
+        .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
+        .await
+        .expect("the opt-in box")
+        .click()
+        .await
+        .expect("tick");
+}
+
 /// Types the address into the sign-up form's e-mail field.
 async fn type_address(browser: &Browser) {
     browser
@@ -152,10 +172,8 @@ async fn the_box_starts_unticked_with_its_wording_and_disclosure_and_unticked_po
 #[tokio::test]
 async fn form_opt_in_posts_a_receipt_with_a_commitment_and_no_clear_email() {
     let collector = DemoCollector::start().await.expect("collector");
-    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
     // A decision in the banner first: the opt-in must leave it as it is.
-    click_in_widget(&browser, "[data-action=reject-all]").await;
-    let banner = acknowledged_decision(&browser).await;
+    let (browser, banner) = newsletter_after_the_banner(&collector).await;
 
     type_address(&browser).await;
     let checkbox = browser
@@ -270,16 +288,8 @@ async fn form_opt_in_posts_a_receipt_with_a_commitment_and_no_clear_email() {
 #[tokio::test]
 async fn an_opt_in_submitted_before_it_could_be_signed_is_kept_and_recorded_from_the_next_page() {
     let collector = DemoCollector::start().await.expect("collector");
-    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
-    click_in_widget(&browser, "[data-action=reject-all]").await;
-    acknowledged_decision(&browser).await;
-    browser
-        .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
-        .await
-        .expect("the opt-in box")
-        .click()
-        .await
-        .expect("tick");
+    let (browser, _) = newsletter_after_the_banner(&collector).await;
+    tick(&browser).await;
 
     // A script fills in the address, submits and leaves the page in one task: no signature for
     // the address can exist yet, so only what is written down within the submit event survives.
@@ -338,17 +348,9 @@ async fn an_opt_in_submitted_before_it_could_be_signed_is_kept_and_recorded_from
 #[tokio::test]
 async fn a_form_opt_in_is_withdrawn_from_the_settings_with_one_click() {
     let collector = DemoCollector::start().await.expect("collector");
-    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
-    click_in_widget(&browser, "[data-action=reject-all]").await;
-    acknowledged_decision(&browser).await;
+    let (browser, _) = newsletter_after_the_banner(&collector).await;
     type_address(&browser).await;
-    browser
-        .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
-        .await
-        .expect("the opt-in box")
-        .click()
-        .await
-        .expect("tick");
+    tick(&browser).await;
     sign_up(&browser).await;
     let all_acknowledged = |count: usize| {
         format!(
