@@ -30,13 +30,17 @@ export const submit = (record, jws) => S()._submit(record, jws);
 // /v1/receipts (`SubmitReceipt`). Its record has no `d`: it changes no page-wide decision.
 export function submitOptIn(id, jws, identifier, purpose) {
   S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
-  const given = optIns();
-  given[purpose] = Date.now();
-  writeOptIns(given);
+  // Offered for withdrawal only where the device key lasts: a withdrawal signed by another key
+  // would be filed under another subject, and the opt-in would stand.
+  if (keyKept) {
+    const given = optIns();
+    given[purpose] = { id, at: Date.now() };
+    writeOptIns(given);
+  }
 }
 
-// The form opt-ins this browser gave and has not withdrawn, {purpose: ms}: the settings offer
-// to withdraw them, as easily as the box was ticked.
+// The form opt-ins this browser gave and has not withdrawn, {purpose: {id, at}}: the settings
+// offer to withdraw them, as easily as the box was ticked.
 const optInsKey = () => 'samtycke:' + config().site + ':optins';
 function optIns() {
   try {
@@ -50,7 +54,21 @@ function writeOptIns(given) {
     localStorage.setItem(optInsKey(), JSON.stringify(given));
   } catch (e) {}
 }
-export const signedUp = () => Object.keys(optIns());
+// Those the collector has acknowledged or that wait in the queue: one it refused was never given.
+export function signedUp() {
+  const given = optIns();
+  let queued = [];
+  try {
+    queued = JSON.parse(localStorage.getItem('samtycke:' + config().site + ':queue')) || [];
+  } catch (e) {}
+  const known = new Set(
+    receipts()
+      .filter((r) => r.receipt)
+      .concat(queued)
+      .map((r) => r.id),
+  );
+  return Object.keys(given).filter((purpose) => known.has((given[purpose] || {}).id));
+}
 
 // A withdrawal of a form opt-in: like the opt-in, it changes no page-wide decision.
 export function submitWithdrawal(id, jws, purpose) {
@@ -83,16 +101,31 @@ export function keepPending(request, email) {
   writeNotes(pendingNotes().concat(note));
   return note;
 }
+const strike = (id) => writeNotes(pendingNotes().filter((n) => n.request.receiptId !== id));
 // Handing over and striking the note happen in one task: the page keeps one or the other.
 export async function completePending(note) {
   const committed = await commitEmail(note.email);
   const jws = await sign({ ...note.request, identifierCommitments: [committed.commitment] });
   const id = note.request.receiptId;
   submitOptIn(id, jws, committed.identifier, Object.keys(note.request.decisions)[0]);
-  writeNotes(pendingNotes().filter((n) => n.request.receiptId !== id));
+  strike(id);
 }
+// Each note on its own: one that fails waits for the next page without holding up the others.
+// A note older than 30 days goes unsent: the address it holds should not stay in the browser.
 export async function resumePending() {
-  for (const note of pendingNotes()) await completePending(note);
+  let failure;
+  for (const note of pendingNotes()) {
+    if (Date.now() / 1000 - note.request.consentTimestamp > 30 * 86400) {
+      strike(note.request.receiptId);
+      continue;
+    }
+    try {
+      await completePending(note);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (failure) throw failure;
 }
 
 // The loader's stored record {v, at, d, id, g, r, t}, or null, straight from localStorage.
@@ -187,8 +220,8 @@ export const optins = () => Array.from(document.querySelectorAll('[data-samtycke
 // The language in effect at an element (its nearest `lang`), or ''.
 export const langAt = (el) => (el.closest('[lang]') || {}).lang || '';
 
-// The field an opt-in's `data-email` names (default: the form's first e-mail input), looked
-// for in its form first, then in the page.
+// The field an opt-in's `data-email` names (default: the form's first e-mail input), among its
+// form's own fields.
 function emailField(el) {
   const selector = el.dataset.email || 'input[type=email]';
   const form = el.closest('form');
@@ -310,16 +343,23 @@ async function generate() {
 
 const read = () => idb('readonly', (s) => s.get('device')).catch(() => undefined);
 
+// Whether the device key outlives this page (IndexedDB holds it).
+let keyKept = false;
+
 // The device key from IndexedDB, else a new one. `add`, not `put`: two tabs creating keys at
 // once keep the first stored. Without IndexedDB the key lasts for this page only.
 async function loadOrCreate() {
   let pair = await read();
+  keyKept = !!pair;
   if (!pair) {
     pair = await generate();
     try {
       await idb('readwrite', (s) => s.add(pair, 'device'));
+      keyKept = true;
     } catch (e) {
-      pair = (await read()) || pair;
+      const stored = await read();
+      keyKept = !!stored;
+      pair = stored || pair;
     }
   }
   const alg = pair.privateKey.algorithm.name === 'Ed25519' ? 'EdDSA' : 'ES256';

@@ -32,30 +32,40 @@ where
     }
 }
 
-/// serde's message with every quoted value replaced by `"…"`. It still names the field and what
-/// was expected, but a body of the wrong shape cannot have what it holds (an e-mail address in
-/// the wrong place, say) echoed into a problem document or a log line.
+/// serde's message with the values it quotes replaced by `…`. It still names the field and
+/// what was expected, but a body of the wrong shape cannot have what it holds (an e-mail address
+/// in the wrong place, or as a key) echoed into a problem document or a log line. serde quotes a
+/// string value in `"…"` (escaped as Rust's `{:?}` does) and an unknown key or a number in
+/// backticks; after "expected" come only our own type and field names, which stay.
 fn without_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut quoted = false;
+    let mut closing = None;
     let mut escaped = false;
-    for c in message.chars() {
-        if quoted {
-            match c {
+    for (at, c) in message.char_indices() {
+        match closing {
+            Some(end) => match c {
                 _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => {
-                    quoted = false;
-                    out.push_str("…\"");
+                '\\' if end == '"' => escaped = true,
+                _ if c == end => {
+                    closing = None;
+                    out.push('…');
+                    out.push(c);
                 }
                 _ => {}
+            },
+            None if message[at..].starts_with("expected") => {
+                out.push_str(&message[at..]);
+                return out;
             }
-        } else {
-            out.push(c);
-            quoted = c == '"';
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    closing = Some(c);
+                }
+            }
         }
     }
-    if quoted {
+    if closing.is_some() {
         out.push('…');
     }
     out
@@ -79,7 +89,23 @@ mod tests {
             without_values(escaped)
         );
         assert!(!without_values(r#"x: "unterminated anna@"#).contains("anna"));
-        let field = "unknown field `emial`, expected `request` or `identifiers`";
-        assert_eq!(without_values(field), field);
+        let key =
+            "identifiers[0]: unknown field `anna@example.se`, expected `type`, `value` or `salt`";
+        assert_eq!(
+            without_values(key),
+            "identifiers[0]: unknown field `…`, expected `type`, `value` or `salt`"
+        );
+        let inside = r#"request: invalid type: string "anna-expected@example.se", expected a JWS"#;
+        assert!(
+            !without_values(inside).contains("example.se"),
+            "{}",
+            without_values(inside)
+        );
+        let number = "request: invalid type: integer `46701234567`, expected a string";
+        assert!(
+            !without_values(number).contains("4670"),
+            "{}",
+            without_values(number)
+        );
     }
 }

@@ -130,11 +130,13 @@ struct LoaderText {
 /// languages a site offers; the response varies by `Accept-Language`.
 fn loader_text(policy: &Policy, accept_language: Option<&str>) -> LoaderText {
     let wanted = accept_language
-        .map(accept_language::parse)
+        .map(accept_language::parse_with_quality)
         .unwrap_or_default();
     let language = wanted
         .iter()
-        .filter_map(|tag| Language::parse(tag).ok())
+        // `q=0` is the browser saying "not this one".
+        .filter(|(_, quality)| *quality > 0.0)
+        .filter_map(|(tag, _)| Language::parse(tag).ok())
         .find_map(|tag| {
             policy
                 .languages

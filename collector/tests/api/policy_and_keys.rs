@@ -172,6 +172,9 @@ async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_p
             .any(|v| v.eq_ignore_ascii_case("accept-language")),
         "{vary:?}"
     );
+    let refused = loader_in("sv;q=0, en;q=0.5").await;
+    let text = String::from_utf8(refused.bytes.clone()).expect("utf-8");
+    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
     let neither = loader_in("fr-FR, de;q=0.8, *;q=0.1").await;
     let text = String::from_utf8(neither.bytes.clone()).expect("utf-8");
     assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");

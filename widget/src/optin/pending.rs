@@ -5,7 +5,10 @@
 //! request to the loader and strikes the note in one task, so a page that goes away leaves
 //! either the note or the queued request, never neither and never both. A note left behind is
 //! completed on the next page that runs the app (the loader starts it for that), with the time
-//! and policy it was made under. The completing is the bridge's (`completePending`): it already
+//! and policy it was made under; one that fails waits for the next page, one 30 days old is
+//! dropped with its address. Two tabs completing one note send two versions under one receipt
+//! id: the collector keeps the first and answers the other with a 409, so nothing is recorded
+//! twice. The completing is the bridge's (`completePending`): it already
 //! owns commitments and signatures, and the wasm stays free of a second way to read requests.
 
 use std::collections::BTreeMap;
