@@ -282,6 +282,8 @@ async fn form_opt_in_posts_a_receipt_with_a_commitment_and_no_clear_email() {
     );
     assert_eq!(after["record"]["d"], banner["d"]);
     assert_eq!(after["changes"], 0, "no page-wide decision changed");
+    let console = browser.console_messages().await.expect("console");
+    assert!(console.is_empty(), "the host page's console: {console:#?}");
     browser.close().await.expect("browser closes");
 }
 

@@ -106,5 +106,7 @@ async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted()
         "{:?}",
         receipt.claims.decisions
     );
+    let console = browser.console_messages().await.expect("console");
+    assert!(console.is_empty(), "the host page's console: {console:#?}");
     browser.close().await.expect("browser closes");
 }
