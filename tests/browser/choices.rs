@@ -4,10 +4,8 @@
 use samtycke_e2e::{BrowserOptions, DemoCollector};
 use samtycke_shared::{Decision, PurposeId};
 
-use crate::helpers::{
-    WAIT, acknowledged_decision, click_in_widget, demo_purposes, flag, open_demo, stored_receipt,
-    visit,
-};
+use crate::helpers::{WAIT, click_in_widget, demo_purposes, flag, open_demo, visit};
+use crate::helpers::{acknowledged_receipt, wait_for_flag};
 
 fn purpose(id: &str) -> PurposeId {
     PurposeId::parse(id).expect("slug")
@@ -30,16 +28,8 @@ async fn a_custom_choice_grants_only_what_was_ticked() {
     analytics.click().await.expect("tick");
     click_in_widget(&browser, "[data-action=save]").await;
 
-    browser
-        .wait_for(
-            "the analytics script to run",
-            "return window.demoAnalyticsRan === true;",
-            WAIT,
-        )
-        .await
-        .expect("granted script runs");
-    let stored = acknowledged_decision(&browser).await;
-    let (_, receipt) = stored_receipt(&collector, stored["id"].as_str().expect("id")).await;
+    wait_for_flag(&browser, "demoAnalyticsRan").await;
+    let receipt = acknowledged_receipt(&collector, &browser).await;
     for id in demo_purposes() {
         let expected = if id.as_str() == "analytics" {
             Decision::Granted
@@ -85,8 +75,7 @@ async fn under_global_privacy_control_accept_all_leaves_sale_and_sharing_refused
     );
     accept.click().await.expect("click");
 
-    let stored = acknowledged_decision(&browser).await;
-    let (_, receipt) = stored_receipt(&collector, stored["id"].as_str().expect("id")).await;
+    let receipt = acknowledged_receipt(&collector, &browser).await;
     assert!(receipt.claims.gpc, "the receipt records the GPC signal");
     assert_eq!(
         receipt.claims.decisions.get(&purpose("ads")),

@@ -49,6 +49,29 @@ pub async fn acknowledged_decision(browser: &samtycke_e2e::Browser) -> serde_jso
         .expect("receipt acknowledged")
 }
 
+/// The receipt the collector stored for the page's decision, once acknowledged, verified.
+pub async fn acknowledged_receipt(
+    collector: &DemoCollector,
+    browser: &samtycke_e2e::Browser,
+) -> VerifiedReceipt {
+    let stored = acknowledged_decision(browser).await;
+    stored_receipt(collector, stored["id"].as_str().expect("id"))
+        .await
+        .1
+}
+
+/// Waits until a global the page's scripts set is `true`: a blocked script, granted, has run.
+pub async fn wait_for_flag(browser: &samtycke_e2e::Browser, name: &str) {
+    browser
+        .wait_for(
+            &format!("window.{name} (a granted script) to be set"),
+            &format!("return window[{name:?}] === true;"),
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+}
+
 /// Whether the demo's blocked analytics script has run.
 pub async fn analytics_has_run(browser: &samtycke_e2e::Browser) -> bool {
     browser

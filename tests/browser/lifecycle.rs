@@ -6,6 +6,7 @@ use std::time::Duration;
 use samtycke_e2e::{BrowserOptions, DemoCollector, DemoSite};
 use samtycke_shared::{Decision, PurposeId};
 
+use crate::helpers::wait_for_flag;
 use crate::helpers::{
     WAIT, acknowledged_decision, banner_is_shown, click_in_widget, demo_policy_variant, flag,
     open_demo, reload, stored_receipt, visit,
@@ -182,14 +183,7 @@ async fn a_decision_made_while_the_collector_is_away_is_delivered_when_it_is_bac
     accept.click().await.expect("click");
 
     // The page has the decision at once; the request waits in the queue.
-    browser
-        .wait_for(
-            "the granted script to run",
-            "return window.demoAnalyticsRan === true;",
-            WAIT,
-        )
-        .await
-        .expect("runs offline");
+    wait_for_flag(&browser, "demoAnalyticsRan").await;
     let queued = browser
         .eval(
             "const q = JSON.parse(localStorage.getItem('samtycke:demo:queue') || '[]'); \

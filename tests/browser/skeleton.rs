@@ -6,6 +6,7 @@ use std::time::Duration;
 use samtycke_shared::{Decision, Policy};
 
 use crate::helpers::{WAIT, acknowledged_decision, analytics_has_run, open_demo, stored_receipt};
+use crate::helpers::{acknowledged_receipt, wait_for_flag};
 
 #[tokio::test]
 async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_no_wasm() {
@@ -86,16 +87,8 @@ async fn accept_all_runs_the_blocked_scripts_and_records_every_purpose_granted()
 
     accept.click().await.expect("click");
 
-    browser
-        .wait_for(
-            "the analytics script to run",
-            "return window.demoAnalyticsRan === true;",
-            WAIT,
-        )
-        .await
-        .expect("granted script runs");
-    let stored = acknowledged_decision(&browser).await;
-    let (_, receipt) = stored_receipt(&collector, stored["id"].as_str().expect("id")).await;
+    wait_for_flag(&browser, "demoAnalyticsRan").await;
+    let receipt = acknowledged_receipt(&collector, &browser).await;
     assert!(!receipt.claims.decisions.is_empty());
     assert!(
         receipt

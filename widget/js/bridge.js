@@ -8,6 +8,23 @@ const S = () => window.samtycke;
 // The loader's config (www/loader.js names its fields) and `base`, the collector's origin.
 export const config = () => S()._cfg;
 
+// The site's keys in localStorage (`samtycke:SITE` + suffix) as JSON, never throwing: storage
+// may be blocked or full. Writing `undefined` removes the key.
+const storageKey = (suffix) => 'samtycke:' + config().site + suffix;
+function readKey(suffix, fallback) {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey(suffix))) || fallback;
+  } catch (e) {
+    return fallback;
+  }
+}
+function writeKey(suffix, value) {
+  try {
+    if (value === undefined) localStorage.removeItem(storageKey(suffix));
+    else localStorage.setItem(storageKey(suffix), JSON.stringify(value));
+  } catch (e) {}
+}
+
 // Resolves once the page's HTML is parsed (the loader may start the app from <head>).
 export function domReady() {
   return document.readyState !== 'loading'
@@ -33,38 +50,21 @@ export function submitOptIn(id, jws, identifier, purpose) {
   // Offered for withdrawal only where the device key lasts: a withdrawal signed by another key
   // would be filed under another subject, and the opt-in would stand.
   if (keyKept) {
-    const given = optIns();
+    const given = readKey(':optins', {});
     given[purpose] = { id, at: Date.now() };
-    writeOptIns(given);
+    writeKey(':optins', given);
   }
 }
 
 // The form opt-ins this browser gave and has not withdrawn, {purpose: {id, at}}: the settings
 // offer to withdraw them, as easily as the box was ticked.
-const optInsKey = () => 'samtycke:' + config().site + ':optins';
-function optIns() {
-  try {
-    return JSON.parse(localStorage.getItem(optInsKey())) || {};
-  } catch (e) {
-    return {};
-  }
-}
-function writeOptIns(given) {
-  try {
-    localStorage.setItem(optInsKey(), JSON.stringify(given));
-  } catch (e) {}
-}
 // Those the collector has acknowledged or that wait in the queue: one it refused was never given.
 export function signedUp() {
-  const given = optIns();
-  let queued = [];
-  try {
-    queued = JSON.parse(localStorage.getItem('samtycke:' + config().site + ':queue')) || [];
-  } catch (e) {}
+  const given = readKey(':optins', {});
   const known = new Set(
     receipts()
       .filter((r) => r.receipt)
-      .concat(queued)
+      .concat(readKey(':queue', []))
       .map((r) => r.id),
   );
   return Object.keys(given).filter((purpose) => known.has((given[purpose] || {}).id));
@@ -73,29 +73,18 @@ export function signedUp() {
 // A withdrawal of a form opt-in: like the opt-in, it changes no page-wide decision.
 export function submitWithdrawal(id, jws, purpose) {
   S()._submit({ id }, jws);
-  const given = optIns();
+  const given = readKey(':optins', {});
   delete given[purpose];
-  writeOptIns(given);
+  writeKey(':optins', given);
 }
 export const gpc = () => navigator.globalPrivacyControl === true;
 
 // Opt-ins submitted before they could be signed (src/optin/pending.rs): notes {request, email},
 // the request lacking its commitment, kept until signed. The loader starts the app on a page
 // where some are left.
-const pendingKey = () => 'samtycke:' + config().site + ':pending';
-function pendingNotes() {
-  try {
-    return JSON.parse(localStorage.getItem(pendingKey())) || [];
-  } catch (e) {
-    return [];
-  }
-}
-function writeNotes(notes) {
-  try {
-    if (notes.length) localStorage.setItem(pendingKey(), JSON.stringify(notes));
-    else localStorage.removeItem(pendingKey());
-  } catch (e) {} // no storage: the note lives only as long as this page
-}
+// Without storage a note lives only as long as this page.
+const pendingNotes = () => readKey(':pending', []);
+const writeNotes = (notes) => writeKey(':pending', notes.length ? notes : undefined);
 export function keepPending(request, email) {
   const note = { request, email };
   writeNotes(pendingNotes().concat(note));
@@ -129,13 +118,7 @@ export async function resumePending() {
 }
 
 // The loader's stored record {v, at, d, id, g, r, t}, or null, straight from localStorage.
-export function storedRecord() {
-  try {
-    return JSON.parse(localStorage.getItem('samtycke:' + config().site));
-  } catch (e) {
-    return null;
-  }
-}
+export const storedRecord = () => readKey('', null);
 
 // When the decision on a purpose was made: the record's `t`, else (older records) its `at`.
 export function decidedAt(purpose) {

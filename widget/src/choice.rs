@@ -168,6 +168,14 @@ pub struct Occasion {
     pub gpc: bool,
 }
 
+/// One purpose decided, nothing else: what a form's box or a withdrawal of it records, leaving
+/// the banner's decisions as they are.
+pub fn only(purpose: &PurposeId, decision: Decision) -> BTreeMap<PurposeId, Decision> {
+    let mut decisions = BTreeMap::new();
+    decisions.insert(purpose.clone(), decision);
+    decisions
+}
+
 /// The payload the device key signs.
 pub fn request(
     shown: &Shown,

@@ -1,8 +1,6 @@
 //! Recording a decision: build the request, have the device key sign it, hand both to the
 //! loader (which stores, queues and sends them), and clean up after refusals.
 
-use std::collections::BTreeMap;
-
 use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -19,12 +17,7 @@ pub async fn decide(
     method: CollectionMethod,
     gpc: bool,
 ) -> Result<(), JsValue> {
-    let occasion = Occasion {
-        receipt_id: ReceiptId::parse(&bridge::random_uuid()).map_err(error)?,
-        now_ms: js_sys::Date::now() as u64,
-        method,
-        gpc,
-    };
+    let (_, occasion) = now(method, gpc)?;
     let decisions = choice::decisions(chosen, &earlier.decisions);
     let request = choice::request(shown, decisions.clone(), occasion);
     let jws = bridge::sign(&to_js(&request)?).await?;
@@ -41,19 +34,23 @@ pub async fn decide(
 /// decided, so the banner's decisions stand. Signed by the same device key as the opt-in, so the
 /// collector files it under the same subject, whose vault holds the address.
 pub async fn withdraw_opt_in(shown: &Shown, purpose: &PurposeId, gpc: bool) -> Result<(), JsValue> {
-    // The id as the browser wrote it: formatting a `ReceiptId` again would cost the wasm.
+    let (id, occasion) = now(CollectionMethod::Settings, gpc)?;
+    let request = choice::request(shown, choice::only(purpose, Decision::Withdrawn), occasion);
+    let jws = bridge::sign(&to_js(&request)?).await?;
+    bridge::submit_withdrawal(&id, &jws, purpose.as_str())
+}
+
+/// A decision made now, under a fresh receipt id from the browser; and that id as the browser
+/// wrote it, for the loader (formatting a `ReceiptId` again would cost the wasm).
+pub fn now(method: CollectionMethod, gpc: bool) -> Result<(String, Occasion), JsValue> {
     let id = bridge::random_uuid();
     let occasion = Occasion {
         receipt_id: ReceiptId::parse(&id).map_err(error)?,
         now_ms: js_sys::Date::now() as u64,
-        method: CollectionMethod::Settings,
+        method,
         gpc,
     };
-    let mut decisions = BTreeMap::new();
-    decisions.insert(purpose.clone(), Decision::Withdrawn);
-    let request = choice::request(shown, decisions, occasion);
-    let jws = bridge::sign(&to_js(&request)?).await?;
-    bridge::submit_withdrawal(&id, &jws, purpose.as_str())
+    Ok((id, occasion))
 }
 
 /// The value as a plain JS object, which the bridge and the loader `JSON.stringify`: the browser

@@ -12,17 +12,16 @@
 //! ahead and never submitted is dropped.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, ReceiptRequest};
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptRequest};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::pending;
 use crate::bridge;
 use crate::choice::{self, Occasion, Shown};
-use crate::submit::to_js;
+use crate::submit::{self, to_js};
 
 /// One opt-in box and the form around it.
 pub struct OptInForm {
@@ -164,14 +163,13 @@ impl OptInForm {
     /// A fresh salt, the commitment, the request, its signature.
     async fn sign(&self, email: String) -> Result<Prepared, JsValue> {
         let committed = bridge::commit_email(&email).await?;
-        let id = bridge::random_uuid();
-        let occasion = Occasion {
-            receipt_id: ReceiptId::parse(&id).map_err(|e| JsValue::from_str(&e.to_string()))?,
-            now_ms: js_sys::Date::now() as u64,
-            method: CollectionMethod::Form,
-            gpc: bridge::gpc(),
-        };
-        let request = request(&self.shown, &self.purpose, committed.commitment(), occasion);
+        let (id, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
+        let request = request(
+            &self.shown,
+            &self.purpose,
+            vec![committed.commitment()],
+            occasion,
+        );
         let jws = bridge::sign(&to_js(&request)?).await?;
         Ok(Prepared {
             email,
@@ -200,26 +198,26 @@ fn report(result: Result<(), JsValue>) {
 }
 
 /// What a ticked box asks: that one purpose granted, nothing else decided (the banner's
-/// decisions stand as they are), in the language of the box, committing to the address.
+/// decisions stand as they are), in the language of the box, committing to the address (the
+/// commitments are empty while the digest is yet to be made: `pending`).
 pub fn request(
     shown: &Shown,
     purpose: &PurposeId,
-    commitment: String,
+    commitments: Vec<String>,
     occasion: Occasion,
 ) -> ReceiptRequest {
-    let mut decisions = BTreeMap::new();
-    decisions.insert(purpose.clone(), Decision::Granted);
     ReceiptRequest {
-        identifier_commitments: vec![commitment],
-        ..choice::request(shown, decisions, occasion)
+        identifier_commitments: commitments,
+        ..choice::request(shown, choice::only(purpose, Decision::Granted), occasion)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
+    use std::collections::BTreeMap;
 
-    use samtycke_shared::Policy;
+    use samtycke_shared::{Policy, ReceiptId};
 
     use super::*;
 
@@ -239,7 +237,7 @@ mod tests {
             method: CollectionMethod::Form,
             gpc: false,
         };
-        let request = request(&shown, &newsletter, "c0mm1tment".into(), occasion);
+        let request = request(&shown, &newsletter, vec!["c0mm1tment".into()], occasion);
         assert_eq!(request.collection_method, CollectionMethod::Form);
         assert_eq!(
             request.decisions,

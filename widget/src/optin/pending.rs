@@ -11,28 +11,19 @@
 //! twice. The completing is the bridge's (`completePending`): it already
 //! owns commitments and signatures, and the wasm stays free of a second way to read requests.
 
-use std::collections::BTreeMap;
-
-use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
+use samtycke_shared::{CollectionMethod, PurposeId};
 use wasm_bindgen::JsValue;
 
+use super::form;
 use crate::bridge;
-use crate::choice::{self, Occasion, Shown};
-use crate::submit::to_js;
+use crate::choice::Shown;
+use crate::submit::{self, to_js};
 
 /// Writes down the opt-in the visitor submits now, under the policy and language shown, then
 /// completes it.
 pub fn keep_and_complete(shown: &Shown, purpose: &PurposeId, email: &str) -> Result<(), JsValue> {
-    let occasion = Occasion {
-        receipt_id: ReceiptId::parse(&bridge::random_uuid())
-            .map_err(|e| JsValue::from_str(&e.to_string()))?,
-        now_ms: js_sys::Date::now() as u64,
-        method: CollectionMethod::Form,
-        gpc: bridge::gpc(),
-    };
-    let mut decisions = BTreeMap::new();
-    decisions.insert(purpose.clone(), Decision::Granted);
-    let request = choice::request(shown, decisions, occasion);
+    let (_, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
+    let request = form::request(shown, purpose, Vec::new(), occasion);
     let note = bridge::keep_pending(&to_js(&request)?, email);
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = bridge::complete_pending(&note).await {
