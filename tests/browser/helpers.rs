@@ -3,8 +3,8 @@
 use jsonwebtoken::jwk::JwkSet;
 use samtycke_collector::keys::KeyRing;
 use samtycke_e2e::DemoCollector;
-use samtycke_shared::ReceiptId;
 use samtycke_shared::jose::{VerifiedReceipt, verify_receipt};
+use samtycke_shared::{Decision, ReceiptId};
 
 /// The receipt the collector stored under `id` (the JWT as stored), verified against its keys.
 pub async fn stored_receipt(collector: &DemoCollector, id: &str) -> (String, VerifiedReceipt) {
@@ -58,6 +58,18 @@ pub async fn acknowledged_receipt(
     stored_receipt(collector, stored["id"].as_str().expect("id"))
         .await
         .1
+}
+
+/// That the receipt grants the demo's analytics and denies each of its other optional purposes.
+pub fn assert_only_analytics_granted(receipt: &VerifiedReceipt) {
+    for id in demo_purposes() {
+        let expected = if id.as_str() == "analytics" {
+            Decision::Granted
+        } else {
+            Decision::Denied
+        };
+        assert_eq!(receipt.claims.decisions.get(&id), Some(&expected), "{id}");
+    }
 }
 
 /// Waits until a global the page's scripts set is `true`: a blocked script, granted, has run.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use samtycke_shared::{Decision, Policy};
 
 use crate::helpers::{WAIT, acknowledged_decision, analytics_has_run, open_demo, stored_receipt};
-use crate::helpers::{acknowledged_receipt, wait_for_flag};
+use crate::helpers::{acknowledged_receipt, reload, wait_for_flag};
 
 #[tokio::test]
 async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_no_wasm() {
@@ -46,15 +46,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
     assert!(!analytics_has_run(&browser).await);
 
     // A returning visitor: no banner, no wasm, analytics still blocked.
-    browser.client.refresh().await.expect("reload");
-    browser
-        .wait_for(
-            "the page to load",
-            "return document.readyState === 'complete' && !!window.samtycke;",
-            WAIT,
-        )
-        .await
-        .expect("loaded");
+    reload(&browser).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         browser

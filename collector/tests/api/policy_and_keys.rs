@@ -109,19 +109,10 @@ async fn the_loader_needs_a_built_widget_and_names_unknown_sites() {
 #[tokio::test]
 async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_paths() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy");
-    let assets = dir.path().join("dist");
-    std::fs::create_dir_all(&assets).expect("mkdir");
-    std::fs::write(
-        assets.join("manifest.json"),
-        r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
-    )
-    .expect("write");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/loader.js"),
-        assets.join("loader.js"),
-    )
-    .expect("copy the loader template");
+    let loader =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/loader.js"))
+            .expect("the loader template");
+    let assets = widget_build(dir.path(), &loader);
     let mut config = TestCollector::config(dir.path());
     config.assets_dir = Some(assets);
     let app = samtycke_collector::Application::build(config)
@@ -183,15 +174,7 @@ async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_p
 #[tokio::test]
 async fn a_widget_build_without_a_loader_template_stops_the_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy");
-    let assets = dir.path().join("dist");
-    std::fs::create_dir_all(&assets).expect("mkdir");
-    std::fs::write(
-        assets.join("manifest.json"),
-        r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
-    )
-    .expect("write");
-    std::fs::write(assets.join("loader.js"), "console.log('not a template')").expect("write");
+    let assets = widget_build(dir.path(), "console.log('not a template')");
     let mut config = TestCollector::config(dir.path());
     config.assets_dir = Some(assets);
     let Err(error) = samtycke_collector::Application::build(config).await else {
@@ -234,4 +217,19 @@ async fn site_documents_answer_cors_for_configured_origins_only_and_the_jwks_for
         .send(get("/.well-known/jwks.json", "https://verifier.example"))
         .await;
     assert_eq!(allow(&jwks).as_deref(), Some("*"));
+}
+
+/// The demo policy in `dir`, and beside it a widget build (`dist/`) as `cargo xtask dist` lays
+/// one out, with `loader` as its loader; returns the build's folder.
+fn widget_build(dir: &Path, loader: &str) -> std::path::PathBuf {
+    std::fs::copy(demo_policy_path(), dir.join("policy.json")).expect("copy");
+    let assets = dir.join("dist");
+    std::fs::create_dir_all(&assets).expect("mkdir");
+    std::fs::write(
+        assets.join("manifest.json"),
+        r#"{"app":"/assets/abc/app.js","wasm":"/assets/abc/app_bg.wasm"}"#,
+    )
+    .expect("write");
+    std::fs::write(assets.join("loader.js"), loader).expect("write");
+    assets
 }
