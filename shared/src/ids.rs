@@ -27,6 +27,23 @@ pub enum IdError {
     BadLanguage(String),
 }
 
+impl IdError {
+    /// The message without the rejected text, for data someone sent: a value in the wrong
+    /// field may be personal data (an e-mail address sent as `language`), and must not come
+    /// back in a problem document or reach a log.
+    pub fn without_value(&self) -> String {
+        match self {
+            IdError::BadSlug { kind, .. } => format!(
+                "invalid {kind}: expected 1–64 characters of a–z, 0–9 and '-', starting with a letter or digit"
+            ),
+            IdError::BadReceiptId(_) => "invalid receipt id: expected a UUID".to_owned(),
+            IdError::BadLanguage(_) => {
+                "invalid language: expected a BCP 47 tag such as \"sv\" or \"en-GB\"".to_owned()
+            }
+        }
+    }
+}
+
 fn is_slug(value: &str) -> bool {
     let bytes = value.as_bytes();
     (1..=64).contains(&bytes.len())
@@ -75,7 +92,7 @@ macro_rules! slug_id {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(deserializer)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                Self::parse(&text).map_err(|e| serde::de::Error::custom(e.without_value()))
             }
         }
     };
@@ -120,7 +137,7 @@ impl fmt::Display for ReceiptId {
 impl<'de> Deserialize<'de> for ReceiptId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        Self::parse(&text).map_err(|e| serde::de::Error::custom(e.without_value()))
     }
 }
 
@@ -173,7 +190,7 @@ impl FromStr for Language {
 impl<'de> Deserialize<'de> for Language {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        Self::parse(&text).map_err(|e| serde::de::Error::custom(e.without_value()))
     }
 }
 

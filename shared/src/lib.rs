@@ -9,6 +9,7 @@ pub mod policy;
 pub mod receipt;
 pub mod request;
 pub mod text;
+pub mod wire_error;
 
 #[cfg(feature = "crypto")]
 pub mod commitment;
@@ -19,3 +20,4 @@ pub use ids::{IdError, Language, PurposeId, ReceiptId, SiteId};
 pub use policy::{AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
 pub use receipt::{ReceiptClaims, ReceiptResponse};
 pub use request::{CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt};
+pub use wire_error::WireError;

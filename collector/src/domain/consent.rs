@@ -79,7 +79,6 @@ impl ConsentService {
             .ok_or_else(|| IngestError::UnknownSite(asked.site.clone()))?;
         if !origin.is_some_and(|o| site.allows_origin(o)) {
             return Err(IngestError::OriginNotAllowed {
-                origin: origin.unwrap_or("(none)").to_owned(),
                 site: site.id.clone(),
             });
         }

@@ -3,6 +3,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use samtycke_shared::SiteId;
 use samtycke_shared::jose::RequestError;
 use serde::Serialize;
 
@@ -31,17 +32,21 @@ pub enum Error {
     /// The body is not declared as JSON.
     #[error("expected Content-Type: application/json")]
     NotJson,
-    /// No such site.
-    #[error("site {0:?} is not served here")]
-    SiteNotFound(String),
-    /// No such policy version.
+    /// No such site. The id asked for is not repeated: it came from the URL, and a problem
+    /// document is no place to reflect what someone put there.
+    #[error("no site of that id is served here")]
+    SiteNotFound,
+    /// No such policy version of a site that exists.
     #[error("site {site} has no policy version {version}")]
     PolicyVersionNotFound {
         /// The site.
-        site: String,
+        site: SiteId,
         /// The version.
         version: u32,
     },
+    /// Nothing is served at this path (or a path parameter is not of its type).
+    #[error("nothing is served at this path")]
+    NotFound,
     /// The collector runs without a built widget.
     #[error(
         "the widget is not built on this collector (run `cargo xtask dist` and set assets_dir)"
@@ -161,7 +166,7 @@ impl Error {
                 "not-json",
                 "The body must be JSON",
             ),
-            Error::SiteNotFound(_) | Error::PolicyVersionNotFound { .. } => {
+            Error::SiteNotFound | Error::PolicyVersionNotFound { .. } | Error::NotFound => {
                 (StatusCode::NOT_FOUND, "not-found", "Not found")
             }
             Error::WidgetNotBuilt => (
@@ -182,18 +187,26 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let problem = Problem {
-            kind: format!("urn:samtycke:problem:{slug}"),
-            title,
-            status: status.as_u16(),
-            detail,
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
+        problem_response(status, slug, title, detail)
     }
+}
+
+/// The media type of every error the collector sends.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document with type `urn:samtycke:problem:{slug}`.
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &'static str,
+    detail: String,
+) -> Response {
+    let problem = Problem {
+        kind: format!("urn:samtycke:problem:{slug}"),
+        title,
+        status: status.as_u16(),
+        detail,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
 }

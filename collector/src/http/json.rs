@@ -1,111 +1,61 @@
-//! A JSON extractor whose rejections are our problem documents, not axum's plain text.
+//! A JSON extractor whose rejections are our problem documents, not axum's plain text, and
+//! whose details name fields and positions but never repeat what the body held (see
+//! `samtycke_shared::wire_error`): a body of the wrong shape may carry an e-mail address in the
+//! wrong place, or as a key.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use samtycke_shared::WireError;
+use serde::de::DeserializeOwned;
 
 use super::error::Error;
 
-/// Like `axum::Json`, with problem+json errors: 415 without a JSON content type, 400 for bytes
-/// that are not JSON, 422 for JSON of the wrong shape (serde's message names the field).
+/// Like `axum::Json`, with problem+json errors: 415 without a JSON content type, 413 past the
+/// route's body limit, 400 for bytes that are not JSON, 422 for JSON of the wrong shape.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::NotJson),
-            Err(JsonRejection::JsonDataError(e)) => {
-                Err(Error::InvalidBody(without_values(&e.body_text())))
-            }
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Error::TooLarge)
-            }
-            Err(e) => Err(Error::MalformedBody(e.body_text())),
+        if !declares_json(req.headers()) {
+            return Err(Error::NotJson);
         }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+                _ => Error::MalformedBody("the body could not be read".to_owned()),
+            }
+        })?;
+        WireError::from_slice(&bytes)
+            .map(Json)
+            .map_err(|error| match error.is_syntax() {
+                true => Error::MalformedBody(error.to_string()),
+                false => Error::InvalidBody(error.to_string()),
+            })
     }
 }
 
-/// serde's message with the values it quotes replaced by `…`. It still names the field and
-/// what was expected, but a body of the wrong shape cannot have what it holds (an e-mail address
-/// in the wrong place, or as a key) echoed into a problem document or a log line. serde quotes a
-/// string value in `"…"` (escaped as Rust's `{:?}` does) and an unknown key or a number in
-/// backticks; after "expected" come only our own type and field names, which stay.
-fn without_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut closing = None;
-    let mut escaped = false;
-    for (at, c) in message.char_indices() {
-        match closing {
-            Some(end) => match c {
-                _ if escaped => escaped = false,
-                '\\' if end == '"' => escaped = true,
-                _ if c == end => {
-                    closing = None;
-                    out.push('…');
-                    out.push(c);
-                }
-                _ => {}
-            },
-            None if message[at..].starts_with("expected") => {
-                out.push_str(&message[at..]);
-                return out;
-            }
-            None => {
-                out.push(c);
-                if c == '"' || c == '`' {
-                    closing = Some(c);
-                }
-            }
-        }
-    }
-    if closing.is_some() {
-        out.push('…');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_values;
-
-    #[test]
-    fn quoted_values_are_left_out_and_field_names_kept() {
-        let message = r#"identifiers[0]: invalid type: string "anna@example.se", expected struct Identifier at line 1 column 40"#;
-        assert_eq!(
-            without_values(message),
-            r#"identifiers[0]: invalid type: string "…", expected struct Identifier at line 1 column 40"#
-        );
-        let escaped = r#"request: invalid value: string "a\"anna@example.se", expected a JWS"#;
-        assert!(
-            !without_values(escaped).contains("anna"),
-            "{}",
-            without_values(escaped)
-        );
-        assert!(!without_values(r#"x: "unterminated anna@"#).contains("anna"));
-        let key =
-            "identifiers[0]: unknown field `anna@example.se`, expected `type`, `value` or `salt`";
-        assert_eq!(
-            without_values(key),
-            "identifiers[0]: unknown field `…`, expected `type`, `value` or `salt`"
-        );
-        let inside = r#"request: invalid type: string "anna-expected@example.se", expected a JWS"#;
-        assert!(
-            !without_values(inside).contains("example.se"),
-            "{}",
-            without_values(inside)
-        );
-        let number = "request: invalid type: integer `46701234567`, expected a string";
-        assert!(
-            !without_values(number).contains("4670"),
-            "{}",
-            without_values(number)
-        );
-    }
+/// `application/json`, or any `application/…+json`, parameters aside.
+fn declares_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

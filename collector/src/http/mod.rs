@@ -6,13 +6,18 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod jwks;
+pub mod path;
+pub mod problem_fallback;
 pub mod receipts;
+pub mod security_headers;
 pub mod sites;
+pub mod uri_limits;
 pub mod widget;
 
 use std::path::Path;
 
 use axum::Router;
+use axum::middleware;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -32,5 +37,12 @@ pub fn app(state: AppState, pages_dir: Option<&Path>) -> Router {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,
     };
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    // Outermost last: the trace sees everything; security headers go on every answer,
+    // including the 414 and the problems made from other layers' bare errors.
+    router
+        .layer(middleware::from_fn(problem_fallback::errors_as_problems))
+        .layer(middleware::from_fn(uri_limits::refuse_long_targets))
+        .layer(middleware::from_fn(security_headers::set_security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

@@ -2,12 +2,13 @@
 //! ETag) and `GET /v1/sites/{site}/policies/{version}` (any version ever served, for proof).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use samtycke_shared::SiteId;
 
+use super::path::Path;
 use super::{Error, Result};
 use crate::state::AppState;
 
@@ -27,7 +28,7 @@ async fn current_policy(
     let found = SiteId::parse(&site)
         .ok()
         .and_then(|id| state.sites.get(&id).cloned());
-    let site = found.ok_or(Error::SiteNotFound(site))?;
+    let site = found.ok_or(Error::SiteNotFound)?;
     Ok(document_response(
         &headers,
         &site.policy.sha256,
@@ -41,12 +42,12 @@ async fn policy_version(
     Path((site, version)): Path<(String, u32)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let id = SiteId::parse(&site).map_err(|_| Error::SiteNotFound(site.clone()))?;
+    let id = SiteId::parse(&site).map_err(|_| Error::SiteNotFound)?;
     if state.sites.get(&id).is_none() {
-        return Err(Error::SiteNotFound(site));
+        return Err(Error::SiteNotFound);
     }
     let stored = state.store.policy(&id, version).await?;
-    let stored = stored.ok_or(Error::PolicyVersionNotFound { site, version })?;
+    let stored = stored.ok_or(Error::PolicyVersionNotFound { site: id, version })?;
     // A published version never changes, so it may be cached for good.
     Ok(document_response(
         &headers,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::path::Path as UrlPath;
 use super::{Error, Result};
 use crate::config::{Layout, SettingsControl};
 use crate::state::AppState;
@@ -183,13 +184,11 @@ async fn loader(
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let name = file
-        .strip_suffix(".js")
-        .ok_or_else(|| Error::SiteNotFound(file.clone()))?;
+    let name = file.strip_suffix(".js").ok_or(Error::SiteNotFound)?;
     let site = SiteId::parse(name)
         .ok()
         .and_then(|id| state.sites.get(&id).cloned());
-    let site = site.ok_or_else(|| Error::SiteNotFound(name.to_owned()))?;
+    let site = site.ok_or(Error::SiteNotFound)?;
     let widget = state.widget.as_deref().ok_or(Error::WidgetNotBuilt)?;
     let policy = &site.policy.policy;
     let config = LoaderConfig {

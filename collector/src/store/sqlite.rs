@@ -6,7 +6,7 @@
 mod vault;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -40,10 +40,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
-        if let Some(folder) = Path::new(options.get_filename()).parent()
-            && !folder.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(folder).map_err(|e| StoreError::Open(sqlx::Error::Io(e)))?;
+        let file = options.get_filename().to_owned();
+        if file != Path::new(":memory:") {
+            private_database_file(&file).map_err(|e| StoreError::Open(sqlx::Error::Io(e)))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -53,6 +52,43 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// Creates the database file (and its folder) readable by the owner only, before SQLite opens
+/// it: SQLite gives its `-wal` and `-shm` files the database file's mode, so all three hold
+/// receipts and sealed identifiers for the collector's user alone, like the key files. A file
+/// created earlier with wider permissions is narrowed.
+fn private_database_file(file: &Path) -> std::io::Result<()> {
+    if let Some(folder) = file.parent()
+        && !folder.as_os_str().is_empty()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(folder)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(file)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = PathBuf::from(format!("{}{suffix}", file.display()));
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    tracing::warn!(file = %path.display(), "database file was readable by others; narrowed to 0600");
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 fn stored_receipt(row: &sqlx::sqlite::SqliteRow) -> Result<StoredReceipt, StoreError> {

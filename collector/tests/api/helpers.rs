@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signer as _;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use http_body_util::BodyExt as _;
 use samtycke_collector::config::SiteConfig;
@@ -73,6 +74,30 @@ impl TestCollector {
             widget: Default::default(),
         }];
         config
+    }
+
+    /// A collector that also serves the demo's pages and a built widget (a minimal one written
+    /// into its folder: what `cargo xtask dist` writes, without the app).
+    pub async fn start_serving_pages() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+        let dist = dir.path().join("dist");
+        std::fs::create_dir_all(dist.join("assets/0123")).expect("assets");
+        std::fs::write(
+            dist.join("manifest.json"),
+            r#"{"app": "/assets/0123/app.js", "wasm": "/assets/0123/app.wasm"}"#,
+        )
+        .expect("manifest");
+        std::fs::write(dist.join("loader.js"), "var c=__SAMTYCKE_CONFIG__;").expect("loader");
+        std::fs::write(dist.join("assets/0123/app.js"), "export default 1;").expect("app");
+        let mut config = Self::config(dir.path());
+        config.pages_dir = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/demo"));
+        config.assets_dir = Some(dist);
+        let router = Application::build(config)
+            .await
+            .expect("collector starts")
+            .router();
+        Self { dir, router }
     }
 
     pub async fn build(
@@ -283,4 +308,31 @@ pub fn assert_problem_mentioning(answer: &Answer, status: StatusCode, text: &str
         detail.contains(text),
         "detail {detail:?} does not mention {text:?}"
     );
+}
+
+/// The public JWK of the Ed25519 key of `seed`, as the widget sends it.
+pub fn raw_jwk(seed: u8) -> serde_json::Value {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    serde_json::json!({
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes()),
+    })
+}
+
+/// The protected header the widget writes for the key of `seed`.
+pub fn raw_header(seed: u8) -> String {
+    serde_json::json!({ "alg": "EdDSA", "jwk": raw_jwk(seed) }).to_string()
+}
+
+/// A compact JWS over exactly these header and payload texts, signed by the Ed25519 key of
+/// `seed`: for texts no serializer writes (repeated members, extra header members).
+pub fn signed_raw(seed: u8, header: &str, payload: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let signature = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).sign(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }

@@ -17,11 +17,10 @@ pub enum IngestError {
     /// The request names a site this collector does not serve.
     #[error("site {0} is not served by this collector")]
     UnknownSite(SiteId),
-    /// The request came from a page whose origin the site does not list.
-    #[error("origin {origin} may not post receipts for site {site}")]
+    /// The request came from a page whose origin the site does not list, or with no
+    /// `Origin`. The header is not repeated: it is the sender's own text.
+    #[error("this origin may not post receipts for site {site}; pages of its allowed origins may")]
     OriginNotAllowed {
-        /// The `Origin` header, or `(none)`.
-        origin: String,
         /// The site.
         site: SiteId,
     },

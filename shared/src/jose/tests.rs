@@ -4,9 +4,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 
+use ed25519_dalek::Signer as _;
+use jsonwebtoken::jwk::JwkSet;
+
 use super::*;
 use crate::ids::{PurposeId, ReceiptId, SiteId};
 use crate::receipt::KANTARA_VERSION;
+use crate::receipt::ReceiptClaims;
+use crate::request::ReceiptRequest;
 use crate::request::{CollectionMethod, Decision};
 
 /// A fixed P-256 key, PKCS#8 DER in base64, test-only.
@@ -125,7 +130,7 @@ fn algorithms_other_than_eddsa_and_es256_are_refused() {
         assert!(
             matches!(
                 verify_request(&forged),
-                Err(RequestError::UnsupportedAlgorithm(_))
+                Err(RequestError::UnsupportedAlgorithm)
             ),
             "{alg} was not refused as an algorithm: {:?}",
             verify_request(&forged)
@@ -144,7 +149,7 @@ fn an_es256_header_over_an_ed25519_key_is_refused() {
     let forged = with_part(&jws, 0, &encode_json(&header));
     assert!(matches!(
         verify_request(&forged),
-        Err(RequestError::KeyMismatch("P-256"))
+        Err(RequestError::Key(KeyProblem::WrongType("P-256")))
     ));
 }
 
@@ -177,11 +182,7 @@ fn garbage_is_malformed_not_a_panic() {
 
 #[test]
 fn a_signed_payload_that_is_not_a_request_is_a_payload_error() {
-    let signer = device(7);
-    let mut header = Header::new(Algorithm::EdDSA);
-    header.jwk = Some(signer.jwk.clone());
-    let jws = jsonwebtoken::encode(&header, &serde_json::json!({ "hello": 1 }), &signer.key)
-        .expect("signs");
+    let jws = signed_raw(7, &ed25519_header(7), r#"{"hello": 1}"#);
     assert!(matches!(
         verify_request(&jws),
         Err(RequestError::Payload(_))
@@ -238,6 +239,7 @@ fn a_countersigned_receipt_verifies_with_the_published_jwks() {
     assert_eq!(receipt.kid, signer.kid());
     assert_eq!(receipt.claims.decisions, request().decisions);
     let header = jsonwebtoken::decode_header(&jwt).expect("header");
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::EdDSA);
     assert_eq!(header.typ.as_deref(), Some("JWT"));
 }
 
@@ -284,5 +286,251 @@ fn a_receipt_that_misstates_the_visitors_decision_is_refused() {
     assert!(matches!(
         verify_receipt(&jwt, &jwks(&[&signer])),
         Err(ReceiptError::Mismatch("decisions"))
+    ));
+}
+
+// --- Strict reading: what an outside probe found accepted (issue 7). ---
+
+/// The JSON text of an Ed25519 device key's public JWK, as the widget sends it.
+fn ed25519_jwk(seed: u8) -> serde_json::Value {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    serde_json::json!({
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes()),
+    })
+}
+
+fn ed25519_header(seed: u8) -> String {
+    serde_json::json!({ "alg": "EdDSA", "jwk": ed25519_jwk(seed) }).to_string()
+}
+
+/// A compact JWS over exactly these header and payload texts, signed by an Ed25519 key: for
+/// texts no serializer would write (repeated members, extra header members).
+fn signed_raw(seed: u8, header: &str, payload: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let signature = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).sign(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+fn request_json() -> String {
+    serde_json::to_string(&request()).expect("json")
+}
+
+#[test]
+fn the_raw_signer_makes_requests_that_verify() {
+    let jws = signed_raw(7, &ed25519_header(7), &request_json());
+    assert_eq!(verify_request(&jws).expect("verifies").payload, request());
+}
+
+#[test]
+fn a_small_order_key_with_a_degenerate_signature_is_refused() {
+    // The identity point as the key, R = identity and s = 0: [s]B - [k]A = R for every message,
+    // so lenient verification accepts any payload without a private key.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let header = serde_json::json!({
+        "alg": "EdDSA",
+        "jwk": { "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(identity) },
+    })
+    .to_string();
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    let jws = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(request_json()),
+        URL_SAFE_NO_PAD.encode(signature)
+    );
+    assert!(matches!(
+        verify_request(&jws),
+        Err(RequestError::Key(KeyProblem::WeakKey))
+    ));
+}
+
+#[test]
+fn every_small_order_and_non_canonical_ed25519_key_is_refused() {
+    // y = 1 (identity), y = p − 1 (order 2), y = 0 (order 4), and y = p + 1 (the identity
+    // written above the field prime).
+    let mut keys = vec![[0u8; 32]; 4];
+    keys[0][0] = 1;
+    keys[1] = [0xff; 32];
+    keys[1][0] = 0xec;
+    keys[1][31] = 0x7f;
+    keys[3] = [0xff; 32];
+    keys[3][0] = 0xee;
+    keys[3][31] = 0x7f;
+    for x in keys {
+        let header = serde_json::json!({
+            "alg": "EdDSA",
+            "jwk": { "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(x) },
+        })
+        .to_string();
+        let jws = signed_raw(7, &header, &request_json());
+        assert!(
+            matches!(
+                verify_request(&jws),
+                Err(RequestError::Key(
+                    KeyProblem::WeakKey | KeyProblem::NotOnCurve(_)
+                ))
+            ),
+            "{x:02x?}: {:?}",
+            verify_request(&jws)
+        );
+    }
+}
+
+#[test]
+fn a_jwk_with_a_private_part_is_refused() {
+    let mut jwk = ed25519_jwk(7);
+    jwk["d"] = URL_SAFE_NO_PAD.encode([7u8; 32]).into();
+    let header = serde_json::json!({ "alg": "EdDSA", "jwk": jwk }).to_string();
+    let jws = signed_raw(7, &header, &request_json());
+    assert!(matches!(
+        verify_request(&jws),
+        Err(RequestError::Key(KeyProblem::PrivateMember("d")))
+    ));
+}
+
+#[test]
+fn a_jwk_with_an_unexpected_member_or_a_short_key_is_refused() {
+    let mut extra = ed25519_jwk(7);
+    extra["kid"] = "mine".into();
+    let mut short = ed25519_jwk(7);
+    short["x"] = URL_SAFE_NO_PAD.encode([7u8; 31]).into();
+    let mut padded = ed25519_jwk(7);
+    padded["x"] = format!("{}=", padded["x"].as_str().expect("x")).into();
+    for (jwk, why) in [
+        (extra, KeyProblem::UnexpectedMember),
+        (short, KeyProblem::BadCoordinate("x", 32)),
+        (padded, KeyProblem::BadCoordinate("x", 32)),
+    ] {
+        let header = serde_json::json!({ "alg": "EdDSA", "jwk": jwk }).to_string();
+        let jws = signed_raw(7, &header, &request_json());
+        match verify_request(&jws) {
+            Err(RequestError::Key(problem)) => assert_eq!(problem, why),
+            other => panic!("{why:?} expected, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn critical_extensions_and_unencoded_payloads_are_refused() {
+    let jwk = ed25519_jwk(7);
+    let crit = serde_json::json!({ "alg": "EdDSA", "jwk": jwk, "crit": ["exp"], "exp": 1 });
+    let b64 = serde_json::json!({ "alg": "EdDSA", "jwk": jwk, "b64": false, "crit": ["b64"] });
+    let b64_alone = serde_json::json!({ "alg": "EdDSA", "jwk": jwk, "b64": false });
+    let other = serde_json::json!({ "alg": "EdDSA", "jwk": jwk, "x5u": "https://x.example/" });
+    let cases = [
+        (crit, "crit"),
+        (b64, "crit"),
+        (b64_alone, "b64"),
+        (other, "other"),
+    ];
+    for (header, why) in cases {
+        let jws = signed_raw(7, &header.to_string(), &request_json());
+        let refused = verify_request(&jws);
+        let right = match why {
+            "crit" => matches!(refused, Err(RequestError::CriticalExtension)),
+            "b64" => matches!(refused, Err(RequestError::UnencodedPayload)),
+            _ => matches!(refused, Err(RequestError::UnexpectedHeader)),
+        };
+        assert!(right, "{header}: {refused:?}");
+    }
+}
+
+#[test]
+fn repeated_members_in_the_signed_header_or_payload_are_refused() {
+    let jwk = ed25519_jwk(7).to_string();
+    let header = format!(r#"{{"alg":"EdDSA","alg":"EdDSA","jwk":{jwk}}}"#);
+    let jws = signed_raw(7, &header, &request_json());
+    assert!(matches!(
+        verify_request(&jws),
+        Err(RequestError::Malformed(CompactError::DuplicateMember(
+            Part::Header
+        )))
+    ));
+    // Two readings of one decision: last-wins would grant, first-wins deny.
+    let payload = request_json().replace(
+        r#""marketing-email":"denied""#,
+        r#""marketing-email":"denied","marketing-email":"granted""#,
+    );
+    assert_ne!(payload, request_json());
+    let jws = signed_raw(7, &ed25519_header(7), &payload);
+    assert!(matches!(
+        verify_request(&jws),
+        Err(RequestError::Malformed(CompactError::DuplicateMember(
+            Part::Payload
+        )))
+    ));
+    let payload = request_json().replace(r#""gpc":false"#, r#""gpc":false,"gpc":true"#);
+    let jws = signed_raw(7, &ed25519_header(7), &payload);
+    assert!(verify_request(&jws).is_err());
+}
+
+#[test]
+fn a_payload_error_names_the_field_but_not_the_value() {
+    let payload = request_json().replace(r#""language":"sv""#, r#""language":"anna@example.se""#);
+    let jws = signed_raw(7, &ed25519_header(7), &payload);
+    let Err(RequestError::Payload(error)) = verify_request(&jws) else {
+        panic!("not a payload error");
+    };
+    let shown = error.to_string();
+    assert!(shown.starts_with("language: "), "{shown}");
+    assert!(!shown.contains("anna"), "{shown}");
+}
+
+fn es256_signer() -> DeviceSigner {
+    DeviceSigner::es256_from_pkcs8_der(
+        &base64::engine::general_purpose::STANDARD
+            .decode(P256_PKCS8)
+            .expect("base64"),
+    )
+    .expect("valid key")
+}
+
+#[test]
+fn an_es256_key_off_the_curve_or_a_zero_signature_is_refused() {
+    let jws = es256_signer().sign(&request()).expect("signs");
+    let header_json = URL_SAFE_NO_PAD
+        .decode(jws.split('.').next().expect("header"))
+        .expect("b64");
+    let mut header: serde_json::Value = serde_json::from_slice(&header_json).expect("json");
+    let mut y = URL_SAFE_NO_PAD
+        .decode(header["jwk"]["y"].as_str().expect("y"))
+        .expect("b64");
+    y[31] ^= 1;
+    header["jwk"]["y"] = URL_SAFE_NO_PAD.encode(&y).into();
+    let off_curve = with_part(&jws, 0, &encode_json(&header));
+    assert!(matches!(
+        verify_request(&off_curve),
+        Err(RequestError::Key(KeyProblem::NotOnCurve("P-256")))
+    ));
+    let zero = with_part(&jws, 2, &URL_SAFE_NO_PAD.encode([0u8; 64]));
+    assert!(matches!(
+        verify_request(&zero),
+        Err(RequestError::BadSignature)
+    ));
+}
+
+#[test]
+fn a_receipt_under_a_small_order_jwks_key_is_refused() {
+    let jws = device(7).sign(&request()).expect("signs");
+    let verified = verify_request(&jws).expect("verifies");
+    let signer = collector();
+    let jwt = signer.sign(&receipt_for(&verified, &jws)).expect("signs");
+    let mut weak = signer.public_jwk().clone();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    if let jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(okp) = &mut weak.algorithm {
+        okp.x = URL_SAFE_NO_PAD.encode(identity);
+    }
+    assert!(matches!(
+        verify_receipt(&jwt, &JwkSet { keys: vec![weak] }),
+        Err(ReceiptError::UnknownKey(_))
     ));
 }
