@@ -47,6 +47,15 @@ pub enum PolicyError {
          never acts on a form's opt-in"
     )]
     FormOnPage(PurposeId),
+    /// Storing or reading anything on the visitor's device needs consent unless strictly
+    /// necessary (ePrivacy Art 5(3)); the EDPB cookie-banner taskforce lists "legitimate
+    /// interest" for cookies as an infringement.
+    #[error(
+        "purpose {0} stores or reads on the visitor's device (it declares cookies or \
+         consentMode), which needs consent unless strictly necessary (ePrivacy Art 5(3)): make \
+         its lawfulBasis \"consent\" or, if it truly is, mark it necessary"
+    )]
+    DeviceAccessWithoutConsent(PurposeId),
 }
 
 /// Text in several languages. Every text has the policy's default language; others are optional
@@ -301,6 +310,11 @@ impl Policy {
             if purpose.necessary && purpose.lawful_basis == LawfulBasis::Consent {
                 return Err(PolicyError::NecessaryByConsent(purpose.id.clone()));
             }
+            let touches_device = !purpose.cookies.is_empty() || !purpose.consent_mode.is_empty();
+            if touches_device && !purpose.necessary && purpose.lawful_basis != LawfulBasis::Consent
+            {
+                return Err(PolicyError::DeviceAccessWithoutConsent(purpose.id.clone()));
+            }
             if purpose.asked_in == AskedIn::Form {
                 // Necessary purposes are never asked, so this also refuses a necessary one.
                 if purpose.lawful_basis != LawfulBasis::Consent {
@@ -393,6 +407,26 @@ pub(crate) mod tests {
             parse(json),
             Err(PolicyError::NecessaryByConsent(_))
         ));
+    }
+
+    #[test]
+    fn cookies_or_consent_mode_on_legitimate_interest_are_refused_unless_necessary() {
+        for (member, value) in [
+            ("cookies", serde_json::json!(["_demo_a"])),
+            ("consentMode", serde_json::json!(["analytics_storage"])),
+        ] {
+            let mut json = sample_json();
+            json["purposes"][1]["lawfulBasis"] = "legitimate-interests".into();
+            json["purposes"][1]["cookies"] = serde_json::json!([]);
+            json["purposes"][1][member] = value;
+            let err = parse(json).expect_err("must fail");
+            assert!(matches!(err, PolicyError::DeviceAccessWithoutConsent(_)));
+            assert!(err.to_string().contains("purpose analytics"), "{err}");
+        }
+        // Strictly necessary cookies need no consent.
+        let mut json = sample_json();
+        json["purposes"][0]["cookies"] = serde_json::json!(["session"]);
+        assert!(parse(json).is_ok());
     }
 
     #[test]

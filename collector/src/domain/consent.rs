@@ -17,11 +17,9 @@ use crate::store::{Appended, ReceiptDraft, SealVault, Store, StoredVaultKey};
 use crate::time::now_unix;
 
 mod error;
+pub mod timing;
 
 pub use error::IngestError;
-
-/// How far in the future a device clock may be before its timestamp is refused.
-const MAX_CLOCK_SKEW_SECS: i64 = 10 * 60;
 
 /// The outcome of an accepted request.
 #[derive(Debug, Clone)]
@@ -82,8 +80,14 @@ impl ConsentService {
                 site: site.id.clone(),
             });
         }
+        timing::check_timestamp(asked.consent_timestamp, now_unix(), &site.policy.policy)?;
         let policy = self
-            .cited_policy(&site.id, &site.policy, asked.policy_version)
+            .cited_policy(
+                &site.id,
+                &site.policy,
+                asked.policy_version,
+                asked.consent_timestamp,
+            )
             .await?;
         if policy.sha256 != asked.policy_sha256 {
             return Err(IngestError::PolicyHashMismatch {
@@ -91,10 +95,7 @@ impl ConsentService {
                 version: asked.policy_version,
             });
         }
-        check_decisions(&verified, &policy.policy)?;
-        if asked.consent_timestamp > now_unix() + MAX_CLOCK_SKEW_SECS {
-            return Err(IngestError::TimestampInFuture);
-        }
+        check_decisions(&verified, &policy.policy, &site.policy.policy)?;
         let identifiers = identifiers::check(
             &submission.identifiers,
             &asked.identifier_commitments,
@@ -104,12 +105,14 @@ impl ConsentService {
             .await
     }
 
-    /// The policy version a request cites: the current one, or an earlier one from the store.
+    /// The policy version a request cites: the current one, or an earlier one from the store
+    /// that was still current when the visitor decided (`timing::version_was_current`).
     async fn cited_policy(
         &self,
         site: &SiteId,
         current: &Arc<PublishedPolicy>,
         version: u32,
+        consent_timestamp: i64,
     ) -> Result<Arc<PublishedPolicy>, IngestError> {
         if current.policy.version == version {
             return Ok(Arc::clone(current));
@@ -123,6 +126,13 @@ impl ConsentService {
             .policy(site, version)
             .await?
             .ok_or_else(unknown)?;
+        let superseded_at = self.store.policy_superseded_at(site, version).await?;
+        if !timing::version_was_current(consent_timestamp, superseded_at) {
+            return Err(IngestError::PolicySuperseded {
+                site: site.clone(),
+                version,
+            });
+        }
         // A stored document was valid when served; if this build reads it differently, it cannot
         // be checked, so it is refused rather than guessed at.
         PublishedPolicy::from_bytes(stored.document)
@@ -147,6 +157,7 @@ impl ConsentService {
             policy_version: asked.policy_version,
             collection_method: asked.collection_method.as_str().to_owned(),
             consent_timestamp: asked.consent_timestamp,
+            decided_at: timing::decided_at(asked.consent_timestamp, issued_at),
             issued_at,
             decisions: asked.decisions.clone(),
         };
@@ -184,7 +195,14 @@ impl ConsentService {
     }
 }
 
-fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), IngestError> {
+/// Checks each decision against the policy cited (`policy`) and the site's current one: a
+/// decision made under an older version may refuse or withdraw a purpose the site has since
+/// dropped, but never grant it, so no purpose that no longer exists becomes granted.
+fn check_decisions(
+    verified: &VerifiedRequest,
+    policy: &Policy,
+    current: &Policy,
+) -> Result<(), IngestError> {
     let asked = &verified.payload;
     if asked.decisions.is_empty() {
         return Err(IngestError::NoDecisions);
@@ -204,6 +222,12 @@ fn check_decisions(verified: &VerifiedRequest, policy: &Policy) -> Result<(), In
         }
         if purpose.necessary && !decision.allows_processing() {
             return Err(IngestError::NecessaryRefused(id.clone()));
+        }
+        if decision.allows_processing() && current.purpose(id).is_none() {
+            return Err(IngestError::PurposeRetired {
+                purpose: id.clone(),
+                current: current.version,
+            });
         }
     }
     Ok(())

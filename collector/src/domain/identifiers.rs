@@ -106,7 +106,12 @@ pub fn check(
     method: CollectionMethod,
 ) -> Result<Vec<CheckedIdentifier>, IngestError> {
     if submitted.is_empty() && committed.is_empty() {
-        return Ok(Vec::new());
+        // A form's box stands beside the address it is for: an opt-in to e-mail with no
+        // address could never be confirmed, used or withdrawn by link.
+        return match method {
+            CollectionMethod::Form => Err(IngestError::IdentifierRequired),
+            _ => Ok(Vec::new()),
+        };
     }
     if !takes_identifiers(method) {
         return Err(IngestError::IdentifiersNotAllowed(method.as_str()));

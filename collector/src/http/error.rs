@@ -112,11 +112,19 @@ impl Error {
                 | I::MethodNotFromPages(_)
                 | I::NecessaryRefused(_)
                 | I::NoDecisions
-                | I::TimestampInFuture,
+                | I::TimestampInFuture { .. }
+                | I::TimestampTooOld { .. }
+                | I::PolicySuperseded { .. }
+                | I::PurposeRetired { .. },
             ) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "consent-refused",
                 "The consent request cannot be accepted",
+            ),
+            Error::Ingest(I::IdentifierRequired) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "identifier-required",
+                "A form's opt-in needs the identifier it is for",
             ),
             Error::Ingest(I::IdentifiersNotAllowed(_)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -63,6 +63,9 @@ pub struct ReceiptDraft {
     pub collection_method: String,
     /// When the visitor decided.
     pub consent_timestamp: i64,
+    /// When the decisions take effect in the current state (`consent::timing::decided_at`):
+    /// among a subject's decisions on a purpose, the latest stands.
+    pub decided_at: i64,
     /// When the collector countersigns.
     pub issued_at: i64,
     /// The decisions, for the current-state table.
@@ -166,6 +169,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A policy version recorded earlier.
     async fn policy(&self, site: &SiteId, version: u32)
     -> Result<Option<StoredPolicy>, StoreError>;
+
+    /// When a version stopped being current: when a later version of the site was first
+    /// served. `None` while no later version has been.
+    async fn policy_superseded_at(
+        &self,
+        site: &SiteId,
+        version: u32,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Appends a receipt atomically: checks idempotency, takes the next sequence number and the
     /// subject's previous receipt, seals the identifiers into the subject's vault (when `vault`

@@ -147,6 +147,21 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn policy_superseded_at(
+        &self,
+        site: &SiteId,
+        version: u32,
+    ) -> Result<Option<i64>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(first_seen) FROM policies WHERE site = ? AND version > ?",
+        )
+        .bind(site.as_str())
+        .bind(version)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at)
+    }
+
     async fn append_receipt(
         &self,
         draft: &ReceiptDraft,
@@ -212,15 +227,17 @@ impl Store for SqliteStore {
                 .await?;
         }
         for (purpose, decision) in &draft.decisions {
-            // An older decision delivered late (offline queue) must not overwrite a newer one.
+            // The decision that took effect last stands: one delivered late (offline queue)
+            // does not overwrite a later one, and a clock ahead cannot outrank what follows.
             sqlx::query(
-                "INSERT INTO consent_state (site, subject, purpose, decision, consent_timestamp, receipt_sequence)
-                 VALUES (?, ?, ?, ?, ?, ?)
+                "INSERT INTO consent_state (site, subject, purpose, decision, consent_timestamp, receipt_sequence, decided_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (site, subject, purpose) DO UPDATE SET
                      decision = excluded.decision,
                      consent_timestamp = excluded.consent_timestamp,
-                     receipt_sequence = excluded.receipt_sequence
-                 WHERE excluded.consent_timestamp >= consent_state.consent_timestamp",
+                     receipt_sequence = excluded.receipt_sequence,
+                     decided_at = excluded.decided_at
+                 WHERE excluded.decided_at >= consent_state.decided_at",
             )
             .bind(draft.site.as_str())
             .bind(&draft.subject)
@@ -228,6 +245,7 @@ impl Store for SqliteStore {
             .bind(decision.as_str())
             .bind(draft.consent_timestamp)
             .bind(sequence)
+            .bind(draft.decided_at)
             .execute(&mut *tx)
             .await?;
         }

@@ -5,5 +5,6 @@ mod helpers;
 mod identifiers;
 mod policy_and_keys;
 mod receipts;
+mod timing;
 mod vault;
 mod verify_cli;

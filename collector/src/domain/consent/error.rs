@@ -78,8 +78,48 @@ pub enum IngestError {
     #[error("decisions is empty")]
     NoDecisions,
     /// The device clock is too far ahead.
-    #[error("consentTimestamp is in the future")]
-    TimestampInFuture,
+    #[error("consentTimestamp is more than {allowed_secs} seconds ahead of the collector's clock")]
+    TimestampInFuture {
+        /// How far ahead a clock may be.
+        allowed_secs: i64,
+    },
+    /// The decision is older than the policy keeps any decision valid.
+    #[error(
+        "consentTimestamp is more than {days} days ago, longer than the policy keeps a decision; \
+         the visitor must be asked again"
+    )]
+    TimestampTooOld {
+        /// The policy's longest validity.
+        days: u32,
+    },
+    /// The request cites a version that had been replaced before the visitor decided.
+    #[error(
+        "policy version {version} of site {site} had been replaced before consentTimestamp; \
+         cite the version shown"
+    )]
+    PolicySuperseded {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+    },
+    /// A grant of a purpose the site's current policy no longer has.
+    #[error(
+        "purpose {purpose} is not in the current policy version {current}; it can be refused or \
+         withdrawn, not granted"
+    )]
+    PurposeRetired {
+        /// The purpose.
+        purpose: PurposeId,
+        /// The current version.
+        current: u32,
+    },
+    /// A form's opt-in without the address it is for.
+    #[error(
+        "collectionMethod form needs the identifier the opt-in is for: send identifiers with \
+         their identifierCommitments"
+    )]
+    IdentifierRequired,
     /// Identifiers (or commitments to them) came with a collection method that asks for none.
     #[error(
         "collectionMethod {0} takes no identifiers; identifiers come with form, double-opt-in, \
