@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::server::ServerLimits;
+
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -54,6 +56,9 @@ pub struct Config {
     /// The sites this collector serves.
     #[serde(default)]
     pub sites: Vec<SiteConfig>,
+    /// Connection limits and timeouts (`[limits]`; see `server.rs`).
+    #[serde(default)]
+    pub limits: ServerLimits,
 }
 
 /// One site: its policy document and the origins its pages are served from.
@@ -151,6 +156,7 @@ impl Config {
             assets_dir: None,
             pages_dir: None,
             sites: Vec::new(),
+            limits: ServerLimits::default(),
         }
     }
 

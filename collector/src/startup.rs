@@ -13,6 +13,7 @@ use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::http::widget::{WidgetAssets, WidgetError};
 use crate::keys::{DataKeys, KeyRing, KeyStoreError};
+use crate::server::ServerLimits;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 use crate::time::now_unix;
@@ -49,6 +50,7 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     router: axum::Router,
+    limits: ServerLimits,
 }
 
 impl Application {
@@ -91,11 +93,16 @@ impl Application {
             store,
             widget,
         };
-        let router = crate::http::app(state, config.pages_dir.as_deref());
+        let router = crate::http::app(
+            state,
+            config.pages_dir.as_deref(),
+            config.limits.body_read_timeout(),
+        );
         Ok(Self {
             listener,
             addr,
             router,
+            limits: config.limits,
         })
     }
 
@@ -119,10 +126,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tracing::info!(addr = %self.addr, "collector listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        tracing::info!(addr = %self.addr, limits = ?self.limits, "collector listening");
+        crate::server::serve(self.listener, self.router, self.limits, shutdown).await
     }
 
     /// Serves until Ctrl-C or SIGTERM.

@@ -29,6 +29,9 @@ pub enum Error {
     /// The body is larger than the route accepts.
     #[error("the body is too large")]
     TooLarge,
+    /// The body did not arrive in full within the body-read timeout.
+    #[error("the body did not arrive in time; send the request again")]
+    BodyTimeout,
     /// The body is not declared as JSON.
     #[error("expected Content-Type: application/json")]
     NotJson,
@@ -168,6 +171,11 @@ impl Error {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "The body is too large",
+            ),
+            Error::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "The body did not arrive in time",
             ),
             Error::NotJson => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -30,6 +30,7 @@ where
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             match rejection.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+                _ if timed_out(&rejection) => Error::BodyTimeout,
                 _ => Error::MalformedBody("the body could not be read".to_owned()),
             }
         })?;
@@ -40,6 +41,18 @@ where
                 false => Error::InvalidBody(error.to_string()),
             })
     }
+}
+
+/// Whether reading the body stopped at the body-read deadline (`server.rs`).
+fn timed_out(rejection: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// `application/json`, or any `application/…+json`, parameters aside.

@@ -15,18 +15,21 @@ pub mod uri_limits;
 pub mod widget;
 
 use std::path::Path;
+use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
 use tower_http::services::ServeDir;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 
 pub use error::{Error, Result};
 
-/// The whole HTTP surface.
-pub fn app(state: AppState, pages_dir: Option<&Path>) -> Router {
+/// The whole HTTP surface. A request body must arrive in full within `body_read_timeout` of
+/// its head (`server.rs` says why).
+pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duration) -> Router {
     let router = Router::new()
         .merge(receipts::router(&state))
         .merge(sites::router(&state))
@@ -40,6 +43,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>) -> Router {
     // Outermost last: the trace sees everything; security headers go on every answer,
     // including the 414 and the problems made from other layers' bare errors.
     router
+        .layer(RequestBodyDeadlineLayer::new(body_read_timeout))
         .layer(middleware::from_fn(problem_fallback::errors_as_problems))
         .layer(middleware::from_fn(uri_limits::refuse_long_targets))
         .layer(middleware::from_fn(security_headers::set_security_headers))

@@ -1,5 +1,6 @@
 //! Collector API tests on a real SQLite file: one binary, so it links once.
 
+mod connections;
 mod hardening;
 mod helpers;
 mod identifiers;
