@@ -10,11 +10,27 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 /// Normalises an identifier's value the way every commitment does: e-mail addresses are trimmed
-/// and lower-cased; other kinds are trimmed.
+/// and lower-cased, and their domain written in its ASCII (IDNA, punycode) form; other kinds
+/// are trimmed.
 pub fn normalise(kind: &str, value: &str) -> String {
     match kind {
-        "email" => value.trim().to_lowercase(),
+        "email" => normalise_email(value),
         _ => value.trim().to_owned(),
+    }
+}
+
+/// `Anna@Exämple.SE` and `anna@xn--exmple-cua.se` are one mailbox, so they must be one
+/// commitment and one blind index. The domain goes through the URL Standard's "domain to
+/// ASCII", exactly as the browser's `URL` parser runs it in the bridge (`normaliseEmail`); a
+/// domain it refuses is left as it is, and the address's plausibility check then refuses it.
+fn normalise_email(value: &str) -> String {
+    let lowered = value.trim().to_lowercase();
+    let Some((local, domain)) = lowered.rsplit_once('@') else {
+        return lowered;
+    };
+    match idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::URL) {
+        Ok(ascii) if !ascii.is_empty() => format!("{local}@{ascii}"),
+        _ => lowered,
     }
 }
 
@@ -43,6 +59,32 @@ mod tests {
             commitment("email", " Anna@Example.se ", salt),
             commitment("email", "anna@example.se", salt)
         );
+    }
+
+    #[test]
+    fn an_internationalised_domain_and_its_punycode_are_one_address() {
+        assert_eq!(
+            normalise("email", " Anna@Exämple.SE "),
+            "anna@xn--exmple-cua.se"
+        );
+        assert_eq!(
+            normalise("email", "anna@xn--exmple-cua.se"),
+            "anna@xn--exmple-cua.se"
+        );
+        let salt = "AAAAAAAAAAAAAAAAAAAAAA";
+        assert_eq!(
+            commitment("email", "anna@exämple.se", salt),
+            commitment("email", "ANNA@XN--EXMPLE-CUA.SE", salt)
+        );
+        // Full-width dots and letters map as the URL parser maps them.
+        assert_eq!(
+            normalise("email", "anna@ｅｘａｍｐｌｅ。se"),
+            "anna@example.se"
+        );
+        // What the URL parser refuses stays as typed (and is then no plausible address).
+        assert_eq!(normalise("email", "anna@exa mple.se"), "anna@exa mple.se");
+        // The local part is only lower-cased.
+        assert_eq!(normalise("email", "Ä@example.se"), "ä@example.se");
     }
 
     #[test]

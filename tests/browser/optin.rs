@@ -447,6 +447,57 @@ async fn a_swedish_form_gets_a_swedish_box() {
     browser.close().await.expect("browser closes");
 }
 
+#[tokio::test]
+async fn an_internationalised_domain_is_committed_in_its_ascii_form() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let (browser, _) = newsletter_after_the_banner(&collector).await;
+    browser
+        .client
+        .find(Locator::Css("#email"))
+        .await
+        .expect("e-mail field")
+        .send_keys("Anna@Exämple.SE")
+        .await
+        .expect("type");
+    tick(&browser).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    sign_up(&browser).await;
+    browser
+        .wait_for(
+            "the opt-in acknowledged",
+            "return JSON.parse(localStorage.getItem('samtycke:demo:queue') || '[]').length === 0 \
+             && samtycke._receipts().length === 2;",
+            WAIT,
+        )
+        .await
+        .expect("acknowledged");
+    let id = browser
+        .eval("return samtycke._receipts().map(r => r.id).pop();")
+        .await
+        .expect("eval");
+    let (_, receipt) = stored_receipt(&collector, id.as_str().expect("id")).await;
+    assert_eq!(receipt.claims.collection_method, CollectionMethod::Form);
+    let store = samtycke_collector::store::connect(&collector.database_url)
+        .await
+        .expect("database opens");
+    let keys = DataKeys::load(&collector.key_dir()).expect("data keys");
+    let opened = SubjectVault::new(store, Arc::new(keys))
+        .identifiers(&receipt.claims.subject)
+        .await
+        .expect("the vault opens");
+    // The collector normalises the same way, so the punycode form is one identity with it.
+    assert_eq!(opened[0].value, "anna@xn--exmple-cua.se");
+    assert_eq!(
+        receipt.request.payload.identifier_commitments,
+        [commitment(
+            "email",
+            "anna@xn--exmple-cua.se",
+            &opened[0].salt
+        )]
+    );
+    browser.close().await.expect("browser closes");
+}
+
 /// The decoded payload of a compact JWS (or JWT), as text.
 fn payload(jws: &str) -> String {
     use base64::Engine as _;

@@ -217,13 +217,12 @@ function emailField(el) {
   }
 }
 
-// The address in the opt-in's e-mail field, normalised as commitments normalise it (trimmed,
-// lower-cased), if it is plausible: one `@` with something before it, a dotted domain, no
-// spaces. The collector checks it fully; this only keeps an empty or half-typed field from being
-// signed. Else undefined.
+// The address in the opt-in's e-mail field, normalised as commitments normalise it, if it is
+// plausible: one `@` with something before it, a dotted domain, no spaces. The collector checks
+// it fully; this only keeps an empty or half-typed field from being signed. Else undefined.
 export function emailAt(el) {
   const field = emailField(el);
-  const address = field && typeof field.value === 'string' ? field.value.trim().toLowerCase() : '';
+  const address = field && typeof field.value === 'string' ? normaliseEmail(field.value) : '';
   return /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(address) && address.length <= 254 ? address : undefined;
 }
 
@@ -236,6 +235,24 @@ export function watchForm(el, onSubmit, onInput) {
   document.addEventListener('submit', (e) => e.target === form && onSubmit(), true);
   form.addEventListener('input', () => onInput());
   return true;
+}
+
+// An address as `samtycke_shared::commitment::normalise` writes it: trimmed, lower-cased, and the
+// domain in its ASCII (IDNA) form, by the URL parser's own "domain to ASCII" (the collector runs
+// the same algorithm), so that an internationalised domain and its punycode are one address. A
+// domain with characters the URL parser would read as more than a host, or that it refuses or
+// reads as an IPv4 address, is left as typed, as the collector leaves it.
+function normaliseEmail(raw) {
+  const address = raw.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (at < 0 || !domain || /[\s\/?#:@%\\[\]]/.test(domain)) return address;
+  try {
+    const host = new URL('http://' + domain).hostname;
+    return /^[\d.]*$/.test(host) ? address : address.slice(0, at + 1) + host;
+  } catch (e) {
+    return address;
+  }
 }
 
 // A salted commitment to a normalised e-mail address, as `samtycke_shared::commitment` makes it

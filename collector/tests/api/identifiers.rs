@@ -220,3 +220,39 @@ async fn a_bad_salt_a_bad_address_and_identifiers_on_a_banner_are_422s_naming_th
         "urn:samtycke:problem:identifiers-not-allowed"
     );
 }
+
+#[tokio::test]
+async fn an_internationalised_domain_and_its_punycode_are_one_identity() {
+    let collector = TestCollector::start().await;
+    for (seed, typed) in [(11u8, "Anna@Exämple.SE"), (12, "anna@xn--exmple-cua.se")] {
+        let salt = salt(seed);
+        let request = form_request(
+            &collector.policy_sha256(),
+            vec![commitment("email", typed, &salt)],
+        );
+        let answer = collector
+            .post_receipt(
+                &body_with(&device(seed), &request, &[email(typed, &salt)]),
+                Some(ORIGIN),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
+        let opened = collector
+            .vault()
+            .await
+            .identifiers(&device(seed).subject())
+            .await
+            .expect("opens");
+        assert_eq!(opened[0].value, "anna@xn--exmple-cua.se");
+    }
+    let config = TestCollector::config(collector.dir.path());
+    let pool = sqlx::SqlitePool::connect(&config.database_url)
+        .await
+        .expect("opens");
+    let lookups: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT lookup FROM subject_identifiers")
+            .fetch_all(&pool)
+            .await
+            .expect("reads");
+    assert_eq!(lookups.len(), 1, "one blind index for both spellings");
+}
