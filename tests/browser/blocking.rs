@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::helpers::{WAIT, click_in_widget, flag, open_demo};
 
 /// Inserts a blocked inline script for `purpose` that sets `window[flag]`, and a blocked
-/// `data-src` script that sets `window[flag + "Src"]`.
+/// `data-src` script (the demo's stand-in tag, `/tracker.js`) that sets `window[flag + "Src"]`.
 fn insert_blocked_scripts(purpose: &str, flag: &str) -> String {
     format!(
         "const inline = document.createElement('script'); \
@@ -14,7 +14,7 @@ fn insert_blocked_scripts(purpose: &str, flag: &str) -> String {
          inline.text = 'window[{flag:?}] = true;'; document.body.append(inline); \
          const external = document.createElement('script'); \
          external.type = 'text/plain'; external.dataset.samtycke = {purpose:?}; \
-         external.dataset.src = 'data:text/javascript,window[{src:?}]=true'; \
+         external.dataset.src = '/tracker.js?flag={src}'; \
          document.body.append(external);",
         src = format!("{flag}Src")
     )

@@ -13,7 +13,7 @@
 //!   and health answers are not for caches.
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -42,6 +42,13 @@ pub async fn set_security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // A 304 carries no body and so no content type; the browser merges its headers into the
+    // response it cached. A resource's policy there would land on a cached page, so a 304
+    // adds nothing that depends on what is served.
+    if response.status() == StatusCode::NOT_MODIFIED {
+        return response;
+    }
+    let headers = response.headers_mut();
     let (csp, frames) = match is_page {
         true => (PAGE_CSP, "SAMEORIGIN"),
         false => (RESOURCE_CSP, "DENY"),

@@ -99,3 +99,28 @@ async fn the_database_file_is_readable_by_its_owner_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_revalidated_page_keeps_its_own_policy() {
+    // A 304 has no content type; the browser merges its headers into the cached page, so it
+    // must not bring the policy meant for resources.
+    let collector = TestCollector::start_serving_pages().await;
+    let page = collector.get("/index.html").await;
+    let modified = header_of(&page.headers, header::LAST_MODIFIED).to_owned();
+    assert!(!modified.is_empty(), "static pages carry Last-Modified");
+    let answer = collector
+        .send(
+            axum::http::Request::get("/index.html")
+                .header(header::IF_MODIFIED_SINCE, modified)
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_MODIFIED);
+    assert!(!answer.headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    assert!(!answer.headers.contains_key(header::X_FRAME_OPTIONS));
+    assert_eq!(
+        header_of(&answer.headers, header::X_CONTENT_TYPE_OPTIONS),
+        "nosniff"
+    );
+}
