@@ -14,9 +14,8 @@ fn insert_blocked_scripts(purpose: &str, flag: &str) -> String {
          inline.text = 'window[{flag:?}] = true;'; document.body.append(inline); \
          const external = document.createElement('script'); \
          external.type = 'text/plain'; external.dataset.samtycke = {purpose:?}; \
-         external.dataset.src = '/tracker.js?flag={src}'; \
-         document.body.append(external);",
-        src = format!("{flag}Src")
+         external.dataset.src = '/tracker.js?flag={flag}Src'; \
+         document.body.append(external);"
     )
 }
 

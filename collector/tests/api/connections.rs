@@ -18,6 +18,14 @@ struct Running {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+impl Running {
+    async fn connect(&self) -> TcpStream {
+        TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .expect("connects")
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -73,9 +81,7 @@ const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: collector\r\n\r\n";
 #[tokio::test]
 async fn headers_that_never_finish_are_cut_off() {
     let collector = serve(limits(1, 30, 30, 64)).await;
-    let mut stream = TcpStream::connect(("127.0.0.1", collector.port))
-        .await
-        .expect("connects");
+    let mut stream = collector.connect().await;
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: collector\r\n")
         .await
@@ -87,9 +93,7 @@ async fn headers_that_never_finish_are_cut_off() {
 #[tokio::test]
 async fn a_kept_alive_connection_without_a_next_request_is_closed() {
     let collector = serve(limits(1, 30, 30, 64)).await;
-    let mut stream = TcpStream::connect(("127.0.0.1", collector.port))
-        .await
-        .expect("connects");
+    let mut stream = collector.connect().await;
     stream.write_all(HEALTH).await.expect("writes");
     let (answer, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -99,9 +103,7 @@ async fn a_kept_alive_connection_without_a_next_request_is_closed() {
 #[tokio::test]
 async fn a_silent_connection_is_closed_at_the_idle_timeout() {
     let collector = serve(limits(30, 30, 1, 64)).await;
-    let mut stream = TcpStream::connect(("127.0.0.1", collector.port))
-        .await
-        .expect("connects");
+    let mut stream = collector.connect().await;
     let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
     assert!(closed, "a connection that sent nothing was kept open");
 }
@@ -109,9 +111,7 @@ async fn a_silent_connection_is_closed_at_the_idle_timeout() {
 #[tokio::test]
 async fn a_body_that_never_completes_gets_a_408_problem() {
     let collector = serve(limits(30, 1, 30, 64)).await;
-    let mut stream = TcpStream::connect(("127.0.0.1", collector.port))
-        .await
-        .expect("connects");
+    let mut stream = collector.connect().await;
     let head = format!(
         "POST /v1/receipts HTTP/1.1\r\nHost: collector\r\nOrigin: {ORIGIN}\r\n\
          Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"request\":"
@@ -127,9 +127,7 @@ async fn past_the_connection_cap_a_client_waits_for_a_free_slot() {
     let collector = serve(limits(30, 30, 30, 2)).await;
     let mut held = Vec::new();
     for _ in 0..2 {
-        let mut stream = TcpStream::connect(("127.0.0.1", collector.port))
-            .await
-            .expect("connects");
+        let mut stream = collector.connect().await;
         // A request answered proves the connection was taken, and leaves it kept alive.
         stream.write_all(HEALTH).await.expect("writes");
         let mut buf = [0u8; 1024];
@@ -137,9 +135,8 @@ async fn past_the_connection_cap_a_client_waits_for_a_free_slot() {
         assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
         held.push(stream);
     }
-    let mut third = TcpStream::connect(("127.0.0.1", collector.port))
-        .await
-        .expect("the backlog takes it");
+    // The listen backlog takes it.
+    let mut third = collector.connect().await;
     third.write_all(HEALTH).await.expect("writes");
     let mut buf = [0u8; 1024];
     let early = tokio::time::timeout(Duration::from_millis(500), third.read(&mut buf)).await;
