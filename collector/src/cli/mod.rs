@@ -2,6 +2,7 @@
 //! own module.
 
 mod keys;
+mod migrate;
 mod serve;
 mod verify;
 
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Run the collector.
     Serve(serve::ServeArgs),
+    /// Create (PostgreSQL) and migrate the database, then exit.
+    Migrate(migrate::MigrateArgs),
     /// Verify a receipt offline: the collector's signature and the visitor's signed request.
     Verify(verify::VerifyArgs),
     /// Manage the receipt-signing and data-encryption keys.
@@ -38,6 +41,7 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
             Command::Verify(args) => verify::run(&args),
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
         }

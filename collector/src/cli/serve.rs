@@ -17,7 +17,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "SAMTYCKE_LISTEN")]
     listen: Option<SocketAddr>,
-    /// `sqlite://PATH`.
+    /// `sqlite://PATH` or `postgres://…`.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Folder of the receipt-signing and data-encryption keys.

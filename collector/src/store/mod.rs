@@ -1,6 +1,7 @@
 //! Persistence: one trait, one module per database. SQL lives here and nowhere else; the domain
 //! sees only these types.
 
+pub mod postgres;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Why the store failed. Constraint violations the domain can act on have their own variants.
@@ -17,7 +19,7 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     /// The database URL names no backend this build has (only the scheme is kept: URLs may
     /// carry passwords).
-    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     /// Connecting or migrating failed.
     #[error("cannot open the database: {0}")]
@@ -210,12 +212,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
-/// Opens (creating and migrating) the store a database URL names.
+/// Opens (creating and migrating) the store a database URL names: `sqlite://PATH` (the file is
+/// created) or `postgres://…` / `postgresql://…` (the database must exist; `samtycke migrate`
+/// creates it).
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if database_url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(database_url).await?))
-    } else {
-        let scheme = database_url.split(':').next().unwrap_or_default();
-        Err(StoreError::UnsupportedUrl(scheme.to_owned()))
+    match Backend::of(database_url)? {
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::connect(database_url).await?)),
+        Backend::Postgres => Ok(Arc::new(PostgresStore::connect(database_url).await?)),
     }
+}
+
+/// The databases the collector runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file; the embedded default.
+    Sqlite,
+    /// One server, any number of collectors.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, by its scheme. The error keeps only the scheme: URLs
+    /// may carry passwords.
+    pub fn of(database_url: &str) -> Result<Self, StoreError> {
+        let scheme = database_url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            other => Err(StoreError::UnsupportedUrl(other.to_owned())),
+        }
+    }
+}
+
+/// A current-state row, as both backends store it.
+fn decision_row(purpose: &str, decision: &str) -> Result<(PurposeId, Decision), StoreError> {
+    let decode = |e: String| StoreError::Database(sqlx::Error::Decode(e.into()));
+    let purpose = PurposeId::parse(purpose).map_err(|e| decode(e.to_string()))?;
+    let decision = serde_json::from_value(decision.into()).map_err(|e| decode(e.to_string()))?;
+    Ok((purpose, decision))
 }

@@ -278,15 +278,11 @@ impl Store for SqliteStore {
         .bind(subject)
         .fetch_all(&self.pool)
         .await?;
-        let decode = |e: String| StoreError::Database(sqlx::Error::Decode(e.into()));
         rows.iter()
             .map(|row| {
                 let purpose: String = row.try_get("purpose")?;
                 let decision: String = row.try_get("decision")?;
-                let purpose = PurposeId::parse(&purpose).map_err(|e| decode(e.to_string()))?;
-                let decision =
-                    serde_json::from_value(decision.into()).map_err(|e| decode(e.to_string()))?;
-                Ok((purpose, decision))
+                super::decision_row(&purpose, &decision)
             })
             .collect()
     }
