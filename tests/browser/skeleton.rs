@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use samtycke_e2e::{DemoCollector, DemoSite};
 use samtycke_shared::{Decision, Policy};
 
 use crate::helpers::{WAIT, acknowledged_decision, analytics_has_run, open_demo, stored_receipt};
@@ -11,7 +12,32 @@ use crate::helpers::{acknowledged_receipt, reload, wait_for_flag};
 #[tokio::test]
 async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_no_wasm() {
     let (collector, browser) = open_demo().await;
+    reject_all_journey(&collector, browser).await;
+}
 
+/// The same journey with the collector on PostgreSQL.
+#[tokio::test]
+async fn on_postgresql_reject_all_records_a_verifiable_receipt() {
+    let Some(database) = samtycke_e2e::fresh_postgres_database("skeleton")
+        .await
+        .expect("PostgreSQL")
+    else {
+        return;
+    };
+    let collector = DemoCollector::start_on(DemoSite::default(), Some(database))
+        .await
+        .expect("collector on PostgreSQL");
+    assert!(collector.database_url.starts_with("postgres://"));
+    let browser = samtycke_e2e::Browser::start().await.expect("browser");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    reject_all_journey(&collector, browser).await;
+}
+
+async fn reject_all_journey(collector: &DemoCollector, browser: samtycke_e2e::Browser) {
     // Arrange: the banner is up and the blocked analytics script has not run.
     let reject = browser
         .widget_element("[data-action=reject-all]", WAIT)
@@ -25,7 +51,7 @@ async fn reject_all_records_a_verifiable_receipt_and_a_returning_visitor_loads_n
     // Assert: the page got its receipt, and the collector holds one that verifies.
     let stored = acknowledged_decision(&browser).await;
     let id = stored["id"].as_str().expect("receipt id");
-    let (jwt, receipt) = stored_receipt(&collector, id).await;
+    let (jwt, receipt) = stored_receipt(collector, id).await;
     assert_eq!(
         stored["r"].as_str(),
         Some(jwt.as_str()),

@@ -1,5 +1,5 @@
-//! A collector serving the demo site, as `cargo xtask demo` does, on a temporary database and key
-//! directory, on a free port.
+//! A collector serving the demo site, as `cargo xtask demo` does, on a temporary database (a
+//! SQLite file, or a fresh PostgreSQL database) and key directory, on a free port.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -56,13 +56,20 @@ impl DemoCollector {
 
     /// Starts the demo site, configured so, on a free port.
     pub async fn start_with(site: DemoSite) -> anyhow::Result<Self> {
+        Self::start_on(site, None).await
+    }
+
+    /// Starts the demo site on `database_url` (a temporary SQLite file when `None`).
+    pub async fn start_on(site: DemoSite, database_url: Option<String>) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         // The page's origin must be configured before the collector starts, so take a free
         // port first.
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let database_url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("samtycke.db").display()));
         let mut collector = Self {
             url: format!("http://127.0.0.1:{port}"),
-            database_url: format!("sqlite://{}", dir.path().join("samtycke.db").display()),
+            database_url,
             dir,
             port,
             running: None,
@@ -125,4 +132,40 @@ impl Drop for DemoCollector {
             running.task.abort();
         }
     }
+}
+
+/// A fresh PostgreSQL database for one browser journey, on the server of
+/// `SAMTYCKE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432`); databases earlier
+/// runs left under the same `label` are dropped first. `None` where the server does not answer
+/// and `CI` is not set (the journey is then skipped with a note); under `CI` an absent server
+/// is an error, since every machine of this project runs one.
+pub async fn fresh_postgres_database(label: &str) -> anyhow::Result<Option<String>> {
+    let server = std::env::var("SAMTYCKE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let admin = match sqlx::PgPool::connect(&format!("{server}/postgres")).await {
+        Ok(pool) => pool,
+        Err(error) if std::env::var_os("CI").is_none() => {
+            eprintln!("PostgreSQL at {server} does not answer ({error}): journey skipped");
+            return Ok(None);
+        }
+        Err(error) => anyhow::bail!("PostgreSQL at {server} does not answer under CI: {error}"),
+    };
+    let prefix = format!("samtycke_e2e_{label}_");
+    let stale: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(&prefix)
+            .fetch_all(&admin)
+            .await?;
+    for name in stale {
+        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&admin)
+            .await?;
+    }
+    admin.close().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    // The collector creates it on start.
+    Ok(Some(format!("{server}/{prefix}{nanos}")))
 }

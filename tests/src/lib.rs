@@ -7,4 +7,4 @@ pub mod collector;
 pub mod paths;
 
 pub use browser::{Browser, BrowserOptions};
-pub use collector::{DemoCollector, DemoSite};
+pub use collector::{DemoCollector, DemoSite, fresh_postgres_database};

@@ -22,6 +22,9 @@ use super::{
     StoredReceipt, StoredVault,
 };
 
+/// SQLSTATE `invalid_catalog_name`: the database does not exist.
+const NO_SUCH_DATABASE: &str = "3D000";
+
 /// The advisory-lock key every append (and erasure) takes for its transaction: "samt" in ASCII.
 pub const APPEND_LOCK: i64 = 0x7361_6d74;
 
@@ -32,16 +35,24 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Opens `postgres://…` and migrates it. The database must exist
-    /// ([`create_database_if_missing`] makes it).
+    /// Opens `postgres://…`, creating the database if it does not exist (as a SQLite file is
+    /// created on open; this needs the `CREATEDB` privilege, else create it beforehand), and
+    /// migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::Open)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Open)?;
+        let pool_options = || {
+            PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+        };
+        let pool = match pool_options().connect_with(options.clone()).await {
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(NO_SUCH_DATABASE) => {
+                create_database_if_missing(url).await?;
+                pool_options().connect_with(options).await
+            }
+            other => other,
+        }
+        .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }

@@ -39,6 +39,7 @@ async fn serve(limits: ServerLimits) -> Running {
     std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
     let mut config = TestCollector::config(dir.path());
     config.limits = limits;
+    clean_test_databases().await;
     let app = Application::build(config).await.expect("starts");
     let port = app.port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,5 +1,8 @@
-//! A collector on a temporary SQLite file and key directory, plus a visitor device that signs
-//! requests the way the widget does.
+//! A collector on a temporary database and key directory, plus a visitor device that signs
+//! requests the way the widget does. The database is a SQLite file, or, with
+//! `SAMTYCKE_TEST_BACKEND=postgres` (as `cargo xtask test` runs the suite a second time), a
+//! fresh PostgreSQL database per collector on `SAMTYCKE_TEST_POSTGRES`
+//! (default `postgres://postgres@127.0.0.1:5432`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,7 @@ use http_body_util::BodyExt as _;
 use samtycke_collector::config::SiteConfig;
 use samtycke_collector::domain::vault::SubjectVault;
 use samtycke_collector::keys::DataKeys;
+use samtycke_collector::store::Backend;
 use samtycke_collector::{Application, Config};
 use samtycke_shared::jose::{DeviceSigner, sha256_hex};
 use samtycke_shared::{
@@ -53,6 +57,7 @@ impl Answer {
 
 impl TestCollector {
     pub async fn start() -> Self {
+        clean_test_databases().await;
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
         let router = Self::build(dir.path())
@@ -65,7 +70,7 @@ impl TestCollector {
     pub fn config(dir: &Path) -> Config {
         let mut config = Config::empty();
         config.listen = "127.0.0.1:0".parse().expect("addr");
-        config.database_url = format!("sqlite://{}", dir.join("samtycke.db").display());
+        config.database_url = database_url(dir);
         config.key_dir = dir.join("keys");
         config.sites = vec![SiteConfig {
             id: "demo".into(),
@@ -79,6 +84,7 @@ impl TestCollector {
     /// A collector that also serves the demo's pages and a built widget (a minimal one written
     /// into its folder: what `cargo xtask dist` writes, without the app).
     pub async fn start_serving_pages() -> Self {
+        clean_test_databases().await;
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
         let dist = dir.path().join("dist");
@@ -103,6 +109,7 @@ impl TestCollector {
     pub async fn build(
         dir: &Path,
     ) -> Result<Application, samtycke_collector::startup::StartupError> {
+        clean_test_databases().await;
         Application::build(Self::config(dir)).await
     }
 
@@ -128,9 +135,33 @@ impl TestCollector {
         SubjectVault::new(store, Arc::new(keys))
     }
 
-    /// Every byte SQLite has written: the database file and its write-ahead log.
-    pub fn database_bytes(&self) -> Vec<u8> {
+    /// Everything the database holds: on SQLite every byte written (the file and its
+    /// write-ahead log), on PostgreSQL every row of every table as text.
+    pub async fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
+        if backend() == Backend::Postgres {
+            let pool = sqlx::PgPool::connect(&database_url(self.dir.path()))
+                .await
+                .expect("opens");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("lists tables");
+            for table in tables {
+                let sql = format!("SELECT t::text FROM \"{table}\" t");
+                let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&pool)
+                    .await
+                    .expect("reads");
+                for row in rows {
+                    bytes.extend(row.into_bytes());
+                }
+            }
+            pool.close().await;
+            return bytes;
+        }
         for entry in std::fs::read_dir(self.dir.path()).expect("lists") {
             let path = entry.expect("entry").path();
             let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -139,6 +170,51 @@ impl TestCollector {
             }
         }
         bytes
+    }
+
+    /// Runs one statement of test SQL (no parameters: both backends' placeholders differ) on
+    /// the collector's database.
+    pub async fn execute_sql(&self, sql: &str) {
+        let url = database_url(self.dir.path());
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match backend() {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+                sqlx::query(sql).execute(&pool).await.expect("runs");
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&url).await.expect("opens");
+                sqlx::query(sql).execute(&pool).await.expect("runs");
+                pool.close().await;
+            }
+        }
+    }
+
+    /// The first column of a test query's rows, as text.
+    pub async fn query_texts(&self, sql: &str) -> Vec<String> {
+        let url = database_url(self.dir.path());
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match backend() {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+                let rows = sqlx::query_scalar(sql)
+                    .fetch_all(&pool)
+                    .await
+                    .expect("runs");
+                pool.close().await;
+                rows
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&url).await.expect("opens");
+                let rows = sqlx::query_scalar(sql)
+                    .fetch_all(&pool)
+                    .await
+                    .expect("runs");
+                pool.close().await;
+                rows
+            }
+        }
     }
 
     pub fn policy_sha256(&self) -> String {
@@ -335,4 +411,79 @@ pub fn signed_raw(seed: u8, header: &str, payload: &str) -> String {
     );
     let signature = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).sign(input.as_bytes());
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+/// The backend these tests run on: `SAMTYCKE_TEST_BACKEND` (`sqlite`, the default, or
+/// `postgres`).
+pub fn backend() -> Backend {
+    match std::env::var("SAMTYCKE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("SAMTYCKE_TEST_BACKEND={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server the tests use.
+fn postgres_server() -> String {
+    std::env::var("SAMTYCKE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// Test databases are named with this prefix, and the first test of a run drops those an
+/// earlier run left.
+const TEST_DATABASE_PREFIX: &str = "samtycke_test_";
+
+/// The database of the collector whose files are in `dir`: a file in it, or a PostgreSQL
+/// database named after it (created when the collector first opens it).
+pub fn database_url(dir: &Path) -> String {
+    match backend() {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("samtycke.db").display()),
+        Backend::Postgres => {
+            let name: String = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("{}/{TEST_DATABASE_PREFIX}{name}", postgres_server())
+        }
+    }
+}
+
+/// Drops the test databases an earlier run left, once per run, before any test makes its own.
+pub async fn clean_test_databases() {
+    static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    if backend() != Backend::Postgres {
+        return;
+    }
+    CLEANED
+        .get_or_init(|| async {
+            let url = format!("{}/postgres", postgres_server());
+            let pool = sqlx::PgPool::connect(&url)
+                .await
+                .expect("the PostgreSQL test server answers (SAMTYCKE_TEST_POSTGRES)");
+            let stale: Vec<String> = sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+            )
+            .bind(TEST_DATABASE_PREFIX)
+            .fetch_all(&pool)
+            .await
+            .expect("lists databases");
+            for name in stale {
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .expect("drops a stale test database");
+            }
+            pool.close().await;
+        })
+        .await;
 }

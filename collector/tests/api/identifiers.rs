@@ -48,7 +48,7 @@ async fn a_form_receipt_with_an_email_gets_201_and_the_address_is_stored_only_se
             "the salt lives only in the vault: {text}"
         );
     }
-    let bytes = collector.database_bytes();
+    let bytes = collector.database_bytes().await;
     for needle in [ADDRESS, TYPED.trim(), "Anna.Svensson", salt.as_str()] {
         assert!(
             !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
@@ -245,14 +245,8 @@ async fn an_internationalised_domain_and_its_punycode_are_one_identity() {
             .expect("opens");
         assert_eq!(opened[0].value, "anna@xn--exmple-cua.se");
     }
-    let config = TestCollector::config(collector.dir.path());
-    let pool = sqlx::SqlitePool::connect(&config.database_url)
-        .await
-        .expect("opens");
-    let lookups: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT lookup FROM subject_identifiers")
-            .fetch_all(&pool)
-            .await
-            .expect("reads");
+    let lookups = collector
+        .query_texts("SELECT DISTINCT lookup FROM subject_identifiers")
+        .await;
     assert_eq!(lookups.len(), 1, "one blind index for both spellings");
 }

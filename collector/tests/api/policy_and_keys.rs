@@ -115,6 +115,7 @@ async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_p
     let assets = widget_build(dir.path(), &loader);
     let mut config = TestCollector::config(dir.path());
     config.assets_dir = Some(assets);
+    clean_test_databases().await;
     let app = samtycke_collector::Application::build(config)
         .await
         .expect("starts");
@@ -177,6 +178,7 @@ async fn a_widget_build_without_a_loader_template_stops_the_start() {
     let assets = widget_build(dir.path(), "console.log('not a template')");
     let mut config = TestCollector::config(dir.path());
     config.assets_dir = Some(assets);
+    clean_test_databases().await;
     let Err(error) = samtycke_collector::Application::build(config).await else {
         panic!("a widget build without a loader template must stop the start");
     };

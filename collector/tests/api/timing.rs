@@ -154,16 +154,12 @@ async fn a_version_replaced_before_the_visitor_decided_is_refused() {
     let collector = TestCollector::start().await;
     let (collector, old_sha, old_version) = publish_without_ads(collector).await;
     // The new version has been current for two days.
-    let config = TestCollector::config(collector.dir.path());
-    let pool = sqlx::SqlitePool::connect(&config.database_url)
-        .await
-        .expect("opens");
-    sqlx::query("UPDATE policies SET first_seen = first_seen - 172800 WHERE version = ?")
-        .bind(old_version + 1)
-        .execute(&pool)
-        .await
-        .expect("updates");
-    pool.close().await;
+    collector
+        .execute_sql(&format!(
+            "UPDATE policies SET first_seen = first_seen - 172800 WHERE version = {}",
+            old_version + 1
+        ))
+        .await;
     let today = under_old_version(&old_sha, old_version, Decision::Denied, now_unix());
     let answer = collector
         .post_receipt(&body(&device(9), &today), Some(ORIGIN))

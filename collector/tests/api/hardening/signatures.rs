@@ -28,7 +28,8 @@ async fn the_identity_point_with_a_degenerate_signature_mints_no_receipt() {
         .post_receipt(&serde_json::json!({ "request": jws }), Some(ORIGIN))
         .await;
     assert_problem_mentioning(&answer, StatusCode::BAD_REQUEST, "small order");
-    assert!(!collector.database_bytes().windows(4).any(|w| w == b"eyJh"));
+    let stored = collector.database_bytes().await;
+    assert!(!stored.windows(4).any(|w| w == b"eyJh"));
 }
 
 #[tokio::test]
@@ -46,7 +47,7 @@ async fn a_jwk_carrying_the_private_key_is_refused_and_not_stored() {
         )
         .await;
     assert_problem_mentioning(&answer, StatusCode::BAD_REQUEST, "private member d");
-    let stored = collector.database_bytes();
+    let stored = collector.database_bytes().await;
     assert!(
         !stored
             .windows(private.len())
