@@ -4,6 +4,7 @@ mod connections;
 mod hardening;
 mod helpers;
 mod identifiers;
+mod many_collectors;
 mod policy_and_keys;
 mod receipts;
 mod timing;
