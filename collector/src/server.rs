@@ -10,6 +10,7 @@
 //!   client that stops reading its response (slow read), or stops sending a body.
 //! - **Body read.** The body must be complete within `body_read_timeout` of the request head
 //!   (`http/mod.rs`, tower-http's deadline body); else a 408 problem.
+//! - **Shutdown.** Requests in flight get `shutdown_grace` to finish; what is left is cut off.
 //!
 //! Only HTTP/1.1 is served: browsers reach the collector over HTTP/1.1 or through a proxy that
 //! terminates TLS and HTTP/2, and cleartext HTTP/2 would bring its own stream and flow-control
@@ -28,6 +29,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 /// The connection limits (`[limits]` in the config file). The defaults are far above what a
@@ -44,6 +46,8 @@ pub struct ServerLimits {
     pub body_read_timeout_secs: u64,
     /// Seconds a connection may pass without a byte read or written.
     pub idle_timeout_secs: u64,
+    /// Seconds a shutdown waits for requests in flight before closing what is left.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServerLimits {
@@ -53,40 +57,64 @@ impl Default for ServerLimits {
             header_read_timeout_secs: 20,
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
+            shutdown_grace_secs: 30,
         }
     }
+}
+
+/// The longest any of the timeouts may be: a day (a larger number in the config file is taken
+/// as a day, not as a time that overflows the clock).
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+/// The most connections that can be allowed at once (the file-descriptor limit is far lower).
+const MAX_CONNECTIONS: usize = 1 << 20;
+
+fn seconds(secs: u64) -> Duration {
+    Duration::from_secs(secs.clamp(1, MAX_TIMEOUT_SECS))
 }
 
 impl ServerLimits {
     /// The header-read timeout.
     pub fn header_read_timeout(&self) -> Duration {
-        Duration::from_secs(self.header_read_timeout_secs.max(1))
+        seconds(self.header_read_timeout_secs)
     }
 
     /// The body-read timeout.
     pub fn body_read_timeout(&self) -> Duration {
-        Duration::from_secs(self.body_read_timeout_secs.max(1))
+        seconds(self.body_read_timeout_secs)
     }
 
     /// The idle timeout.
     pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout_secs.max(1))
+        seconds(self.idle_timeout_secs)
+    }
+
+    /// How long a shutdown waits for connections to finish.
+    pub fn shutdown_grace(&self) -> Duration {
+        seconds(self.shutdown_grace_secs)
+    }
+
+    /// Connections served at once.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections.clamp(1, MAX_CONNECTIONS)
     }
 }
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets each
-/// connection finish its request in flight, and returns when all have closed.
+/// connection finish its request in flight, and returns when all have closed, or after
+/// `shutdown_grace` with the rest cut off (a client reading a response a byte a minute must not
+/// hold a shutdown for hours).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let max = limits.max_connections.max(1);
-    let slots = Arc::new(Semaphore::new(max));
+    let slots = Arc::new(Semaphore::new(limits.max_connections()));
     let (stop, stopping) = watch::channel(false);
+    let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        while connections.try_join_next().is_some() {}
         let slot = tokio::select! {
             () = &mut shutdown => break,
             slot = Arc::clone(&slots).acquire_owned() => slot,
@@ -107,16 +135,24 @@ pub async fn serve(
         };
         let service = TowerToHyperService::new(router.clone());
         let stopping = stopping.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             serve_connection(stream, service, limits, stopping).await;
             drop(slot);
         });
     }
     let _ = stop.send(true);
     drop(listener);
-    // Every connection holds a slot until it closes.
-    let all = u32::try_from(max).unwrap_or(u32::MAX);
-    let _ = slots.acquire_many(all).await;
+    let drained = tokio::time::timeout(limits.shutdown_grace(), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            left = connections.len(),
+            "connections still open after the shutdown grace period are closed"
+        );
+        connections.shutdown().await;
+    }
     Ok(())
 }
 

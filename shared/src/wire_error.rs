@@ -112,6 +112,27 @@ fn is_name(key: &str) -> bool {
 /// Rust's `{:?}` does) and an unknown key or a number in backticks; after "expected" come only
 /// our own type and field names, which stay.
 pub fn without_values(message: &str) -> String {
+    // An unknown key may itself hold a backtick, so its quote ends at the last "`, expected"
+    // (or "`, there are no fields"), not at the next backtick.
+    for marker in ["unknown field `", "unknown variant `"] {
+        let Some(start) = message.find(marker) else {
+            continue;
+        };
+        let open = start + marker.len();
+        let close = ["`, expected", "`, there are no"]
+            .iter()
+            .filter_map(|end| message.rfind(end))
+            .filter(|&at| at >= open)
+            .max();
+        return match close {
+            Some(close) => format!(
+                "{}…{}",
+                without_values(&message[..open - 1]) + "`",
+                &message[close..]
+            ),
+            None => format!("{}…`", without_values(&message[..open - 1])),
+        };
+    }
     let mut out = String::with_capacity(message.len());
     let mut closing = None;
     let mut escaped = false;
@@ -224,6 +245,22 @@ mod tests {
         assert_eq!(
             without_values(key),
             "identifiers[0]: unknown field `…`, expected `type`, `value` or `salt`"
+        );
+        let ticked = "unknown field `x`anna@example.se`, expected `type`, `value` or `salt`";
+        assert_eq!(
+            without_values(ticked),
+            "unknown field `…`, expected `type`, `value` or `salt`"
+        );
+        let tricked = "unknown field `a`, expected `b`anna@x`, expected `type` or `salt`";
+        assert!(
+            !without_values(tricked).contains("anna"),
+            "{}",
+            without_values(tricked)
+        );
+        let none = "unknown field `anna@example.se`, there are no fields";
+        assert_eq!(
+            without_values(none),
+            "unknown field `…`, there are no fields"
         );
         let inside = r#"request: invalid type: string "anna-expected@example.se", expected a JWS"#;
         assert!(!without_values(inside).contains("example.se"));

@@ -84,7 +84,10 @@ fn postgres_answers() -> anyhow::Result<bool> {
         .and_then(|url| {
             let rest = url.split("://").nth(1)?.to_owned();
             let host = rest.rsplit('@').next()?.split('/').next()?.to_owned();
-            Some(host)
+            Some(match host.contains(':') {
+                true => host,
+                false => format!("{host}:5432"),
+            })
         })
         .unwrap_or_else(|| "127.0.0.1:5432".to_owned());
     let reachable = std::net::ToSocketAddrs::to_socket_addrs(address.as_str())

@@ -28,9 +28,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     };
     let url = args.database_url.unwrap_or(config.database_url);
     let backend = Backend::of(&url)?;
-    if backend == Backend::Postgres && store::postgres::create_database_if_missing(&url).await? {
-        println!("created the database");
-    }
+    // Opening creates a missing database (PostgreSQL: with CREATEDB) and migrates.
     store::connect(&url)
         .await
         .context("cannot open and migrate the database")?;

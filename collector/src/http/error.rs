@@ -39,8 +39,8 @@ pub enum Error {
     /// document is no place to reflect what someone put there.
     #[error("no site of that id is served here")]
     SiteNotFound,
-    /// No such policy version of a site that exists.
-    #[error("site {site} has no policy version {version}")]
+    /// No such policy version of a site that exists (the number asked for is not repeated).
+    #[error("site {site} has no such policy version")]
     PolicyVersionNotFound {
         /// The site.
         site: SiteId,

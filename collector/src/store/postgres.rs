@@ -47,7 +47,9 @@ impl PostgresStore {
         };
         let pool = match pool_options().connect_with(options.clone()).await {
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(NO_SUCH_DATABASE) => {
-                create_database_if_missing(url).await?;
+                if create_database_if_missing(url).await? {
+                    tracing::info!("created the PostgreSQL database");
+                }
                 pool_options().connect_with(options).await
             }
             other => other,
@@ -58,9 +60,10 @@ impl PostgresStore {
     }
 }
 
-/// Creates the database a `postgres://…` URL names if it does not exist yet, connecting to the
-/// server's `postgres` database to do so. Returns whether it was created.
-pub async fn create_database_if_missing(url: &str) -> Result<bool, StoreError> {
+/// Creates the database a `postgres://…` URL names, which does not exist, connecting to the
+/// server's `postgres` database to do so. Returns whether it was created (`false`: another
+/// collector was first).
+async fn create_database_if_missing(url: &str) -> Result<bool, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(StoreError::Open)?;
     let name = options
         .get_database()
@@ -105,7 +108,29 @@ fn stored_receipt(row: &PgRow) -> Result<StoredReceipt, StoreError> {
     })
 }
 
-/// Takes [`APPEND_LOCK`] for the rest of the transaction.
+/// Begins a transaction in which the next statement takes [`APPEND_LOCK`].
+///
+/// READ COMMITTED whatever the server's default: each statement after the lock then sees every
+/// append committed before it, where REPEATABLE READ would keep the snapshot taken while waiting
+/// and read a stale `MAX(sequence)`. A lock not had within `lock_timeout` fails the request (a 500
+/// the page retries) instead of queueing it for ever behind a stuck collector, whose session the
+/// server ends after `idle_in_transaction_session_timeout`.
+async fn begin_append(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+        .await?;
+    sqlx::query(
+        "SELECT set_config('lock_timeout', '30s', true),
+                set_config('idle_in_transaction_session_timeout', '60s', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    lock_appends(&mut tx).await?;
+    Ok(tx)
+}
+
 async fn lock_appends(conn: &mut PgConnection) -> Result<(), StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(APPEND_LOCK)
@@ -180,8 +205,7 @@ impl Store for PostgresStore {
         countersign: &Countersign<'_>,
         seal: Option<&SealVault<'_>>,
     ) -> Result<Appended, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        lock_appends(&mut tx).await?;
+        let mut tx = begin_append(&self.pool).await?;
         let existing = sqlx::query(
             "SELECT receipt_id, sequence, receipt, request_sha256 FROM receipts WHERE receipt_id = $1",
         )
@@ -308,8 +332,7 @@ impl Store for PostgresStore {
     }
 
     async fn forget_subject(&self, subject: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        lock_appends(&mut tx).await?;
+        let mut tx = begin_append(&self.pool).await?;
         let forgotten = vault::forget(&mut tx, subject).await?;
         tx.commit().await?;
         Ok(forgotten)

@@ -59,6 +59,7 @@ fn limits(header: u64, body: u64, idle: u64, max: usize) -> ServerLimits {
         header_read_timeout_secs: header,
         body_read_timeout_secs: body,
         idle_timeout_secs: idle,
+        ..ServerLimits::default()
     }
 }
 

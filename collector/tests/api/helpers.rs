@@ -149,14 +149,36 @@ impl TestCollector {
             .fetch_all(&pool)
             .await
             .expect("lists tables");
+            // Binary columns as their bytes (as text they would be hex, and hide a clear value).
             for table in tables {
-                let sql = format!("SELECT t::text FROM \"{table}\" t");
-                let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(&pool)
-                    .await
-                    .expect("reads");
-                for row in rows {
-                    bytes.extend(row.into_bytes());
+                let columns: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT column_name::text, data_type::text FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name = $1",
+                )
+                .bind(&table)
+                .fetch_all(&pool)
+                .await
+                .expect("lists columns");
+                for (column, kind) in columns {
+                    let (cast, binary) = match kind.as_str() {
+                        "bytea" => ("", true),
+                        _ => ("::text", false),
+                    };
+                    let sql = format!("SELECT \"{column}\"{cast} FROM \"{table}\"");
+                    let sql = sqlx::AssertSqlSafe(sql);
+                    if binary {
+                        let rows: Vec<Option<Vec<u8>>> = sqlx::query_scalar(sql)
+                            .fetch_all(&pool)
+                            .await
+                            .expect("reads");
+                        bytes.extend(rows.into_iter().flatten().flatten());
+                    } else {
+                        let rows: Vec<Option<String>> = sqlx::query_scalar(sql)
+                            .fetch_all(&pool)
+                            .await
+                            .expect("reads");
+                        bytes.extend(rows.into_iter().flatten().flat_map(String::into_bytes));
+                    }
                 }
             }
             pool.close().await;

@@ -14,8 +14,9 @@ pub enum IngestError {
     /// The visitor's JWS is malformed or its signature does not verify.
     #[error(transparent)]
     Request(#[from] RequestError),
-    /// The request names a site this collector does not serve.
-    #[error("site {0} is not served by this collector")]
+    /// The request names a site this collector does not serve. The id is not repeated: only
+    /// what the policy defines is named, never what the request made up.
+    #[error("the site the request names is not served by this collector")]
     UnknownSite(SiteId),
     /// The request came from a page whose origin the site does not list, or with no
     /// `Origin`. The header is not repeated: it is the sender's own text.
@@ -24,8 +25,8 @@ pub enum IngestError {
         /// The site.
         site: SiteId,
     },
-    /// The request cites a policy version never served.
-    #[error("site {site} has no policy version {version}")]
+    /// The request cites a policy version never served (the number is not repeated).
+    #[error("policyVersion names no version of site {site}'s policy that was ever served")]
     UnknownPolicyVersion {
         /// The site.
         site: SiteId,
@@ -40,8 +41,8 @@ pub enum IngestError {
         /// The version.
         version: u32,
     },
-    /// A decision names a purpose the policy does not declare.
-    #[error("purpose {purpose} is not in policy version {version}")]
+    /// A decision names a purpose the policy does not declare (the name is not repeated).
+    #[error("decisions names a purpose that is not in policy version {version}")]
     UnknownPurpose {
         /// The purpose.
         purpose: PurposeId,
@@ -169,7 +170,7 @@ pub enum IngestError {
         index: usize,
     },
     /// The same receipt id was used for another request.
-    #[error("receipt {0} exists with other content")]
+    #[error("a receipt with this receiptId exists with other content")]
     Conflict(String),
     /// The store failed.
     #[error(transparent)]

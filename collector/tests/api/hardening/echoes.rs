@@ -26,6 +26,31 @@ async fn an_address_in_a_signed_field_is_not_echoed() {
 }
 
 #[tokio::test]
+async fn a_number_as_purpose_site_or_version_in_a_signed_request_is_not_echoed() {
+    let collector = TestCollector::start().await;
+    let sha = collector.policy_sha256();
+    let mut purpose = serde_json::to_value(reject_all(&sha)).expect("json");
+    purpose["decisions"] = serde_json::json!({ "46701234567": "granted" });
+    let mut version = serde_json::to_value(reject_all(&sha)).expect("json");
+    version["policyVersion"] = 467_012_345.into();
+    let mut site = serde_json::to_value(reject_all(&sha)).expect("json");
+    site["site"] = "46701234567".into();
+    for request in [purpose, version, site] {
+        let jws = signed_raw(3, &raw_header(3), &request.to_string());
+        let answer = collector
+            .post_receipt(&serde_json::json!({ "request": jws }), Some(ORIGIN))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.json()
+        );
+        assert_not_echoed(&answer, "4670");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_key_in_the_body_is_not_echoed() {
     let collector = TestCollector::start().await;
     let request = reject_all(&collector.policy_sha256());
@@ -50,6 +75,7 @@ async fn a_site_id_or_version_in_the_url_is_not_echoed() {
         "/v1/sites/anna-nowhere/policy",
         "/v1/sites/demo/policies/anna",
         "/v1/sites/anna-nowhere/policies/1",
+        "/v1/sites/demo/policies/701234567",
         "/s/%3Cscript%3Eanna.js",
         "/s/anna",
         "/nowhere/anna",
@@ -57,6 +83,7 @@ async fn a_site_id_or_version_in_the_url_is_not_echoed() {
         let answer = collector.get(path).await;
         assert_problem(&answer, StatusCode::NOT_FOUND);
         assert_not_echoed(&answer, "anna");
+        assert_not_echoed(&answer, "701234567");
     }
 }
 
