@@ -2,6 +2,10 @@
 //! widget benchmark (`tests/bench/widget/`, which reuses the browser tests' collector and
 //! Chromium harness) against it: bytes fetched per file and the time to the banner, for first
 //! and returning visitors.
+//!
+//! `cargo xtask bench collector`: the release collector under load (`collector/benches/collector/`)
+//! on SQLite and PostgreSQL: sustained receipts/s, latency at a fixed rate, peak RSS, and the
+//! crypto ceiling.
 
 use std::path::Path;
 
@@ -24,11 +28,31 @@ enum Target {
         #[arg(long, default_value_t = 20)]
         loads: u32,
     },
+    /// The collector, release build, as its own process: receipts/s at 64 connections, p50/p99
+    /// at 2,000 receipts/s, peak RSS and the crypto ceiling, on SQLite and PostgreSQL.
+    Collector {
+        /// Seconds each load phase runs.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Backends to measure, comma-separated.
+        #[arg(long, default_value = "sqlite,postgres")]
+        backends: String,
+    },
 }
 
 pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
     match args.target {
         Target::Widget { loads } => widget(root, loads),
+        Target::Collector {
+            seconds,
+            ref backends,
+        } => tools::run(
+            tools::cargo()
+                .current_dir(root)
+                .args(["bench", "-p", "samtycke-collector", "--bench", "collector"])
+                .env("SAMTYCKE_BENCH_SECONDS", seconds.to_string())
+                .env("SAMTYCKE_BENCH_BACKENDS", backends),
+        ),
     }
 }
 
