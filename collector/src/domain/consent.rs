@@ -13,7 +13,9 @@ use crate::domain::receipt_claims;
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::keys::KeyRing;
-use crate::store::{Appended, ReceiptDraft, SealVault, Store, StoredVaultKey};
+use crate::store::{
+    AppendJob, Appended, ChainLink, Countersign, ReceiptDraft, SealVault, Store, StoredVaultKey,
+};
 use crate::time::now_unix;
 
 mod error;
@@ -101,7 +103,7 @@ impl ConsentService {
             &asked.identifier_commitments,
             asked.collection_method,
         )?;
-        self.append(&verified, &submission.request, &policy.policy, &identifiers)
+        self.append(&verified, &submission.request, &policy, &identifiers)
             .await
     }
 
@@ -144,7 +146,7 @@ impl ConsentService {
         &self,
         verified: &VerifiedRequest,
         jws: &str,
-        policy: &Policy,
+        policy: &Arc<PublishedPolicy>,
         identifiers: &[CheckedIdentifier],
     ) -> Result<Ingested, IngestError> {
         let asked = &verified.payload;
@@ -161,24 +163,45 @@ impl ConsentService {
             issued_at,
             decisions: asked.decisions.clone(),
         };
-        let signer = self.keys.current();
-        let countersign = |link: &crate::store::ChainLink| {
-            let claims =
-                receipt_claims::build(verified, jws, policy, &self.issuer, issued_at, link)
-                    .map_err(|e| e.to_string())?;
+        // The closures run in the store's writer task, inside the append transaction: they own
+        // what they need.
+        let signer = self.keys.current().clone();
+        let (request, jws_owned, policy_owned, issuer) = (
+            verified.clone(),
+            jws.to_owned(),
+            Arc::clone(policy),
+            self.issuer.clone(),
+        );
+        let countersign: Countersign = Box::new(move |link: &ChainLink| {
+            let claims = receipt_claims::build(
+                &request,
+                &jws_owned,
+                &policy_owned.policy,
+                &issuer,
+                issued_at,
+                link,
+            )
+            .map_err(|e| e.to_string())?;
             signer.sign(&claims).map_err(|e| e.to_string())
+        });
+        let seal = (!identifiers.is_empty()).then(|| {
+            let (vault, subject, identifiers) = (
+                self.vault.clone(),
+                verified.subject.clone(),
+                identifiers.to_vec(),
+            );
+            Box::new(move |stored: Option<&StoredVaultKey>| {
+                vault
+                    .seal(&subject, &identifiers, stored)
+                    .map_err(|e| e.to_string())
+            }) as Box<SealVault>
+        });
+        let job = AppendJob {
+            draft,
+            countersign,
+            seal,
         };
-        let seal = |stored: Option<&StoredVaultKey>| {
-            self.vault
-                .seal(&verified.subject, identifiers, stored)
-                .map_err(|e| e.to_string())
-        };
-        let seal = (!identifiers.is_empty()).then_some(&seal as &SealVault<'_>);
-        let (stored, created) = match self
-            .store
-            .append_receipt(&draft, &countersign, seal)
-            .await?
-        {
+        let (stored, created) = match self.store.append_receipt(job).await? {
             Appended::Created(stored) => (stored, true),
             Appended::Replayed(stored) => (stored, false),
             Appended::Conflict => return Err(IngestError::Conflict(asked.receipt_id.to_string())),

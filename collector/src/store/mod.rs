@@ -1,6 +1,7 @@
 //! Persistence: one trait, one module per database. SQL lives here and nowhere else; the domain
 //! sees only these types.
 
+mod group_commit;
 pub mod postgres;
 mod sqlite;
 
@@ -37,6 +38,12 @@ pub enum StoreError {
     /// nothing was written.
     #[error("sealing identifiers failed: {0}")]
     Seal(String),
+    /// The transaction a group of appends shared failed to commit; none of them was written.
+    #[error("the append transaction failed: {0}")]
+    Batch(String),
+    /// The writer task is gone (the collector is shutting down).
+    #[error("the store's writer has stopped")]
+    WriterStopped,
 }
 
 /// A policy version as first served.
@@ -106,7 +113,26 @@ pub enum Appended {
 }
 
 /// Signs the receipt for a draft once its place in the log is known.
-pub type Countersign<'a> = dyn Fn(&ChainLink) -> Result<String, String> + Send + Sync + 'a;
+pub type Countersign = Box<dyn Fn(&ChainLink) -> Result<String, String> + Send + Sync>;
+
+/// One receipt to append: the draft, how to countersign it, and, when it carries identifiers,
+/// how to seal them. Owned, so that a writer task can take it (see `group_commit.rs`).
+pub struct AppendJob {
+    /// What to append.
+    pub draft: ReceiptDraft,
+    /// Signs the receipt once its sequence number and chain link are known.
+    pub countersign: Countersign,
+    /// Seals the identifiers into the subject's vault.
+    pub seal: Option<Box<SealVault>>,
+}
+
+impl std::fmt::Debug for AppendJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppendJob")
+            .field("receipt_id", &self.draft.receipt_id)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A subject's vault key as stored: wrapped by a data-encryption key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,8 +178,7 @@ pub struct StoredVault {
 /// vault key, or under a new one when it has none (then returned in [`VaultWrite::new_key`]).
 /// Given a stored key it must not return a new one. It may be called twice when another writer
 /// created the subject's vault first.
-pub type SealVault<'a> =
-    dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync + 'a;
+pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync;
 
 /// The collector's persistence.
 #[async_trait]
@@ -181,15 +206,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<i64>, StoreError>;
 
     /// Appends a receipt atomically: checks idempotency, takes the next sequence number and the
-    /// subject's previous receipt, seals the identifiers into the subject's vault (when `vault`
-    /// is given), countersigns, writes the receipt, the vault rows and the current-state rows,
-    /// and commits durably, all in one transaction. A replay writes nothing.
-    async fn append_receipt(
-        &self,
-        draft: &ReceiptDraft,
-        countersign: &Countersign<'_>,
-        vault: Option<&SealVault<'_>>,
-    ) -> Result<Appended, StoreError>;
+    /// subject's previous receipt, seals the identifiers into the subject's vault (when the job
+    /// has a seal), countersigns, writes the receipt, the vault rows and the current-state rows,
+    /// and commits durably before returning. A replay writes nothing. Appends that arrive
+    /// together share one transaction (`group_commit.rs`); each still succeeds or fails alone.
+    async fn append_receipt(&self, job: AppendJob) -> Result<Appended, StoreError>;
 
     /// A subject's vault: its wrapped key and sealed identifiers, if it has one.
     async fn vault(&self, subject: &str) -> Result<Option<StoredVault>, StoreError>;

@@ -32,7 +32,7 @@ async fn stored_key(
 pub(super) async fn seal_into_vault(
     conn: &mut PgConnection,
     subject: &str,
-    seal: &SealVault<'_>,
+    seal: &SealVault,
     now: i64,
 ) -> Result<VaultWrite, StoreError> {
     let existing = stored_key(conn, subject).await?;

@@ -1,0 +1,78 @@
+//! Group commit: one writer task per store takes the appends that arrive while the previous
+//! transaction commits and writes them all in the next one, so that one durable commit (one
+//! fsync on SQLite, one WAL flush on PostgreSQL) serves many receipts. Each append runs inside
+//! its own savepoint, so one that fails (a seal or countersign error) is rolled back alone and
+//! the rest commit; every answer is sent only after the commit, so no receipt is acknowledged
+//! before it is durable.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{AppendJob, Appended, StoreError};
+
+/// The most appends one transaction takes.
+pub const MAX_BATCH: usize = 256;
+/// Appends waiting for the writer before callers wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+/// What a backend does with a batch: one transaction, a savepoint per job, one commit.
+#[async_trait]
+pub trait AppendBatch: Send + Sync + 'static {
+    /// Appends `jobs` in one transaction. The outer error means the transaction did not commit
+    /// (nothing was written); otherwise one result per job, in order.
+    async fn append_batch(
+        &self,
+        jobs: &[AppendJob],
+    ) -> Result<Vec<Result<Appended, StoreError>>, StoreError>;
+}
+
+type Reply = oneshot::Sender<Result<Appended, StoreError>>;
+
+/// The handle appends go through.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<(AppendJob, Reply)>,
+}
+
+impl Writer {
+    /// Starts the writer task for `backend`; it ends when every handle is dropped.
+    pub fn spawn(backend: Arc<dyn AppendBatch>) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        tokio::spawn(run(backend, jobs));
+        Self { queue }
+    }
+
+    /// Appends one receipt with whatever else is waiting; returns once it is durable.
+    pub async fn append(&self, job: AppendJob) -> Result<Appended, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(backend: Arc<dyn AppendBatch>, mut queue: mpsc::Receiver<(AppendJob, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (jobs, replies): (Vec<AppendJob>, Vec<Reply>) = batch.drain(..).unzip();
+        tracing::debug!(size = jobs.len(), "append batch");
+        match backend.append_batch(&jobs).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, size = jobs.len(), "an append transaction failed");
+                let message = error.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Batch(message.clone())));
+                }
+            }
+        }
+    }
+}
