@@ -1,11 +1,13 @@
 //! Collector API tests on a real SQLite file: one binary, so it links once.
 
 mod connections;
+mod durability;
 mod hardening;
 mod helpers;
 mod identifiers;
 mod many_collectors;
 mod policy_and_keys;
+mod processes;
 mod receipts;
 mod timing;
 mod vault;

@@ -5,78 +5,12 @@
 //! SQLite it holds for processes sharing one file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
 use samtycke_shared::jose::{sha256_hex, verify_receipt};
 
 use crate::helpers::*;
-
-/// A `samtycke serve` process; killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn spawn(config: &std::path::Path, port: u16) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_samtycke"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("samtycke serve starts");
-    Process(child)
-}
-
-fn wait_ready(port: u16) {
-    let agent = agent();
-    for _ in 0..200 {
-        if agent
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .call()
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("collector on port {port} never became ready");
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// Posts `body` and returns the status and the answer's text.
-fn post(agent: &ureq::Agent, port: u16, body: &str) -> (u16, String) {
-    let mut answer = agent
-        .post(format!("http://127.0.0.1:{port}/v1/receipts"))
-        .header("Origin", ORIGIN)
-        .header("Content-Type", "application/json")
-        .send(body)
-        .expect("the collector answers");
-    let status = answer.status().as_u16();
-    (status, answer.body_mut().read_to_string().expect("body"))
-}
+use crate::processes::{Process, agent, free_port, post, shared_config, wait_ready};
 
 #[tokio::test]
 async fn two_collectors_on_one_database_issue_each_receipt_once_in_one_unbroken_log() {
@@ -84,20 +18,12 @@ async fn two_collectors_on_one_database_issue_each_receipt_once_in_one_unbroken_
     let dir = collector.dir.path().to_owned();
     // The in-process collector made the keys and migrated the database; both processes share
     // them, as N collectors behind a load balancer share one key directory.
-    let config_path = dir.join("samtycke.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "database_url = {url:?}\nkey_dir = {keys:?}\n\n[[sites]]\nid = \"demo\"\n\
-             allowed_origins = [{ORIGIN:?}]\npolicy = {policy:?}\n",
-            url = database_url(&dir),
-            keys = dir.join("keys"),
-            policy = dir.join("policy.json"),
-        ),
-    )
-    .expect("config");
+    let config_path = shared_config(&dir);
     let ports = [free_port(), free_port()];
-    let _processes: Vec<Process> = ports.iter().map(|p| spawn(&config_path, *p)).collect();
+    let _processes: Vec<Process> = ports
+        .iter()
+        .map(|p| Process::spawn(&config_path, *p))
+        .collect();
     for port in ports {
         wait_ready(port);
     }
