@@ -5,6 +5,7 @@ mod keys;
 mod migrate;
 mod serve;
 mod verify;
+mod verify_store;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,8 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Verify a receipt offline: the collector's signature and the visitor's signed request.
     Verify(verify::VerifyArgs),
+    /// Re-verify every stored receipt and every subject's chain; print the first break.
+    VerifyStore(verify_store::VerifyStoreArgs),
     /// Manage the receipt-signing and data-encryption keys.
     Keys {
         /// The key directory.
@@ -43,6 +46,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Verify(args) => verify::run(&args),
+            Command::VerifyStore(args) => verify_store::run(args).await,
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod consent;
 pub mod identifiers;
+pub mod log_check;
 pub mod receipt_claims;
 pub mod sealing;
 pub mod sites;

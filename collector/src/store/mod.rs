@@ -101,6 +101,23 @@ pub struct StoredReceipt {
     pub receipt: String,
 }
 
+/// A receipt as the log holds it, for checking the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedReceipt {
+    /// Log sequence number.
+    pub sequence: i64,
+    /// Its id.
+    pub receipt_id: String,
+    /// The subject's pseudonym.
+    pub subject: String,
+    /// The countersigned JWT.
+    pub receipt: String,
+    /// Hex SHA-256 of `receipt`, as stored.
+    pub receipt_sha256: String,
+    /// Hex SHA-256 of the subject's previous receipt, as stored.
+    pub prev_receipt_sha256: Option<String>,
+}
+
 /// The outcome of an append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Appended {
@@ -222,6 +239,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A stored receipt by id.
     async fn receipt(&self, id: &ReceiptId) -> Result<Option<StoredReceipt>, StoreError>;
 
+    /// Up to `limit` receipts of the log with a sequence number above `after`, in order.
+    async fn receipts_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<LoggedReceipt>, StoreError>;
+
     /// A subject's current decisions on a site.
     async fn current_decisions(
         &self,
@@ -263,6 +287,27 @@ impl Backend {
             other => Err(StoreError::UnsupportedUrl(other.to_owned())),
         }
     }
+}
+
+/// The log row both backends select for `receipts_after`.
+const LOGGED_RECEIPT_COLUMNS: &str =
+    "sequence, receipt_id, subject, receipt, receipt_sha256, prev_receipt_sha256";
+
+fn logged_receipt<R: sqlx::Row>(row: &R) -> Result<LoggedReceipt, StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(LoggedReceipt {
+        sequence: row.try_get("sequence")?,
+        receipt_id: row.try_get("receipt_id")?,
+        subject: row.try_get("subject")?,
+        receipt: row.try_get("receipt")?,
+        receipt_sha256: row.try_get("receipt_sha256")?,
+        prev_receipt_sha256: row.try_get("prev_receipt_sha256")?,
+    })
 }
 
 /// A current-state row, as both backends store it.

@@ -20,7 +20,8 @@ use sqlx::{ConnectOptions as _, Connection as _, PgConnection, Row};
 
 use super::group_commit::{AppendBatch, Writer};
 use super::{
-    AppendJob, Appended, ChainLink, Store, StoreError, StoredPolicy, StoredReceipt, StoredVault,
+    AppendJob, Appended, ChainLink, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt,
+    StoredVault,
 };
 
 /// SQLSTATE `invalid_catalog_name`: the database does not exist.
@@ -336,6 +337,23 @@ impl Store for PostgresStore {
                 .fetch_optional(&self.pool)
                 .await?;
         row.as_ref().map(stored_receipt).transpose()
+    }
+
+    async fn receipts_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<LoggedReceipt>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM receipts WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+            super::LOGGED_RECEIPT_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(super::logged_receipt).collect()
     }
 
     async fn current_decisions(

@@ -21,7 +21,8 @@ use sqlx::{Row, SqliteConnection};
 
 use super::group_commit::{AppendBatch, Writer};
 use super::{
-    AppendJob, Appended, ChainLink, Store, StoreError, StoredPolicy, StoredReceipt, StoredVault,
+    AppendJob, Appended, ChainLink, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt,
+    StoredVault,
 };
 
 /// A store in one SQLite file.
@@ -299,6 +300,23 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?;
         row.as_ref().map(stored_receipt).transpose()
+    }
+
+    async fn receipts_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<LoggedReceipt>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM receipts WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            super::LOGGED_RECEIPT_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(super::logged_receipt).collect()
     }
 
     async fn current_decisions(

@@ -72,3 +72,87 @@ async fn verify_accepts_a_genuine_receipt_and_says_why_it_refuses_a_tampered_one
     assert!(!ok);
     assert!(text.contains("hashes to"), "{text}");
 }
+
+/// Runs `samtycke verify-store` on the collector's database and keys.
+fn verify_store(collector: &TestCollector) -> (bool, String) {
+    let dir = collector.dir.path();
+    let output = Command::new(env!("CARGO_BIN_EXE_samtycke"))
+        .arg("verify-store")
+        .arg("--database-url")
+        .arg(database_url(dir))
+        .arg("--key-dir")
+        .arg(dir.join("keys"))
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn verify_store_passes_a_sound_log_and_names_the_first_corrupted_row() {
+    let collector = TestCollector::start().await;
+    let sha = collector.policy_sha256();
+    for seed in [1, 2, 1, 3, 2] {
+        let answer = collector
+            .post_receipt(&body(&device(seed), &reject_all(&sha)), Some(ORIGIN))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED);
+    }
+    let (ok, text) = verify_store(&collector);
+    assert!(ok, "{text}");
+    assert!(text.contains("5 receipts of 3 subjects verify"), "{text}");
+
+    // A receipt swapped for another one: its signature still verifies, but not as this row.
+    collector
+        .execute_sql(
+            "UPDATE receipts SET receipt = (SELECT receipt FROM receipts WHERE sequence = 1) \
+             WHERE sequence = 4",
+        )
+        .await;
+    let (ok, text) = verify_store(&collector);
+    assert!(!ok, "{text}");
+    assert!(text.contains("breaks at sequence 4"), "{text}");
+
+    // A forged signature byte in an earlier row is found first.
+    collector
+        .execute_sql(
+            "UPDATE receipts SET receipt = substr(receipt, 1, length(receipt) - 2) || \
+             CASE WHEN substr(receipt, length(receipt) - 1, 1) = 'A' THEN 'B' ELSE 'A' END || \
+             substr(receipt, length(receipt), 1) WHERE sequence = 2",
+        )
+        .await;
+    let (ok, text) = verify_store(&collector);
+    assert!(!ok, "{text}");
+    assert!(text.contains("breaks at sequence 2"), "{text}");
+    assert!(text.contains("signature"), "{text}");
+}
+
+#[tokio::test]
+async fn verify_store_finds_a_broken_chain_and_a_missing_receipt() {
+    let collector = TestCollector::start().await;
+    let sha = collector.policy_sha256();
+    for seed in [1, 1, 1, 2] {
+        let answer = collector
+            .post_receipt(&body(&device(seed), &reject_all(&sha)), Some(ORIGIN))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED);
+    }
+    collector
+        .execute_sql("UPDATE receipts SET prev_receipt_sha256 = NULL WHERE sequence = 3")
+        .await;
+    let (ok, text) = verify_store(&collector);
+    assert!(!ok && text.contains("breaks at sequence 3"), "{text}");
+    assert!(text.contains("previous receipt"), "{text}");
+    collector
+        .execute_sql("DELETE FROM consent_state WHERE receipt_sequence >= 2")
+        .await;
+    collector
+        .execute_sql("DELETE FROM receipts WHERE sequence = 2")
+        .await;
+    let (ok, text) = verify_store(&collector);
+    assert!(!ok && text.contains("sequence 2 is missing"), "{text}");
+}
