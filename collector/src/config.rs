@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::http::rate_limit::RateLimitConfig;
 use crate::server::ServerLimits;
 
 /// Why the configuration cannot be used.
@@ -59,6 +60,9 @@ pub struct Config {
     /// Connection limits and timeouts (`[limits]`; see `server.rs`).
     #[serde(default)]
     pub limits: ServerLimits,
+    /// Request rate limits per client and per site (`[rate_limits]`; see `http/rate_limit.rs`).
+    #[serde(default)]
+    pub rate_limits: RateLimitConfig,
 }
 
 /// One site: its policy document and the origins its pages are served from.
@@ -157,6 +161,7 @@ impl Config {
             pages_dir: None,
             sites: Vec::new(),
             limits: ServerLimits::default(),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
@@ -124,8 +125,8 @@ pub async fn serve(
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match accepted {
+            Ok((stream, peer)) => (stream, peer),
             Err(error) => {
                 // Out of descriptors, or a connection reset before it was taken: not fatal.
                 tracing::warn!(%error, "accept failed");
@@ -133,10 +134,10 @@ pub async fn serve(
                 continue;
             }
         };
-        let service = TowerToHyperService::new(router.clone());
+        let router = router.clone();
         let stopping = stopping.clone();
         connections.spawn(async move {
-            serve_connection(stream, service, limits, stopping).await;
+            serve_connection(stream, peer, router, limits, stopping).await;
             drop(slot);
         });
     }
@@ -158,10 +159,19 @@ pub async fn serve(
 
 async fn serve_connection(
     stream: tokio::net::TcpStream,
-    service: TowerToHyperService<axum::Router>,
+    peer: std::net::SocketAddr,
+    router: axum::Router,
     limits: ServerLimits,
     mut stopping: watch::Receiver<bool>,
 ) {
+    // The peer's address travels with each request, for the per-client rate limit only.
+    let service = TowerToHyperService::new(tower::util::MapRequest::new(
+        router,
+        move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        },
+    ));
     let started = Instant::now();
     let last_activity = Arc::new(AtomicU64::new(0));
     let io = TokioIo::new(Watched {

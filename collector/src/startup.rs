@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::domain::consent::ConsentService;
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
+use crate::http::rate_limit::RateLimits;
 use crate::http::widget::{WidgetAssets, WidgetError};
 use crate::keys::{DataKeys, KeyRing, KeyStoreError};
 use crate::server::ServerLimits;
@@ -79,19 +80,22 @@ impl Application {
             source,
         })?;
         let issuer = config.issuer(addr);
+        let rate_limits = RateLimits::new(&config.rate_limits);
         let consent = ConsentService::new(
             Arc::clone(&store),
             Arc::clone(&sites),
             Arc::clone(&keys),
             SubjectVault::new(Arc::clone(&store), data_keys),
             issuer,
-        );
+        )
+        .with_site_limits(Arc::clone(&rate_limits));
         let state = AppState {
             consent,
             sites,
             keys,
             store,
             widget,
+            rate_limits,
         };
         let router = crate::http::app(
             state,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::domain::consent::ConsentService;
 use crate::domain::sites::SiteRegistry;
+use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
 use crate::keys::KeyRing;
 use crate::store::Store;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The built widget, if any.
     pub widget: Option<Arc<WidgetAssets>>,
+    /// This process's rate limiters.
+    pub rate_limits: Arc<RateLimits>,
 }

@@ -177,7 +177,9 @@ async fn measure(
         &config,
         format!(
             "database_url = {database_url:?}\nkey_dir = {keys:?}\n\n[[sites]]\nid = \"demo\"\n\
-             allowed_origins = [{ORIGIN:?}]\npolicy = \"policy.json\"\n",
+             allowed_origins = [{ORIGIN:?}]\npolicy = \"policy.json\"\n\n\
+             # One load generator on one address: the limits would measure themselves.\n\
+             [rate_limits]\nenabled = false\n",
             keys = dir.path().join("keys"),
         ),
     )?;

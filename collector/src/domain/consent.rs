@@ -12,6 +12,7 @@ use crate::domain::identifiers::{self, CheckedIdentifier};
 use crate::domain::receipt_claims;
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
 use crate::domain::vault::SubjectVault;
+use crate::http::rate_limit::RateLimits;
 use crate::keys::KeyRing;
 use crate::store::{
     AppendJob, Appended, ChainLink, Countersign, ReceiptDraft, SealVault, Store, StoredVaultKey,
@@ -40,6 +41,7 @@ pub struct ConsentService {
     keys: Arc<KeyRing>,
     vault: SubjectVault,
     issuer: String,
+    site_limits: Option<Arc<RateLimits>>,
 }
 
 impl ConsentService {
@@ -57,7 +59,14 @@ impl ConsentService {
             keys,
             vault,
             issuer,
+            site_limits: None,
         }
+    }
+
+    /// Counts each site's receipts against its rate limit.
+    pub fn with_site_limits(mut self, limits: Arc<RateLimits>) -> Self {
+        self.site_limits = Some(limits);
+        self
     }
 
     /// Verifies, checks, countersigns and stores one request; replays return the first answer.
@@ -81,6 +90,11 @@ impl ConsentService {
             return Err(IngestError::OriginNotAllowed {
                 site: site.id.clone(),
             });
+        }
+        if let Some(limits) = &self.site_limits {
+            limits
+                .check_site(&site.id)
+                .map_err(IngestError::SiteRateLimited)?;
         }
         timing::check_timestamp(asked.consent_timestamp, now_unix(), &site.policy.policy)?;
         let policy = self

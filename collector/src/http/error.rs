@@ -96,6 +96,11 @@ impl Error {
                 "origin-not-allowed",
                 "This origin may not post receipts for the site",
             ),
+            Error::Ingest(I::SiteRateLimited(_)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
             Error::Ingest(I::Conflict(_)) => (
                 StatusCode::CONFLICT,
                 "receipt-id-conflict",
@@ -196,6 +201,9 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::Ingest(IngestError::SiteRateLimited(retry)) = self {
+            return super::rate_limit::too_many_requests(retry, "this site's pages");
+        }
         let (status, slug, title) = self.classify();
         let detail = if status.is_server_error() && !matches!(self, Error::WidgetNotBuilt) {
             tracing::error!(error = %self, "request failed");

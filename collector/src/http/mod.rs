@@ -8,6 +8,7 @@ pub mod json;
 pub mod jwks;
 pub mod path;
 pub mod problem_fallback;
+pub mod rate_limit;
 pub mod receipts;
 pub mod security_headers;
 pub mod sites;
@@ -15,6 +16,7 @@ pub mod uri_limits;
 pub mod widget;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -46,6 +48,10 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .layer(RequestBodyDeadlineLayer::new(body_read_timeout))
         .layer(middleware::from_fn(problem_fallback::errors_as_problems))
         .layer(middleware::from_fn(uri_limits::refuse_long_targets))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.rate_limits),
+            rate_limit::limit_clients,
+        ))
         .layer(middleware::from_fn(security_headers::set_security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -8,6 +8,7 @@ mod identifiers;
 mod many_collectors;
 mod policy_and_keys;
 mod processes;
+mod rate_limits;
 mod receipts;
 mod timing;
 mod vault;

@@ -8,14 +8,17 @@ use std::time::Duration;
 
 use crate::helpers::{ORIGIN, database_url};
 
-/// A config file in `dir` for processes sharing the test collector's database, keys and policy.
+/// A config file in `dir` for processes sharing the test collector's database, keys and policy,
+/// without rate limits.
 pub fn shared_config(dir: &Path) -> PathBuf {
     let path = dir.join("samtycke.toml");
     std::fs::write(
         &path,
         format!(
             "database_url = {url:?}\nkey_dir = {keys:?}\n\n[[sites]]\nid = \"demo\"\n\
-             allowed_origins = [{ORIGIN:?}]\npolicy = {policy:?}\n",
+             allowed_origins = [{ORIGIN:?}]\npolicy = {policy:?}\n\n\
+             # These tests load one collector from one address on purpose.\n\
+             [rate_limits]\nenabled = false\n",
             url = database_url(dir),
             keys = dir.join("keys"),
             policy = dir.join("policy.json"),

@@ -5,6 +5,7 @@
 use samtycke_shared::jose::RequestError;
 use samtycke_shared::{PurposeId, SiteId};
 
+use crate::http::rate_limit::RetryAfter;
 use crate::store::StoreError;
 
 /// Why a consent request is refused.
@@ -169,6 +170,9 @@ pub enum IngestError {
         /// Its position in `identifierCommitments`.
         index: usize,
     },
+    /// The site's pages posted more receipts than its rate limit allows.
+    #[error("this site's pages made too many requests")]
+    SiteRateLimited(RetryAfter),
     /// The same receipt id was used for another request.
     #[error("a receipt with this receiptId exists with other content")]
     Conflict(String),
