@@ -236,6 +236,24 @@ mod tests {
     }
 
     #[test]
+    fn the_example_production_config_is_a_valid_config() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/production.toml");
+        let config = Config::from_file(&path).expect("parses");
+        assert!(config.database_url.starts_with("postgres://"));
+        assert_eq!(config.limits, ServerLimits::default());
+        assert_eq!(config.rate_limits.trusted_proxies.len(), 2);
+        let defaults = RateLimitConfig::default();
+        assert_eq!(
+            config.rate_limits,
+            RateLimitConfig {
+                trusted_proxies: config.rate_limits.trusted_proxies.clone(),
+                ..defaults
+            },
+            "the example shows the defaults"
+        );
+    }
+
+    #[test]
     fn a_misspelt_key_is_an_error_that_names_the_line() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("samtycke.toml");
