@@ -275,14 +275,13 @@ async fn run() -> anyhow::Result<()> {
     let ceiling = crypto::ceiling(&sample, &policy, &signer, Duration::from_secs(3));
 
     let mut rows = Vec::new();
+    // Removed when the benchmark ends.
+    let sqlite_dir = tempfile::tempdir()?;
     for backend in backends.split(',').map(str::trim) {
         let (name, url) = match backend {
             "sqlite" => {
-                let dir = tempfile::tempdir()?.keep();
-                (
-                    "SQLite",
-                    format!("sqlite://{}", dir.join("bench.db").display()),
-                )
+                let file = sqlite_dir.path().join("bench.db");
+                ("SQLite", format!("sqlite://{}", file.display()))
             }
             "postgres" => ("PostgreSQL", fresh_postgres().await?),
             other => anyhow::bail!("unknown backend {other}"),
