@@ -14,6 +14,7 @@ use crate::domain::vault::SubjectVault;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::{WidgetAssets, WidgetError};
 use crate::keys::{DataKeys, KeyRing, KeyStoreError};
+use crate::metrics::Metrics;
 use crate::server::ServerLimits;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
@@ -59,7 +60,8 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let keys = Arc::new(KeyRing::load_or_create(&config.key_dir)?);
         let data_keys = Arc::new(DataKeys::load_or_create(&config.key_dir)?);
-        let store = store::connect(&config.database_url).await?;
+        let metrics = Metrics::default();
+        let store = store::connect_observed(&config.database_url, metrics.store.clone()).await?;
         let sites = Arc::new(SiteRegistry::load(&config.sites)?);
         sites.record_policies(&*store, now_unix()).await?;
         let widget = config
@@ -96,6 +98,7 @@ impl Application {
             store,
             widget,
             rate_limits,
+            metrics,
         };
         let router = crate::http::app(
             state,

@@ -8,6 +8,7 @@ use crate::domain::sites::SiteRegistry;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
 use crate::keys::KeyRing;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Shared, cheaply cloned application state.
@@ -25,4 +26,6 @@ pub struct AppState {
     pub widget: Option<Arc<WidgetAssets>>,
     /// This process's rate limiters.
     pub rate_limits: Arc<RateLimits>,
+    /// This collector's metrics.
+    pub metrics: Metrics,
 }

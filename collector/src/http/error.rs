@@ -71,6 +71,16 @@ struct Problem {
 }
 
 impl Error {
+    /// The problem type's slug (`urn:samtycke:problem:SLUG`).
+    pub fn slug(&self) -> &'static str {
+        self.classify().1
+    }
+
+    /// Whether the collector, not the request, is at fault.
+    pub fn is_server_error(&self) -> bool {
+        self.classify().0.is_server_error()
+    }
+
     /// Status, a stable problem slug and a title.
     fn classify(&self) -> (StatusCode, &'static str, &'static str) {
         use IngestError as I;

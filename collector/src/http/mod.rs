@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod jwks;
+pub mod metrics;
 pub mod path;
 pub mod problem_fallback;
 pub mod rate_limit;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
@@ -37,7 +39,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(sites::router(&state))
         .merge(jwks::router())
         .merge(widget::router(&state))
-        .merge(health::router());
+        .merge(health::router())
+        .merge(metrics::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,
@@ -53,6 +56,38 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
             rate_limit::limit_clients,
         ))
         .layer(middleware::from_fn(security_headers::set_security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(middleware::from_fn(drop_client_request_id))
         .with_state(state)
+}
+
+/// The header that carries each request's id, in the logs and in the answer.
+static REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// Every request gets an id of ours (a random UUID): one sent by the client is dropped, since a
+/// client could put anything there, and it would reach the logs.
+async fn drop_client_request_id(
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    request.headers_mut().remove(&REQUEST_ID);
+    next.run(request).await
+}
+
+/// The span each request's log lines carry: method, path (never the query, which pages may fill
+/// with anything) and request id. No client address.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
 }

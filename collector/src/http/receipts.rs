@@ -6,7 +6,9 @@ use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
 use samtycke_shared::{ReceiptResponse, SubmitReceipt};
 
-use super::{Result, json::Json};
+use std::time::Instant;
+
+use super::{Error, Result, json::Json};
 use crate::state::AppState;
 
 /// A request JWS with a handful of identifiers is a few KiB; anything near this is not one.
@@ -25,8 +27,30 @@ pub fn router(state: &AppState) -> Router<AppState> {
 async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(body): Json<SubmitReceipt>,
+    body: std::result::Result<Json<SubmitReceipt>, Error>,
 ) -> Result<(StatusCode, JsonResponse<ReceiptResponse>)> {
+    let started = Instant::now();
+    let answer = ingest(&state, &headers, body).await;
+    let (outcome, problem) = match &answer {
+        Ok((StatusCode::CREATED, _)) => ("created", ""),
+        Ok(_) => ("replayed", ""),
+        Err(error) if error.is_server_error() => ("failed", error.slug()),
+        Err(error) => ("refused", error.slug()),
+    };
+    state.metrics.count_receipt(outcome, problem);
+    state
+        .metrics
+        .receipt_seconds
+        .observe(started.elapsed().as_secs_f64());
+    answer
+}
+
+async fn ingest(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: std::result::Result<Json<SubmitReceipt>, Error>,
+) -> Result<(StatusCode, JsonResponse<ReceiptResponse>)> {
+    let Json(body) = body?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let ingested = state.consent.ingest(&body, origin).await?;
     let status = if ingested.created {

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AppendJob, Appended, StoreError};
+use crate::metrics::StoreMetrics;
 
 /// The most appends one transaction takes.
 pub const MAX_BATCH: usize = 256;
@@ -38,9 +39,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task for `backend`; it ends when every handle is dropped.
-    pub fn spawn(backend: Arc<dyn AppendBatch>) -> Self {
+    pub fn spawn(backend: Arc<dyn AppendBatch>, metrics: StoreMetrics) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(backend, jobs));
+        tokio::spawn(run(backend, jobs, metrics));
         Self { queue }
     }
 
@@ -55,11 +56,15 @@ impl Writer {
     }
 }
 
-async fn run(backend: Arc<dyn AppendBatch>, mut queue: mpsc::Receiver<(AppendJob, Reply)>) {
+async fn run(
+    backend: Arc<dyn AppendBatch>,
+    mut queue: mpsc::Receiver<(AppendJob, Reply)>,
+    metrics: StoreMetrics,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (jobs, replies): (Vec<AppendJob>, Vec<Reply>) = batch.drain(..).unzip();
-        tracing::debug!(size = jobs.len(), "append batch");
+        metrics.batch_size.observe(jobs.len() as f64);
         match backend.append_batch(&jobs).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -67,6 +72,7 @@ async fn run(backend: Arc<dyn AppendBatch>, mut queue: mpsc::Receiver<(AppendJob
                 }
             }
             Err(error) => {
+                metrics.batch_failures.inc();
                 tracing::error!(%error, size = jobs.len(), "an append transaction failed");
                 let message = error.to_string();
                 for reply in replies {

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+use crate::metrics::StoreMetrics;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
 pub use postgres::PostgresStore;
@@ -261,9 +263,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// created) or `postgres://…` / `postgresql://…` (the database must exist; `samtycke migrate`
 /// creates it).
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_observed(database_url, StoreMetrics::default()).await
+}
+
+/// Like [`connect`], reporting group commits to `metrics`.
+pub async fn connect_observed(
+    database_url: &str,
+    metrics: StoreMetrics,
+) -> Result<Arc<dyn Store>, StoreError> {
     match Backend::of(database_url)? {
-        Backend::Sqlite => Ok(Arc::new(SqliteStore::connect(database_url).await?)),
-        Backend::Postgres => Ok(Arc::new(PostgresStore::connect(database_url).await?)),
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::connect(database_url, metrics).await?)),
+        Backend::Postgres => Ok(Arc::new(
+            PostgresStore::connect(database_url, metrics).await?,
+        )),
     }
 }
 

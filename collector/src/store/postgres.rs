@@ -23,6 +23,7 @@ use super::{
     AppendJob, Appended, ChainLink, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt,
     StoredVault,
 };
+use crate::metrics::StoreMetrics;
 
 /// SQLSTATE `invalid_catalog_name`: the database does not exist.
 const NO_SUCH_DATABASE: &str = "3D000";
@@ -41,7 +42,7 @@ impl PostgresStore {
     /// Opens `postgres://…`, creating the database if it does not exist (as a SQLite file is
     /// created on open; this needs the `CREATEDB` privilege, else create it beforehand), and
     /// migrates it.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, metrics: StoreMetrics) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::Open)?;
         let pool_options = || {
             PgPoolOptions::new()
@@ -59,7 +60,7 @@ impl PostgresStore {
         }
         .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let writer = Writer::spawn(Arc::new(Appender { pool: pool.clone() }));
+        let writer = Writer::spawn(Arc::new(Appender { pool: pool.clone() }), metrics);
         Ok(Self { pool, writer })
     }
 }

@@ -24,6 +24,7 @@ use super::{
     AppendJob, Appended, ChainLink, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt,
     StoredVault,
 };
+use crate::metrics::StoreMetrics;
 
 /// A store in one SQLite file.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens `sqlite://PATH`, creating the file and its folder, and migrates it.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, metrics: StoreMetrics) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(StoreError::Open)?
             .create_if_missing(true)
@@ -53,7 +54,7 @@ impl SqliteStore {
             .await
             .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let writer = Writer::spawn(Arc::new(Appender { pool: pool.clone() }));
+        let writer = Writer::spawn(Arc::new(Appender { pool: pool.clone() }), metrics);
         Ok(Self { pool, writer })
     }
 }

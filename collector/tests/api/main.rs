@@ -6,6 +6,7 @@ mod hardening;
 mod helpers;
 mod identifiers;
 mod many_collectors;
+mod operations;
 mod policy_and_keys;
 mod processes;
 mod rate_limits;
