@@ -1,6 +1,7 @@
 //! Persistence: one trait, one module per database. SQL lives here and nowhere else; the domain
 //! sees only these types.
 
+mod batch_plan;
 mod group_commit;
 pub mod postgres;
 mod sqlite;

@@ -5,6 +5,7 @@
 //! transaction are the ones that commit, exactly as `BEGIN IMMEDIATE` makes them on SQLite. A
 //! commit returns only once it is durable (`synchronous_commit`, on by default).
 
+mod batch;
 mod vault;
 
 use std::collections::BTreeMap;
@@ -13,15 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions as _, Connection as _, PgConnection, Row};
 
+use super::batch_plan;
 use super::group_commit::{AppendBatch, Writer};
 use super::{
-    AppendJob, Appended, ChainLink, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt,
-    StoredVault,
+    AppendJob, Appended, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt, StoredVault,
 };
 use crate::metrics::StoreMetrics;
 
@@ -144,98 +144,8 @@ async fn lock_appends(conn: &mut PgConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// One append inside the batch's transaction (see `Store::append_receipt`).
-async fn append_one(tx: &mut PgConnection, job: &AppendJob) -> Result<Appended, StoreError> {
-    let draft = &job.draft;
-    let existing = sqlx::query(
-        "SELECT receipt_id, sequence, receipt, request_sha256 FROM receipts WHERE receipt_id = $1",
-    )
-    .bind(draft.receipt_id.to_string())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = existing {
-        let same: String = row.try_get("request_sha256")?;
-        return Ok(if same == draft.request_sha256 {
-            Appended::Replayed(stored_receipt(&row)?)
-        } else {
-            Appended::Conflict
-        });
-    }
-    // Under the append lock no other writer runs, so MAX + 1 is this receipt's number.
-    let sequence: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) + 1 FROM receipts")
-        .fetch_one(&mut *tx)
-        .await?;
-    let prev_receipt_sha256: Option<String> = sqlx::query_scalar(
-        "SELECT receipt_sha256 FROM receipts WHERE subject = $1 ORDER BY sequence DESC LIMIT 1",
-    )
-    .bind(&draft.subject)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let link = ChainLink {
-        sequence,
-        prev_receipt_sha256,
-    };
-    let sealed = match &job.seal {
-        Some(seal) => {
-            Some(vault::seal_into_vault(&mut *tx, &draft.subject, seal, draft.issued_at).await?)
-        }
-        None => None,
-    };
-    let receipt = (job.countersign)(&link).map_err(StoreError::Countersign)?;
-    sqlx::query(
-        "INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, receipt, receipt_sha256,
-                               prev_receipt_sha256, policy_version, collection_method, consent_timestamp, issued_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(sequence)
-    .bind(draft.receipt_id.to_string())
-    .bind(draft.site.as_str())
-    .bind(&draft.subject)
-    .bind(&draft.request_sha256)
-    .bind(&receipt)
-    .bind(sha256_hex(&receipt))
-    .bind(&link.prev_receipt_sha256)
-    .bind(i64::from(draft.policy_version))
-    .bind(&draft.collection_method)
-    .bind(draft.consent_timestamp)
-    .bind(draft.issued_at)
-    .execute(&mut *tx)
-    .await?;
-    if let Some(sealed) = sealed {
-        vault::insert_identifiers(&mut *tx, &draft.subject, &sealed.identifiers, sequence).await?;
-    }
-    for (purpose, decision) in &draft.decisions {
-        // The decision that took effect last stands: one delivered late (offline queue)
-        // does not overwrite a later one, and a clock ahead cannot outrank what follows.
-        sqlx::query(
-            "INSERT INTO consent_state (site, subject, purpose, decision, consent_timestamp, receipt_sequence, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (site, subject, purpose) DO UPDATE SET
-                 decision = excluded.decision,
-                 consent_timestamp = excluded.consent_timestamp,
-                 receipt_sequence = excluded.receipt_sequence,
-                 decided_at = excluded.decided_at
-             WHERE excluded.decided_at >= consent_state.decided_at",
-        )
-        .bind(draft.site.as_str())
-        .bind(&draft.subject)
-        .bind(purpose.as_str())
-        .bind(decision.as_str())
-        .bind(draft.consent_timestamp)
-        .bind(sequence)
-        .bind(draft.decided_at)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(Appended::Created(StoredReceipt {
-        receipt_id: draft.receipt_id,
-        sequence,
-        receipt,
-    }))
-}
-
 /// The writer's side of the store: batches of appends, each batch one transaction under the
-/// append lock with a savepoint per append.
+/// append lock the reads and writes of `batch_plan::plan`.
 #[derive(Debug)]
 struct Appender {
     pool: PgPool,
@@ -248,20 +158,9 @@ impl AppendBatch for Appender {
         jobs: &[AppendJob],
     ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
         let mut tx = begin_append(&self.pool).await?;
-        let mut results = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            sqlx::query("SAVEPOINT append").execute(&mut *tx).await?;
-            let result = append_one(&mut tx, job).await;
-            if result.is_err() {
-                sqlx::query("ROLLBACK TO SAVEPOINT append")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("RELEASE SAVEPOINT append")
-                .execute(&mut *tx)
-                .await?;
-            results.push(result);
-        }
+        let reads = batch::read(&mut tx, jobs).await?;
+        let (writes, results) = batch_plan::plan(jobs, reads);
+        batch::write(&mut tx, &writes).await?;
         tx.commit().await?;
         Ok(results)
     }

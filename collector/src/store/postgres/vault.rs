@@ -1,11 +1,9 @@
 //! The subject vault's SQL for PostgreSQL: the vault key and the sealed identifiers, written inside
-//! the receipt's append transaction, read back, and shredded on erasure.
+//! the receipt's append transaction (`batch.rs`), read back, and shredded on erasure.
 
 use sqlx::{PgConnection, Row};
 
-use crate::store::{
-    SealVault, SealedIdentifier, StoreError, StoredVault, StoredVaultKey, VaultWrite,
-};
+use crate::store::{SealedIdentifier, StoreError, StoredVault, StoredVaultKey};
 
 async fn stored_key(
     conn: &mut PgConnection,
@@ -22,79 +20,6 @@ async fn stored_key(
         })
     })
     .transpose()
-}
-
-/// Seals under the subject's vault key, creating the vault when it has none.
-///
-/// Under the append lock no other writer runs, so the key read here is the key that commits.
-/// The insert still says `ON CONFLICT DO NOTHING` and, if another writer's vault won, seals once
-/// more under that one: the same steps stay right on a backend where writers run concurrently.
-pub(super) async fn seal_into_vault(
-    conn: &mut PgConnection,
-    subject: &str,
-    seal: &SealVault,
-    now: i64,
-) -> Result<VaultWrite, StoreError> {
-    let existing = stored_key(conn, subject).await?;
-    let write = seal(existing.as_ref()).map_err(StoreError::Seal)?;
-    let Some(new_key) = &write.new_key else {
-        return Ok(write);
-    };
-    if existing.is_some() {
-        return Err(StoreError::Seal(
-            "a new vault key was made although the subject has one".into(),
-        ));
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO subject_vaults (subject, key_id, wrapped_key, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (subject) DO NOTHING",
-    )
-    .bind(subject)
-    .bind(&new_key.key_id)
-    .bind(&new_key.wrapped)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(write);
-    }
-    let winner = stored_key(conn, subject)
-        .await?
-        .ok_or(StoreError::Database(sqlx::Error::RowNotFound))?;
-    let write = seal(Some(&winner)).map_err(StoreError::Seal)?;
-    if write.new_key.is_some() {
-        return Err(StoreError::Seal(
-            "a new vault key was made although the subject has one".into(),
-        ));
-    }
-    Ok(write)
-}
-
-/// Writes the sealed identifiers of the receipt numbered `sequence`. An identifier the subject's
-/// vault already holds (same commitment: same value and salt) is kept as first written.
-pub(super) async fn insert_identifiers(
-    conn: &mut PgConnection,
-    subject: &str,
-    identifiers: &[SealedIdentifier],
-    sequence: i64,
-) -> Result<(), StoreError> {
-    for identifier in identifiers {
-        sqlx::query(
-            "INSERT INTO subject_identifiers (subject, commitment, kind, lookup, sealed, receipt_sequence)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (subject, commitment) DO NOTHING",
-        )
-        .bind(subject)
-        .bind(&identifier.commitment)
-        .bind(&identifier.kind)
-        .bind(&identifier.lookup)
-        .bind(&identifier.sealed)
-        .bind(sequence)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }
 
 /// A subject's vault, if any.
