@@ -1,9 +1,9 @@
 //! Group commit: one writer task per store takes the appends that arrive while the previous
 //! transaction commits and writes them all in the next one, so that one durable commit (one
-//! fsync on SQLite, one WAL flush on PostgreSQL) serves many receipts. Each append runs inside
-//! its own savepoint, so one that fails (a seal or countersign error) is rolled back alone and
-//! the rest commit; every answer is sent only after the commit, so no receipt is acknowledged
-//! before it is durable.
+//! fsync on SQLite, one WAL flush on PostgreSQL) serves many receipts. What a batch writes is
+//! decided in memory first (`batch_plan.rs`), so an append that fails (a seal or countersign
+//! error) writes nothing and the rest commit; every answer is sent only after the commit, so no
+//! receipt is acknowledged before it is durable.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ pub const MAX_BATCH: usize = 256;
 /// Appends waiting for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
 
-/// What a backend does with a batch: one transaction, a savepoint per job, one commit.
+/// What a backend does with a batch: one transaction, one commit.
 #[async_trait]
 pub trait AppendBatch: Send + Sync + 'static {
     /// Appends `jobs` in one transaction. The outer error means the transaction did not commit
