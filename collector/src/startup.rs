@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
@@ -91,6 +92,7 @@ impl Application {
             issuer,
         )
         .with_site_limits(Arc::clone(&rate_limits));
+        let access = Access::new(Arc::clone(&store));
         let state = AppState {
             consent,
             sites,
@@ -99,6 +101,7 @@ impl Application {
             widget,
             rate_limits,
             metrics,
+            access,
         };
         let router = crate::http::app(
             state,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::sites::SiteRegistry;
 use crate::http::rate_limit::RateLimits;
@@ -28,4 +29,6 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// This collector's metrics.
     pub metrics: Metrics,
+    /// API keys and the audit log.
+    pub access: Access,
 }

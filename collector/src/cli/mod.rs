@@ -1,6 +1,9 @@
 //! The `samtycke` command line: argument definitions and dispatch. Each command lives in its
 //! own module.
 
+mod apikey;
+mod audit;
+mod database;
 mod keys;
 mod migrate;
 mod serve;
@@ -29,6 +32,20 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Re-verify every stored receipt and every subject's chain; print the first break.
     VerifyStore(verify_store::VerifyStoreArgs),
+    /// Manage the privileged API's keys (roles admin, marketer, dpo).
+    Apikey {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+        #[command(subcommand)]
+        action: apikey::ApiKeyAction,
+    },
+    /// The audit log of privileged reads and writes.
+    Audit {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+        #[command(subcommand)]
+        action: audit::AuditAction,
+    },
     /// Manage the receipt-signing and data-encryption keys.
     Keys {
         /// The key directory.
@@ -45,6 +62,8 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
+            Command::Apikey { database, action } => apikey::run(&database, &action).await,
+            Command::Audit { database, action } => audit::run(&database, &action).await,
             Command::Verify(args) => verify::run(&args),
             Command::VerifyStore(args) => verify_store::run(args).await,
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),

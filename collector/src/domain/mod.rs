@@ -1,5 +1,6 @@
 //! The rules. Handlers call these; these call the store. Nothing here knows HTTP.
 
+pub mod access;
 pub mod consent;
 pub mod identifiers;
 pub mod log_check;

@@ -47,6 +47,12 @@ pub enum Error {
         /// The version.
         version: u32,
     },
+    /// No API key, or not a valid one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The API key's role may not do this.
+    #[error("this API key's role may not do this")]
+    Forbidden,
     /// Nothing is served at this path (or a path parameter is not of its type).
     #[error("nothing is served at this path")]
     NotFound,
@@ -200,6 +206,16 @@ impl Error {
             Error::SiteNotFound | Error::PolicyVersionNotFound { .. } | Error::NotFound => {
                 (StatusCode::NOT_FOUND, "not-found", "Not found")
             }
+            Error::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "An API key is required",
+            ),
+            Error::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This API key may not do this",
+            ),
             Error::WidgetNotBuilt => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "widget-not-built",
@@ -221,7 +237,14 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        problem_response(status, slug, title, detail)
+        let mut response = problem_response(status, slug, title, detail);
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 

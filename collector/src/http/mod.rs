@@ -1,6 +1,8 @@
 //! Routes: one module per resource, each with its own `router()`, merged here with the layers
 //! that apply to all of them.
 
+pub mod audit;
+pub mod auth;
 pub mod cors;
 pub mod error;
 pub mod health;
@@ -40,7 +42,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(jwks::router())
         .merge(widget::router(&state))
         .merge(health::router())
-        .merge(metrics::router());
+        .merge(metrics::router())
+        .merge(audit::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,

@@ -1,6 +1,7 @@
 //! Persistence: one trait, one module per database. SQL lives here and nowhere else; the domain
 //! sees only these types.
 
+pub mod access;
 mod batch_plan;
 mod group_commit;
 pub mod postgres;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::metrics::StoreMetrics;
+pub use access::AccessStore;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
 pub use postgres::PostgresStore;
@@ -200,9 +202,10 @@ pub struct StoredVault {
 /// created the subject's vault first.
 pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync;
 
-/// The collector's persistence.
+/// The collector's persistence: the receipt log here, API keys and the audit log in
+/// [`AccessStore`].
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AccessStore + Send + Sync + std::fmt::Debug {
     /// Records a policy version the first time it is served; returns what is stored for that
     /// version, which differs from `document` if the version was changed without a bump.
     async fn record_policy(

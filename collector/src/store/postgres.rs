@@ -5,6 +5,7 @@
 //! transaction are the ones that commit, exactly as `BEGIN IMMEDIATE` makes them on SQLite. A
 //! commit returns only once it is durable (`synchronous_commit`, on by default).
 
+mod access;
 mod batch;
 mod vault;
 

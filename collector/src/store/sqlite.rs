@@ -3,6 +3,7 @@
 //! (`BEGIN IMMEDIATE`) so concurrent appends queue instead of failing on lock upgrade.
 //! `secure_delete` overwrites deleted rows, so a shredded vault key does not linger in free pages.
 
+mod access;
 mod batch;
 mod vault;
 

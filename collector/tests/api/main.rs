@@ -1,5 +1,6 @@
 //! Collector API tests on a real SQLite file: one binary, so it links once.
 
+mod access;
 mod connections;
 mod durability;
 mod hardening;

@@ -1,0 +1,86 @@
+//! `GET /v1/audit?after=N&limit=M`: the audit log, for the DPO and admins. Reading it is itself
+//! audited.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::Result;
+use super::auth::authorize;
+use crate::domain::access::Role;
+use crate::state::AppState;
+
+/// The audit route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/audit", get(read))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: u32,
+}
+
+fn default_limit() -> u32 {
+    100
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry {
+    sequence: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    detail: serde_json::Value,
+    prev_hash: Option<String>,
+    entry_hash: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entries {
+    entries: Vec<Entry>,
+    /// Pass as `after` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<i64>,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(page): Query<Page>,
+) -> Result<Json<Entries>> {
+    let caller = authorize(&state, &headers, &[Role::Dpo, Role::Admin], "/v1/audit").await?;
+    let limit = page.limit.clamp(1, 1000);
+    let stored = state.store.audit_after(page.after, limit).await?;
+    state
+        .access
+        .record(
+            &caller.actor(),
+            "audit.read",
+            serde_json::json!({ "after": page.after, "entries": stored.len() }),
+        )
+        .await?;
+    let next = (stored.len() == limit as usize)
+        .then(|| stored.last().map(|e| e.sequence))
+        .flatten();
+    let entries = stored
+        .into_iter()
+        .map(|e| Entry {
+            sequence: e.sequence,
+            at: e.entry.at,
+            actor: e.entry.actor,
+            action: e.entry.action,
+            detail: serde_json::from_str(&e.entry.detail).unwrap_or(serde_json::Value::Null),
+            prev_hash: e.prev_hash,
+            entry_hash: e.entry_hash,
+        })
+        .collect();
+    Ok(Json(Entries { entries, next }))
+}
