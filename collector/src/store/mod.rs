@@ -3,6 +3,7 @@
 
 pub mod access;
 mod batch_plan;
+mod batch_sql;
 mod group_commit;
 pub mod postgres;
 mod sqlite;
