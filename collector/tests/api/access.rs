@@ -2,26 +2,16 @@
 //! missing, wrong and revoked keys get 401, a wrong role 403, each audited; `samtycke audit
 //! verify` finds a changed, removed or reordered entry.
 
-use std::process::Command;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
 use crate::helpers::*;
+use crate::processes::run_samtycke;
 
+/// Runs `samtycke ARGS --database-url URL` on the collector's database.
 fn samtycke(collector: &TestCollector, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_samtycke"))
-        .args(args)
-        .arg("--database-url")
-        .arg(database_url(collector.dir.path()))
-        .output()
-        .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let url = database_url(collector.dir.path());
+    run_samtycke(args.iter().copied().chain(["--database-url", url.as_str()]))
 }
 
 fn create_key(collector: &TestCollector, role: &str, name: &str) -> String {

@@ -101,6 +101,23 @@ pub fn post(agent: &ureq::Agent, port: u16, body: &str) -> (u16, String) {
     (status, answer.body_mut().read_to_string().expect("body"))
 }
 
+/// Runs the `samtycke` binary with `args` to its end: whether it succeeded, and what it printed
+/// (standard output, then standard error).
+pub fn run_samtycke<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_samtycke"))
+        .args(args)
+        .output()
+        .expect("samtycke runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// Posts `body`; the status and text, or `None` when no answer came (the collector died).
 pub fn try_post(agent: &ureq::Agent, port: u16, body: &str) -> Option<(u16, String)> {
     let mut answer = agent

@@ -1,28 +1,21 @@
 //! `samtycke verify`: the binary itself, on files, as a third party would run it.
 
-use std::process::Command;
-
 use axum::http::StatusCode;
 
 use crate::helpers::*;
+use crate::processes::run_samtycke;
 
 fn verify(args: &[&std::path::Path]) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_samtycke"));
-    command
-        .arg("verify")
-        .arg(args[0])
-        .arg("--jwks")
-        .arg(args[1]);
+    let mut command = vec![
+        std::ffi::OsString::from("verify"),
+        args[0].into(),
+        "--jwks".into(),
+        args[1].into(),
+    ];
     if let Some(policy) = args.get(2) {
-        command.arg("--policy").arg(policy);
+        command.extend(["--policy".into(), (*policy).into()]);
     }
-    let output = command.output().expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    run_samtycke(command)
 }
 
 #[tokio::test]
@@ -76,20 +69,14 @@ async fn verify_accepts_a_genuine_receipt_and_says_why_it_refuses_a_tampered_one
 /// Runs `samtycke verify-store` on the collector's database and keys.
 fn verify_store(collector: &TestCollector) -> (bool, String) {
     let dir = collector.dir.path();
-    let output = Command::new(env!("CARGO_BIN_EXE_samtycke"))
-        .arg("verify-store")
-        .arg("--database-url")
-        .arg(database_url(dir))
-        .arg("--key-dir")
-        .arg(dir.join("keys"))
-        .output()
-        .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let keys = dir.join("keys");
+    run_samtycke([
+        "verify-store".as_ref(),
+        "--database-url".as_ref(),
+        database_url(dir).as_ref(),
+        "--key-dir".as_ref(),
+        keys.as_os_str(),
+    ])
 }
 
 #[tokio::test]
