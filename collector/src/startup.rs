@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
+use crate::domain::contacts::{ContactError, ContactService};
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::http::rate_limit::RateLimits;
@@ -45,6 +46,9 @@ pub enum StartupError {
     /// The built widget is unusable.
     #[error(transparent)]
     Widget(#[from] WidgetError),
+    /// Making contacts of addresses opted in before contacts existed failed.
+    #[error("cannot make contacts of earlier opt-ins: {0}")]
+    Contacts(#[from] ContactError),
 }
 
 /// A collector bound to its port, ready to run.
@@ -84,15 +88,29 @@ impl Application {
         })?;
         let issuer = config.issuer(addr);
         let rate_limits = RateLimits::new(&config.rate_limits);
+        let subjects = SubjectVault::new(Arc::clone(&store), data_keys);
         let consent = ConsentService::new(
             Arc::clone(&store),
             Arc::clone(&sites),
             Arc::clone(&keys),
-            SubjectVault::new(Arc::clone(&store), data_keys),
+            subjects.clone(),
             issuer,
         )
         .with_site_limits(Arc::clone(&rate_limits));
         let access = Access::new(Arc::clone(&store));
+        let contacts = ContactService::new(
+            Arc::clone(&store),
+            subjects.contacts(),
+            subjects,
+            access.clone(),
+        );
+        let adopted = contacts.adopt_identifiers().await?;
+        if adopted > 0 {
+            tracing::info!(
+                contacts = adopted,
+                "made contacts of addresses opted in earlier"
+            );
+        }
         let state = AppState {
             consent,
             sites,
@@ -102,6 +120,7 @@ impl Application {
             rate_limits,
             metrics,
             access,
+            contacts,
         };
         let router = crate::http::app(
             state,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
+use crate::domain::contacts::ContactService;
 use crate::domain::sites::SiteRegistry;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
@@ -31,4 +32,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// API keys and the audit log.
     pub access: Access,
+    /// Contacts, for marketers and the DPO.
+    pub contacts: ContactService,
 }

@@ -8,14 +8,16 @@ use samtycke_shared::{
     AskedIn, CollectionMethod, Decision, Policy, Purpose, ReceiptResponse, SiteId, SubmitReceipt,
 };
 
-use crate::domain::identifiers::{self, CheckedIdentifier};
+use crate::domain::contacts::identifiers::{ContactIdentifier, IdentifierKind as ContactIdKind};
+use crate::domain::identifiers::{self, CheckedIdentifier, IdentifierKind};
 use crate::domain::receipt_claims;
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::http::rate_limit::RateLimits;
 use crate::keys::KeyRing;
 use crate::store::{
-    AppendJob, Appended, ChainLink, Countersign, ReceiptDraft, SealVault, Store, StoredVaultKey,
+    AppendJob, Appended, ChainLink, Countersign, DecisionValidity, ReceiptDraft, SealVault, Store,
+    StoreError, StoredVaultKey,
 };
 use crate::time::now_unix;
 
@@ -176,6 +178,10 @@ impl ConsentService {
             decided_at: timing::decided_at(asked.consent_timestamp, issued_at),
             issued_at,
             decisions: asked.decisions.clone(),
+            validity: DecisionValidity {
+                granted_secs: i64::from(policy.policy.consent_validity_days) * 86_400,
+                denied_secs: i64::from(policy.policy.refusal_validity_days) * 86_400,
+            },
         };
         // The closures run in the store's writer task, inside the append transaction: they own
         // what they need.
@@ -210,10 +216,27 @@ impl ConsentService {
                     .map_err(|e| e.to_string())
             }) as Box<SealVault>
         });
+        // A contact for each address, used only if no contact has it yet (the batch reads which
+        // do): sealed here, out of the append transaction.
+        let contact_vault = self.vault.contacts();
+        let contacts = identifiers
+            .iter()
+            .map(|identifier| {
+                let kind = match identifier.kind {
+                    IdentifierKind::Email => ContactIdKind::Email,
+                };
+                contact_vault.prepare(&ContactIdentifier::from_vault(
+                    kind,
+                    identifier.value.clone(),
+                ))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Seal(e.to_string()))?;
         let job = AppendJob {
             draft,
             countersign,
             seal,
+            contacts,
         };
         let (stored, created) = match self.store.append_receipt(job).await? {
             Appended::Created(stored) => (stored, true),

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod consent;
+pub mod contacts;
 pub mod identifiers;
 pub mod log_check;
 pub mod receipt_claims;

@@ -151,6 +151,51 @@ pub fn open_identifier(
     serde_json::from_slice(&plaintext).map_err(|_| SealError::Open)
 }
 
+/// Wraps a contact's vault key with a data-encryption key, bound to the person id and key id.
+pub fn wrap_contact_key(
+    vault_key: &VaultKey,
+    data_key: &DataKey,
+    person_id: &str,
+) -> Result<Vec<u8>, SealError> {
+    let aad = context("samtycke/contact-key/v1", &[person_id, data_key.id()]);
+    seal(data_key.secret(), &*vault_key.0, &aad)
+}
+
+/// Unwraps what [`wrap_contact_key`] sealed.
+pub fn unwrap_contact_key(
+    wrapped: &[u8],
+    data_key: &DataKey,
+    person_id: &str,
+) -> Result<VaultKey, SealError> {
+    let aad = context("samtycke/contact-key/v1", &[person_id, data_key.id()]);
+    let bytes = open(data_key.secret(), wrapped, &aad)?;
+    let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| SealError::Open)?;
+    Ok(VaultKey(Zeroizing::new(key)))
+}
+
+/// Seals one of a contact's values (an identifier of `kind`, or `profile` for the profile's
+/// JSON) under the contact's vault key, bound to the person id and what it is.
+pub fn seal_contact_value(
+    vault_key: &VaultKey,
+    person_id: &str,
+    kind: &str,
+    value: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let aad = context("samtycke/contact-value/v1", &[person_id, kind]);
+    seal(&vault_key.0, value, &aad)
+}
+
+/// Opens what [`seal_contact_value`] sealed.
+pub fn open_contact_value(
+    vault_key: &VaultKey,
+    person_id: &str,
+    kind: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let aad = context("samtycke/contact-value/v1", &[person_id, kind]);
+    open(&vault_key.0, sealed, &aad)
+}
+
 /// The blind index: hex HMAC-SHA256(lookup key, kind ":" normalised value). Equal identifiers
 /// get equal indexes, so a contact can be found without opening every vault, while the index
 /// alone reveals nothing to someone without the lookup key.
@@ -223,6 +268,24 @@ mod tests {
         assert!(unwrap(&wrapped, rotated.current(), "subj").is_err());
         let old = rotated.get(keys.current().id()).expect("old key kept");
         assert!(unwrap(&wrapped, old, "subj").is_ok());
+    }
+
+    #[test]
+    fn a_contact_value_opens_only_for_its_person_and_kind_under_its_unwrapped_key() {
+        let (_dir, keys) = keys();
+        let key = VaultKey::generate().expect("key");
+        let wrapped = wrap_contact_key(&key, keys.current(), "p1").expect("wraps");
+        assert!(unwrap_contact_key(&wrapped, keys.current(), "p2").is_err());
+        assert!(
+            unwrap(&wrapped, keys.current(), "p1").is_err(),
+            "not a subject's key"
+        );
+        let key = unwrap_contact_key(&wrapped, keys.current(), "p1").expect("unwraps");
+        let sealed = seal_contact_value(&key, "p1", "email", b"anna@example.se").expect("seals");
+        let opened = open_contact_value(&key, "p1", "email", &sealed).expect("opens");
+        assert_eq!(opened.as_slice(), b"anna@example.se");
+        assert!(open_contact_value(&key, "p2", "email", &sealed).is_err());
+        assert!(open_contact_value(&key, "p1", "phone", &sealed).is_err());
     }
 
     #[test]

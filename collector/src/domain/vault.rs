@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use samtycke_shared::commitment::commitment;
 
+use crate::domain::contacts::vault::ContactVault;
 use crate::domain::identifiers::CheckedIdentifier;
 use crate::domain::sealing::{self, IdentifierSecret, SealError, VaultKey};
 use crate::keys::DataKeys;
@@ -107,6 +108,12 @@ impl SubjectVault {
             new_key,
             identifiers,
         })
+    }
+
+    /// Contacts' vaults under the same data-encryption and lookup keys (so that an address's
+    /// blind index is the same in both).
+    pub fn contacts(&self) -> ContactVault {
+        ContactVault::new(Arc::clone(&self.keys))
     }
 
     fn unwrap(&self, subject: &str, stored: &StoredVaultKey) -> Result<VaultKey, VaultError> {

@@ -8,6 +8,7 @@ use samtycke_shared::jose::RequestError;
 use serde::Serialize;
 
 use crate::domain::consent::IngestError;
+use crate::domain::contacts::ContactError;
 use crate::store::StoreError;
 
 /// Result of a handler.
@@ -64,6 +65,15 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A contact operation failed.
+    #[error(transparent)]
+    Contact(#[from] ContactError),
+    /// The query string is not what the route takes.
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// The route cannot answer in the media type asked for.
+    #[error("{0}")]
+    NotAcceptable(String),
 }
 
 /// An RFC 9457 problem document.
@@ -74,6 +84,8 @@ struct Problem {
     title: &'static str,
     status: u16,
     detail: String,
+    #[serde(flatten)]
+    extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Error {
@@ -221,8 +233,89 @@ impl Error {
                 "widget-not-built",
                 "The widget is not built",
             ),
+            Error::InvalidQuery(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-query",
+                "The query parameters are not valid",
+            ),
+            Error::NotAcceptable(_) => (
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                "The response cannot be given in the media type asked for",
+            ),
+            Error::Contact(error) => classify_contact(error),
         }
     }
+}
+
+fn classify_contact(error: &ContactError) -> (StatusCode, &'static str, &'static str) {
+    match error {
+        ContactError::Store(_) | ContactError::Vault(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        ),
+        ContactError::Card(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-card",
+            "The compliance card breaks a rule",
+        ),
+        ContactError::Identifier(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-identifier",
+            "An identifier is not valid",
+        ),
+        ContactError::Profile(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-profile",
+            "A profile value cannot be kept",
+        ),
+        ContactError::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "contact-not-found",
+            "No such contact",
+        ),
+        ContactError::IdentifierTaken(_) => (
+            StatusCode::CONFLICT,
+            "identifier-taken",
+            "Another contact has this identifier",
+        ),
+        ContactError::BulkRefused { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bulk-refused",
+            "The change cannot be made to every contact; none was changed",
+        ),
+        ContactError::ReasonRequired => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason-required",
+            "A reason is required",
+        ),
+    }
+}
+
+/// Members a problem carries besides the standard ones: the field a rule refused, and a bulk
+/// update's per-contact results.
+fn extensions(error: &Error) -> serde_json::Map<String, serde_json::Value> {
+    let mut members = serde_json::Map::new();
+    match error {
+        Error::Contact(ContactError::Card(e)) => {
+            members.insert("field".into(), e.field.into());
+        }
+        Error::Contact(ContactError::Identifier(e)) => {
+            members.insert("field".into(), e.field.into());
+        }
+        Error::Contact(ContactError::Profile(e)) => {
+            members.insert("field".into(), e.field.into());
+        }
+        Error::Contact(ContactError::BulkRefused { results, .. }) => {
+            members.insert(
+                "results".into(),
+                serde_json::to_value(results).unwrap_or_default(),
+            );
+        }
+        _ => {}
+    }
+    members
 }
 
 impl IntoResponse for Error {
@@ -237,7 +330,7 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let mut response = problem_response(status, slug, title, detail);
+        let mut response = problem_response_with(status, slug, title, detail, extensions(&self));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -258,11 +351,23 @@ pub fn problem_response(
     title: &'static str,
     detail: String,
 ) -> Response {
+    problem_response_with(status, slug, title, detail, serde_json::Map::new())
+}
+
+/// [`problem_response`] with extension members.
+pub fn problem_response_with(
+    status: StatusCode,
+    slug: &str,
+    title: &'static str,
+    detail: String,
+    extensions: serde_json::Map<String, serde_json::Value>,
+) -> Response {
     let problem = Problem {
         kind: format!("urn:samtycke:problem:{slug}"),
         title,
         status: status.as_u16(),
         detail,
+        extensions,
     };
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod cors;
 pub mod error;
 pub mod health;
@@ -11,6 +12,7 @@ pub mod jwks;
 pub mod metrics;
 pub mod path;
 pub mod problem_fallback;
+pub mod query;
 pub mod rate_limit;
 pub mod receipts;
 pub mod security_headers;
@@ -43,7 +45,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(widget::router(&state))
         .merge(health::router())
         .merge(metrics::router())
-        .merge(audit::router());
+        .merge(audit::router())
+        .merge(contacts::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,

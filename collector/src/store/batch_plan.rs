@@ -9,11 +9,12 @@
 
 use std::collections::HashMap;
 
+use samtycke_shared::Decision;
 use samtycke_shared::jose::sha256_hex;
 
 use super::{
-    AppendJob, Appended, ChainLink, ReceiptDraft, SealedIdentifier, StoreError, StoredReceipt,
-    StoredVaultKey,
+    AppendJob, Appended, ChainLink, PreparedContact, ReceiptDraft, SealedIdentifier, StoreError,
+    StoredReceipt, StoredVaultKey,
 };
 
 /// A receipt already in the log, as the batch sees it.
@@ -38,6 +39,8 @@ pub struct BatchReads {
     pub last_hash: HashMap<String, String>,
     /// The vault keys of the batch's subjects that have one (only subjects with identifiers).
     pub vault_keys: HashMap<String, StoredVaultKey>,
+    /// The contacts that the batch's identifiers belong to already: blind index → person id.
+    pub contacts: HashMap<String, String>,
 }
 
 /// A new receipt row.
@@ -66,7 +69,31 @@ pub struct StateRow<'a> {
     pub decision: &'static str,
     /// The receipt's sequence number.
     pub sequence: i64,
+    /// When the decision expires (`None`: a withdrawal).
+    pub expires_at: Option<i64>,
 }
+
+/// A contact made by a receipt whose identifier no contact has yet: a form opt-in with a new
+/// address. Its compliance card starts as the receipt says: consent, from a form or the widget.
+#[derive(Debug)]
+pub struct NewContact<'a> {
+    /// The person id, key and sealed identifier the domain prepared.
+    pub prepared: &'a PreparedContact,
+    /// `form` or `widget`.
+    pub source: &'static str,
+    /// The first purpose the receipt grants, if any: the card's basis is then consent, dated
+    /// the day of the decision.
+    pub granted_purpose: Option<&'a str>,
+    /// The receipt that made it.
+    pub sequence: i64,
+    /// When (the receipt's issue time).
+    pub created_at: i64,
+    /// When the decision took effect, for the card's consent date.
+    pub decided_at: i64,
+}
+
+/// Decisions of one site, purpose and UTC day: granted, denied, withdrawn.
+pub type DailyCounts = std::collections::BTreeMap<(String, String, String), [i64; 3]>;
 
 /// What the backend writes for a batch, in this order.
 #[derive(Debug, Default)]
@@ -79,6 +106,15 @@ pub struct BatchWrites<'a> {
     pub identifiers: Vec<(&'a str, SealedIdentifier, i64)>,
     /// Current-state rows, one per site, subject and purpose: the batch's latest.
     pub states: Vec<StateRow<'a>>,
+    /// Contacts to make, before their identifiers and links.
+    pub contacts: Vec<NewContact<'a>>,
+    /// Subjects to link to contacts: subject, person id.
+    pub links: Vec<(&'a str, String)>,
+    /// The subjects whose contacts' state is recomputed from their current state (every
+    /// subject of the batch with a new receipt).
+    pub subjects: Vec<&'a str>,
+    /// Decisions per site, purpose and day, to add to the daily counts.
+    pub daily: DailyCounts,
 }
 
 /// Decides every append of `jobs` in order: the writes, and each job's answer.
@@ -146,16 +182,31 @@ pub fn plan(
         };
         let receipt_sha256 = sha256_hex(&receipt);
         for identifier in sealed {
+            link_contact(&mut writes, &mut reads.contacts, job, &identifier, sequence);
             writes
                 .identifiers
                 .push((draft.subject.as_str(), identifier, sequence));
         }
+        if !writes.subjects.contains(&draft.subject.as_str()) {
+            writes.subjects.push(draft.subject.as_str());
+        }
+        let day = utc_day(draft.decided_at);
         for (purpose, decision) in &draft.decisions {
+            let counts = writes
+                .daily
+                .entry((draft.site.to_string(), purpose.to_string(), day.clone()))
+                .or_default();
+            counts[match decision {
+                Decision::Granted => 0,
+                Decision::Denied => 1,
+                Decision::Withdrawn => 2,
+            }] += 1;
             let row = StateRow {
                 draft,
                 purpose: purpose.as_str(),
                 decision: decision.as_str(),
                 sequence,
+                expires_at: draft.validity.expires_at(*decision, draft.decided_at),
             };
             let key = (
                 draft.site.as_str(),
@@ -206,11 +257,68 @@ pub fn plan(
     (writes, results)
 }
 
+/// Links the receipt's subject to the contact its identifier belongs to, making the contact
+/// when no one has that identifier yet.
+fn link_contact<'a>(
+    writes: &mut BatchWrites<'a>,
+    contacts: &mut HashMap<String, String>,
+    job: &'a AppendJob,
+    identifier: &SealedIdentifier,
+    sequence: i64,
+) {
+    let draft = &job.draft;
+    let prepared = job
+        .contacts
+        .iter()
+        .find(|prepared| prepared.lookup == identifier.lookup);
+    let person_id = match (contacts.get(&identifier.lookup), prepared) {
+        (Some(person_id), _) => person_id.clone(),
+        // A job whose domain prepared no contact for an identifier links none.
+        (None, None) => return,
+        (None, Some(prepared)) => {
+            let person_id = prepared.person_id.clone();
+            contacts.insert(identifier.lookup.clone(), person_id.clone());
+            writes.contacts.push(NewContact {
+                prepared,
+                source: if draft.collection_method == "form" {
+                    "form"
+                } else {
+                    "widget"
+                },
+                granted_purpose: draft
+                    .decisions
+                    .iter()
+                    .find(|(_, decision)| **decision == Decision::Granted)
+                    .map(|(purpose, _)| purpose.as_str()),
+                sequence,
+                created_at: draft.issued_at,
+                decided_at: draft.decided_at,
+            });
+            person_id
+        }
+    };
+    let subject = draft.subject.as_str();
+    if !writes
+        .links
+        .iter()
+        .any(|(s, p)| *s == subject && *p == person_id)
+    {
+        writes.links.push((subject, person_id));
+    }
+}
+
+/// The UTC calendar day of a Unix time, `YYYY-MM-DD`.
+pub fn utc_day(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| "1970-01-01".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
-    use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
+    use samtycke_shared::{PurposeId, ReceiptId, SiteId};
 
     use super::*;
 
@@ -234,6 +342,10 @@ mod tests {
                         Decision::Withdrawn
                     },
                 )]),
+                validity: crate::store::DecisionValidity {
+                    granted_secs: 100,
+                    denied_secs: 50,
+                },
             },
             countersign: Box::new(move |link| match fails {
                 true => Err("no key".into()),
@@ -243,6 +355,7 @@ mod tests {
                 )),
             }),
             seal: None,
+            contacts: Vec::new(),
         }
     }
 

@@ -80,6 +80,24 @@ macro_rules! batch_sql {
                     );
                 }
             }
+            // The contacts that the batch's identifiers already belong to.
+            let lookups: ::std::collections::HashSet<&str> = jobs
+                .iter()
+                .flat_map(|j| j.contacts.iter().map(|c| c.lookup.as_str()))
+                .collect();
+            if !lookups.is_empty() {
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "SELECT lookup, person_id FROM contact_identifiers WHERE lookup IN (",
+                );
+                let mut list = query.separated(", ");
+                for lookup in &lookups {
+                    list.push_bind(lookup.to_string());
+                }
+                list.push_unseparated(")");
+                for row in query.build().fetch_all(&mut *conn).await? {
+                    reads.contacts.insert(row.try_get("lookup")?, row.try_get("person_id")?);
+                }
+            }
             Ok(reads)
         }
 
@@ -148,7 +166,7 @@ macro_rules! batch_sql {
             for rows in writes.states.chunks(ROWS_PER_STATEMENT) {
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO consent_state (site, subject, purpose, decision, consent_timestamp, \
-                     receipt_sequence, decided_at) ",
+                     receipt_sequence, decided_at, expires_at) ",
                 );
                 query.push_values(rows, |mut values, row| {
                     values
@@ -158,15 +176,137 @@ macro_rules! batch_sql {
                         .push_bind(row.decision)
                         .push_bind(row.draft.consent_timestamp)
                         .push_bind(row.sequence)
-                        .push_bind(row.draft.decided_at);
+                        .push_bind(row.draft.decided_at)
+                        .push_bind(row.expires_at);
                 });
                 // The decision that took effect last stands: one delivered late (offline queue) does
                 // not overwrite a later one, and a clock ahead cannot outrank what follows.
                 query.push(
                     " ON CONFLICT (site, subject, purpose) DO UPDATE SET decision = excluded.decision, \
                      consent_timestamp = excluded.consent_timestamp, \
-                     receipt_sequence = excluded.receipt_sequence, decided_at = excluded.decided_at \
-                     WHERE excluded.decided_at >= consent_state.decided_at",
+                     receipt_sequence = excluded.receipt_sequence, decided_at = excluded.decided_at, \
+                     expires_at = excluded.expires_at WHERE excluded.decided_at >= consent_state.decided_at",
+                );
+                query.build().execute(&mut *conn).await?;
+            }
+            write_contacts(conn, writes).await?;
+            for rows in writes.daily.iter().collect::<Vec<_>>().chunks(ROWS_PER_STATEMENT) {
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO consent_daily (site, purpose, day, granted, denied, withdrawn) ",
+                );
+                query.push_values(rows, |mut values, ((site, purpose, day), counts)| {
+                    values
+                        .push_bind(site.clone())
+                        .push_bind(purpose.clone())
+                        .push_bind(day.clone())
+                        .push_bind(counts[0])
+                        .push_bind(counts[1])
+                        .push_bind(counts[2]);
+                });
+                query.push(
+                    " ON CONFLICT (site, purpose, day) DO UPDATE SET \
+                     granted = consent_daily.granted + excluded.granted, \
+                     denied = consent_daily.denied + excluded.denied, \
+                     withdrawn = consent_daily.withdrawn + excluded.withdrawn",
+                );
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// New contacts with their identifiers and history, the subjects' links to contacts, and
+        /// the state of every contact a subject of the batch belongs to.
+        async fn write_contacts(
+            conn: &mut $conn,
+            writes: &$crate::store::batch_plan::BatchWrites<'_>,
+        ) -> Result<(), $crate::store::StoreError> {
+            for rows in writes.contacts.chunks(ROWS_PER_STATEMENT) {
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contacts (person_id, created_at, updated_at, basis, consent_date, \
+                     consent_purpose, source, key_id, wrapped_key) ",
+                );
+                query.push_values(rows, |mut values, contact| {
+                    let basis = contact.granted_purpose.map(|_| "consent");
+                    let date = contact
+                        .granted_purpose
+                        .map(|_| $crate::store::batch_plan::utc_day(contact.decided_at));
+                    values
+                        .push_bind(contact.prepared.person_id.clone())
+                        .push_bind(contact.created_at)
+                        .push_bind(contact.created_at)
+                        .push_bind(basis)
+                        .push_bind(date)
+                        .push_bind(contact.granted_purpose.map(str::to_owned))
+                        .push_bind(contact.source)
+                        .push_bind(contact.prepared.key.key_id.clone())
+                        .push_bind(contact.prepared.key.wrapped.clone());
+                });
+                query.build().execute(&mut *conn).await?;
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_identifiers (lookup, person_id, kind, sealed) ",
+                );
+                query.push_values(rows, |mut values, contact| {
+                    values
+                        .push_bind(contact.prepared.lookup.clone())
+                        .push_bind(contact.prepared.person_id.clone())
+                        .push_bind(contact.prepared.kind.clone())
+                        .push_bind(contact.prepared.sealed.clone());
+                });
+                query.build().execute(&mut *conn).await?;
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                );
+                query.push_values(rows, |mut values, contact| {
+                    let detail = ::serde_json::json!({
+                        "source": contact.source,
+                        "basis": contact.granted_purpose.map(|_| "consent"),
+                        "consentPurpose": contact.granted_purpose,
+                        "receiptSequence": contact.sequence,
+                    });
+                    values
+                        .push_bind(contact.prepared.person_id.clone())
+                        .push_bind(contact.created_at)
+                        .push_bind(contact.source)
+                        .push_bind("created")
+                        .push_bind(detail.to_string());
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+            for rows in writes.links.chunks(ROWS_PER_STATEMENT) {
+                let mut query =
+                    ::sqlx::QueryBuilder::<$db>::new("INSERT INTO contact_subjects (subject, person_id) ");
+                query.push_values(rows, |mut values, (subject, person_id)| {
+                    values.push_bind(subject.to_string()).push_bind(person_id.clone());
+                });
+                query.push(" ON CONFLICT (person_id, subject) DO NOTHING");
+                query.build().execute(&mut *conn).await?;
+            }
+            for subjects in writes.subjects.chunks(ROWS_PER_STATEMENT) {
+                // Each contact's latest decision per site and purpose among all its subjects'. The
+                // window picks one row per key (an upsert may not touch a row twice), and the
+                // condition keeps a later decision already there.
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_consent_state (person_id, site, purpose, decision, \
+                     decided_at, expires_at, receipt_sequence) \
+                     SELECT person_id, site, purpose, decision, decided_at, expires_at, receipt_sequence \
+                     FROM (SELECT cs.person_id, s.site, s.purpose, s.decision, s.decided_at, \
+                     s.expires_at, s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, \
+                     s.site, s.purpose ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
+                     FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject \
+                     WHERE cs.person_id IN (SELECT person_id FROM contact_subjects WHERE subject IN (",
+                );
+                let mut list = query.separated(", ");
+                for subject in subjects {
+                    list.push_bind(subject.to_string());
+                }
+                list.push_unseparated(
+                    "))) latest WHERE rank = 1 \
+                     ON CONFLICT (person_id, site, purpose) DO UPDATE SET \
+                     decision = excluded.decision, decided_at = excluded.decided_at, \
+                     expires_at = excluded.expires_at, receipt_sequence = excluded.receipt_sequence \
+                     WHERE excluded.decided_at > contact_consent_state.decided_at \
+                     OR (excluded.decided_at = contact_consent_state.decided_at \
+                     AND excluded.receipt_sequence >= contact_consent_state.receipt_sequence)",
                 );
                 query.build().execute(&mut *conn).await?;
             }

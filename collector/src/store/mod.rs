@@ -4,6 +4,8 @@
 pub mod access;
 mod batch_plan;
 mod batch_sql;
+pub mod contacts;
+mod contacts_sql;
 mod group_commit;
 pub mod postgres;
 mod sqlite;
@@ -15,6 +17,7 @@ use async_trait::async_trait;
 
 use crate::metrics::StoreMetrics;
 pub use access::AccessStore;
+pub use contacts::ContactStore;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
 pub use postgres::PostgresStore;
@@ -50,6 +53,12 @@ pub enum StoreError {
     /// The writer task is gone (the collector is shutting down).
     #[error("the store's writer has stopped")]
     WriterStopped,
+    /// No contact has this person id.
+    #[error("no contact has person id {0}")]
+    UnknownContact(String),
+    /// Another contact has this identifier (of this kind) already.
+    #[error("another contact has this {0} already")]
+    IdentifierTaken(String),
 }
 
 /// A policy version as first served.
@@ -85,6 +94,29 @@ pub struct ReceiptDraft {
     pub issued_at: i64,
     /// The decisions, for the current-state table.
     pub decisions: BTreeMap<PurposeId, Decision>,
+    /// How long its decisions stand, from the cited policy.
+    pub validity: DecisionValidity,
+}
+
+/// How long a decision stands from when it took effect (a policy's `consentValidityDays` and
+/// `refusalValidityDays`); a withdrawal stands until the next decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionValidity {
+    /// Seconds a grant stands.
+    pub granted_secs: i64,
+    /// Seconds a refusal stands.
+    pub denied_secs: i64,
+}
+
+impl DecisionValidity {
+    /// When a decision taken at `decided_at` expires; `None` for a withdrawal.
+    pub fn expires_at(&self, decision: Decision, decided_at: i64) -> Option<i64> {
+        match decision {
+            Decision::Granted => Some(decided_at.saturating_add(self.granted_secs)),
+            Decision::Denied => Some(decided_at.saturating_add(self.denied_secs)),
+            Decision::Withdrawn => None,
+        }
+    }
 }
 
 /// Where a new receipt sits in the log, known only inside the append transaction.
@@ -147,6 +179,25 @@ pub struct AppendJob {
     pub countersign: Countersign,
     /// Seals the identifiers into the subject's vault.
     pub seal: Option<Box<SealVault>>,
+    /// A new contact for each identifier `seal` seals, used only where no contact has that
+    /// identifier yet (the batch reads which do, by blind index).
+    pub contacts: Vec<PreparedContact>,
+}
+
+/// A contact made ready before the append, with its own vault key and the identifier sealed
+/// under it, so that nothing is encrypted inside the append transaction but what must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedContact {
+    /// A new random person id.
+    pub person_id: String,
+    /// The identifier's kind.
+    pub kind: String,
+    /// The identifier's blind index.
+    pub lookup: String,
+    /// The contact's new vault key, wrapped.
+    pub key: StoredVaultKey,
+    /// The identifier sealed under that key.
+    pub sealed: Vec<u8>,
 }
 
 impl std::fmt::Debug for AppendJob {
@@ -204,9 +255,9 @@ pub struct StoredVault {
 pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync;
 
 /// The collector's persistence: the receipt log here, API keys and the audit log in
-/// [`AccessStore`].
+/// [`AccessStore`], contacts in [`ContactStore`].
 #[async_trait]
-pub trait Store: AccessStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccessStore + ContactStore + Send + Sync + std::fmt::Debug {
     /// Records a policy version the first time it is served; returns what is stored for that
     /// version, which differs from `document` if the version was changed without a bump.
     async fn record_policy(

@@ -7,6 +7,7 @@
 
 mod access;
 mod batch;
+mod contacts;
 mod vault;
 
 use std::collections::BTreeMap;

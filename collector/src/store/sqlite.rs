@@ -5,6 +5,7 @@
 
 mod access;
 mod batch;
+mod contacts;
 mod vault;
 
 use std::collections::BTreeMap;

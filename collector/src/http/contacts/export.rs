@@ -1,0 +1,322 @@
+//! Exports: one contact (`GET /v1/contacts/{id}/export?format=csv|json`) and a whole selection
+//! (`GET /v1/contacts/export?…`, or the list with `Accept: text/csv`), streamed page by page so
+//! that memory stays flat however many contacts the selection holds. Marketers get masked values
+//! and may export only the contacts they may process (`state=granted`).
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::selection::{SelectionQuery, language, selection_of};
+use super::{READERS, visibility};
+use crate::domain::access::{Caller, Role};
+use crate::domain::contacts::export::HeaderLanguage;
+use crate::domain::contacts::{ContactService, Visibility};
+use crate::http::auth::authorize;
+use crate::http::path::Path;
+use crate::http::query::Query;
+use crate::http::{Error, Result};
+use crate::state::AppState;
+use crate::store::contacts::{Selection, SelectionState};
+use crate::time::now_unix;
+
+/// Contacts per page of a streamed export.
+const PAGE: u32 = 2000;
+
+/// Whether the client asked for CSV (`Accept: text/csv`).
+pub fn wants_csv(headers: &HeaderMap) -> Result<bool> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(accept
+        .split(',')
+        .any(|part| part.trim().starts_with("text/csv")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Json,
+}
+
+fn format_of(text: Option<&str>) -> Result<Format> {
+    match text {
+        None | Some("csv") => Ok(Format::Csv),
+        Some("json") => Ok(Format::Json),
+        Some(_) => Err(Error::InvalidQuery(
+            "format: must be csv or json".to_owned(),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneQuery {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+fn attachment(response: &mut Response, content_type: &'static str, filename: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+}
+
+fn csv_bytes(records: &[[String; 16]], header: Option<[&str; 16]>) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed = |_| Error::Store(crate::store::StoreError::Batch("CSV writing failed".into()));
+    if let Some(header) = header {
+        writer.write_record(header).map_err(failed)?;
+    }
+    for record in records {
+        writer.write_record(record).map_err(failed)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|_| Error::Store(crate::store::StoreError::Batch("CSV writing failed".into())))
+}
+
+/// `GET /v1/contacts/{id}/export?format=csv|json&lang=en|sv`.
+pub async fn export_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Query(query): Query<OneQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/export").await?;
+    let format = format_of(query.format.as_deref())?;
+    let lang = language(query.lang.as_deref())?;
+    let person_id = id.to_string();
+    let contact = state.contacts.stored(&person_id).await?;
+    let shown = visibility(&caller);
+    let response = match format {
+        Format::Csv => {
+            let record = state.contacts.csv_record_of(&contact, shown, now_unix())?;
+            let body = csv_bytes(&[record], Some(lang.columns()))?;
+            let mut response = body.into_response();
+            attachment(
+                &mut response,
+                "text/csv; charset=utf-8",
+                &format!("contact-{person_id}.csv"),
+            );
+            response
+        }
+        Format::Json => {
+            let export = state.contacts.export_contact(&contact, shown).await?;
+            let body = serde_json::to_vec_pretty(&export).unwrap_or_default();
+            let mut response = body.into_response();
+            attachment(
+                &mut response,
+                "application/json",
+                &format!("contact-{person_id}.json"),
+            );
+            response
+        }
+    };
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contact.export",
+            serde_json::json!({"personId": person_id, "format": match format {
+                Format::Csv => "csv", Format::Json => "json" },
+                "clear": shown == Visibility::Clear}),
+        )
+        .await?;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionExportQuery {
+    site: String,
+    purpose: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// `GET /v1/contacts/export?site&purpose&state&format=csv|json&lang`: the bulk export.
+pub async fn export_selection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SelectionExportQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/export").await?;
+    let selection = selection_of(
+        &state,
+        &SelectionQuery {
+            site: query.site,
+            purpose: query.purpose,
+            state: query.state,
+            basis: query.basis,
+            source: query.source,
+        },
+    )?;
+    let lang = language(query.lang.as_deref())?;
+    match format_of(query.format.as_deref())? {
+        Format::Csv => csv_stream(&state, &caller, selection, lang).await,
+        Format::Json => json_stream(&state, &caller, selection).await,
+    }
+}
+
+/// Marketers export only whom they may process.
+fn check_export_allowed(caller: &Caller, selection: &Selection) -> Result<()> {
+    if caller.role == Role::Marketer && selection.state != SelectionState::Granted {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+async fn audit_export(
+    state: &AppState,
+    caller: &Caller,
+    selection: &Selection,
+    format: &str,
+) -> Result<()> {
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contacts.export",
+            serde_json::json!({"site": selection.site, "purpose": selection.purpose,
+                "state": selection.state.as_str(), "format": format,
+                "clear": visibility(caller) == Visibility::Clear}),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Where a streamed export is.
+struct Cursor {
+    contacts: ContactService,
+    selection: Selection,
+    visibility: Visibility,
+    after: Option<String>,
+    started: bool,
+    done: bool,
+    exported_at: i64,
+}
+
+fn io_error(error: impl std::fmt::Display) -> std::io::Error {
+    // The stream ends with an error, so the client sees a broken transfer instead of a file
+    // that looks complete; the cause goes to the log.
+    tracing::error!(%error, "export stream failed");
+    std::io::Error::other("export failed")
+}
+
+/// The selection as CSV, header first, one page at a time.
+pub async fn csv_stream(
+    state: &AppState,
+    caller: &Caller,
+    selection: Selection,
+    lang: HeaderLanguage,
+) -> Result<Response> {
+    check_export_allowed(caller, &selection)?;
+    audit_export(state, caller, &selection, "csv").await?;
+    let file = format!("contacts-{}-{}.csv", selection.site, selection.purpose);
+    let cursor = Cursor {
+        contacts: state.contacts.clone(),
+        selection,
+        visibility: visibility(caller),
+        after: None,
+        started: false,
+        done: false,
+        exported_at: now_unix(),
+    };
+    let body = stream::try_unfold(cursor, move |mut cursor| async move {
+        if cursor.done {
+            return Ok::<_, std::io::Error>(None);
+        }
+        let page = cursor
+            .contacts
+            .store()
+            .select_contacts(&cursor.selection, cursor.after.as_deref(), PAGE)
+            .await
+            .map_err(io_error)?;
+        cursor.done = page.len() < PAGE as usize;
+        cursor.after = page.last().map(|c| c.contact.person_id.clone());
+        let records = page
+            .iter()
+            .map(|selected| {
+                cursor.contacts.csv_record_of(
+                    &selected.contact,
+                    cursor.visibility,
+                    cursor.exported_at,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io_error)?;
+        let header = (!cursor.started).then(|| lang.columns());
+        cursor.started = true;
+        let bytes = csv_bytes(&records, header).map_err(io_error)?;
+        Ok(Some((Bytes::from(bytes), cursor)))
+    });
+    let mut response = Body::from_stream(body).into_response();
+    attachment(&mut response, "text/csv; charset=utf-8", &file);
+    Ok(response)
+}
+
+/// The selection as a JSON array of whole exports (card, history, receipts, policies).
+async fn json_stream(state: &AppState, caller: &Caller, selection: Selection) -> Result<Response> {
+    check_export_allowed(caller, &selection)?;
+    audit_export(state, caller, &selection, "json").await?;
+    let file = format!("contacts-{}-{}.json", selection.site, selection.purpose);
+    let cursor = Cursor {
+        contacts: state.contacts.clone(),
+        selection,
+        visibility: visibility(caller),
+        after: None,
+        started: false,
+        done: false,
+        exported_at: now_unix(),
+    };
+    let body = stream::try_unfold(cursor, move |mut cursor| async move {
+        if cursor.done {
+            return Ok::<_, std::io::Error>(None);
+        }
+        let page = cursor
+            .contacts
+            .store()
+            .select_contacts(&cursor.selection, cursor.after.as_deref(), 200)
+            .await
+            .map_err(io_error)?;
+        let last = page.len() < 200;
+        cursor.after = page.last().map(|c| c.contact.person_id.clone());
+        let mut bytes = Vec::new();
+        for selected in &page {
+            bytes.push(if cursor.started { b',' } else { b'[' });
+            cursor.started = true;
+            let export = cursor
+                .contacts
+                .export_contact(&selected.contact, cursor.visibility)
+                .await
+                .map_err(io_error)?;
+            serde_json::to_writer(&mut bytes, &export).map_err(io_error)?;
+        }
+        if last {
+            bytes.extend_from_slice(if cursor.started { b"]" } else { b"[]" });
+            cursor.done = true;
+        }
+        Ok(Some((Bytes::from(bytes), cursor)))
+    });
+    let mut response = Body::from_stream(body).into_response();
+    attachment(&mut response, "application/json", &file);
+    Ok(response)
+}

@@ -1,0 +1,248 @@
+//! The contacts API, for marketers and the DPO: the selection ("who may I contact for P"),
+//! counts and the daily series, one contact with its card, history, reveal, export and deletion,
+//! and bulk card updates. Handlers check the caller's role and hand over to
+//! `domain::contacts`, which audits every call.
+
+mod export;
+mod selection;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json as JsonResponse, Router};
+use serde::{Deserialize, Serialize};
+use tower_http::set_header::SetResponseHeaderLayer;
+use uuid::Uuid;
+
+use super::auth::authorize;
+use super::json::Json;
+use super::path::Path;
+use super::{Error, Result};
+use crate::domain::access::{Caller, Role};
+use crate::domain::contacts::card::Card;
+use crate::domain::contacts::{
+    BulkResult, CardChange, ContactError, ContactInput, ContactView, MAX_BULK, Visibility,
+};
+use crate::state::AppState;
+use selection::{SelectionQuery, selection_of};
+
+/// Who may read contacts and edit their cards: every role.
+const READERS: &[Role] = &[Role::Marketer, Role::Dpo, Role::Admin];
+/// Who may see values in clear, change identifiers and profiles, and delete: the DPO and admins.
+const STEWARDS: &[Role] = &[Role::Dpo, Role::Admin];
+
+/// The contacts routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/contacts", get(selection::list).post(create))
+        .route("/v1/contacts/count", get(selection::count))
+        .route("/v1/contacts/counts", get(selection::counts))
+        .route("/v1/contacts/daily", get(selection::daily))
+        .route("/v1/contacts/export", get(export::export_selection))
+        .route("/v1/contacts/bulk-update", post(bulk_update))
+        .route("/v1/contacts/{id}", get(read).patch(update).delete(delete))
+        .route("/v1/contacts/{id}/card", put(set_card))
+        .route("/v1/contacts/{id}/history", get(history))
+        .route("/v1/contacts/{id}/reveal", post(reveal))
+        .route("/v1/contacts/{id}/export", get(export::export_one))
+        // Personal data, masked or not: never kept by a cache between the caller and us.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// What a caller of this role sees of values in lists and exports.
+fn visibility(caller: &Caller) -> Visibility {
+    match caller.role {
+        Role::Marketer => Visibility::Masked,
+        Role::Dpo | Role::Admin => Visibility::Clear,
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(input): Json<ContactInput>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, STEWARDS, "/v1/contacts").await?;
+    let view = state.contacts.create(&caller.actor(), input).await?;
+    Ok((StatusCode::CREATED, JsonResponse(view)).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<JsonResponse<ContactView>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}").await?;
+    Ok(JsonResponse(
+        state.contacts.get(&caller.actor(), &id.to_string()).await?,
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(input): Json<ContactInput>,
+) -> Result<JsonResponse<ContactView>> {
+    let caller = authorize(&state, &headers, STEWARDS, "/v1/contacts/{id}").await?;
+    Ok(JsonResponse(
+        state
+            .contacts
+            .update(&caller.actor(), &id.to_string(), input)
+            .await?,
+    ))
+}
+
+async fn set_card(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(card): Json<Card>,
+) -> Result<JsonResponse<ContactView>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/card").await?;
+    let input = ContactInput {
+        card: Some(card),
+        ..ContactInput::default()
+    };
+    Ok(JsonResponse(
+        state
+            .contacts
+            .update(&caller.actor(), &id.to_string(), input)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryEntry {
+    at: i64,
+    actor: String,
+    action: String,
+    detail: serde_json::Value,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<JsonResponse<serde_json::Value>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/history").await?;
+    let entries: Vec<HistoryEntry> = state
+        .contacts
+        .history(&caller.actor(), &id.to_string())
+        .await?
+        .into_iter()
+        .map(|e| HistoryEntry {
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    Ok(JsonResponse(serde_json::json!({ "history": entries })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevealRequest {
+    reason: String,
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(request): Json<RevealRequest>,
+) -> Result<JsonResponse<ContactView>> {
+    let caller = authorize(&state, &headers, STEWARDS, "/v1/contacts/{id}/reveal").await?;
+    Ok(JsonResponse(
+        state
+            .contacts
+            .reveal(&caller.actor(), &id.to_string(), &request.reason)
+            .await?,
+    ))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode> {
+    let caller = authorize(&state, &headers, STEWARDS, "/v1/contacts/{id}").await?;
+    state
+        .contacts
+        .delete(&caller.actor(), &id.to_string())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A bulk card update: the contacts by id, or every contact of a selection.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BulkUpdate {
+    #[serde(default)]
+    person_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    selection: Option<SelectionQuery>,
+    #[serde(flatten)]
+    change: CardChange,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkAnswer {
+    updated: usize,
+    unchanged: usize,
+    results: Vec<BulkResult>,
+}
+
+async fn bulk_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<BulkUpdate>,
+) -> Result<JsonResponse<BulkAnswer>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/bulk-update").await?;
+    if request.change.basis.is_none() && request.change.source.is_none() {
+        return Err(Error::InvalidBody(
+            "give basis and/or source to set".to_owned(),
+        ));
+    }
+    let ids: Vec<String> = match (request.person_ids, request.selection) {
+        (Some(ids), None) => ids.iter().map(Uuid::to_string).collect(),
+        (None, Some(query)) => {
+            let selection = selection_of(&state, &query)?;
+            state.contacts.selection_ids(&selection, MAX_BULK).await?
+        }
+        _ => {
+            return Err(Error::InvalidBody(
+                "give either personIds or selection".to_owned(),
+            ));
+        }
+    };
+    if ids.is_empty() {
+        return Err(Error::InvalidBody("no contacts to update".to_owned()));
+    }
+    if ids.len() > MAX_BULK {
+        return Err(Error::InvalidBody(format!(
+            "at most {MAX_BULK} contacts in one call; narrow the selection"
+        )));
+    }
+    let results = state
+        .contacts
+        .bulk_update_cards(&caller.actor(), &ids, &request.change)
+        .await
+        .map_err(|error| match error {
+            ContactError::BulkRefused { .. } => Error::Contact(error),
+            other => other.into(),
+        })?;
+    let count = |what: &str| results.iter().filter(|r| r.result == what).count();
+    Ok(JsonResponse(BulkAnswer {
+        updated: count("updated"),
+        unchanged: count("unchanged"),
+        results,
+    }))
+}

@@ -1,0 +1,363 @@
+//! `GET /v1/contacts?site=S&purpose=P&state=granted`: the marketer's question, in pages of JSON
+//! or streamed as CSV (`Accept: text/csv`); its count; counts per purpose and state; and the
+//! daily series of decisions per purpose for charts.
+
+use std::collections::BTreeMap;
+
+use axum::Json as JsonResponse;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::export::{csv_stream, wants_csv};
+use super::{READERS, visibility};
+use crate::domain::contacts::card::{Basis, Source};
+use crate::domain::contacts::export::HeaderLanguage;
+use crate::http::auth::authorize;
+use crate::http::query::Query;
+use crate::http::{Error, Result};
+use crate::state::AppState;
+use crate::store::contacts::{Selection, SelectionState};
+use crate::time::now_unix;
+
+/// A selection as a query string or a bulk update's body names it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionQuery {
+    /// Site id.
+    pub site: String,
+    /// Purpose id.
+    pub purpose: String,
+    /// `granted` (the default: may be processed now), `expired`, `held`, `denied`, `withdrawn`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only this basis.
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// Only this source.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// The list's query string: a selection, a page, and the CSV header language.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    site: String,
+    purpose: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    /// The cursor: the `next` of the page before.
+    #[serde(default)]
+    after: Option<String>,
+    /// Contacts per page (1–1000, default 100).
+    #[serde(default)]
+    limit: Option<u32>,
+    /// The CSV header's language: `en` (default) or `sv`.
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+impl ListQuery {
+    /// The selection part.
+    pub fn selection(&self) -> SelectionQuery {
+        SelectionQuery {
+            site: self.site.clone(),
+            purpose: self.purpose.clone(),
+            state: self.state.clone(),
+            basis: self.basis.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    /// The CSV header language.
+    pub fn language(&self) -> Result<HeaderLanguage> {
+        language(self.lang.as_deref())
+    }
+}
+
+/// `en` (default) or `sv`.
+pub fn language(lang: Option<&str>) -> Result<HeaderLanguage> {
+    match lang {
+        None => Ok(HeaderLanguage::En),
+        Some(text) => HeaderLanguage::parse(text)
+            .ok_or_else(|| Error::InvalidQuery("lang: must be en or sv".to_owned())),
+    }
+}
+
+/// Checks a selection against the site's current policy.
+pub fn selection_of(state: &AppState, query: &SelectionQuery) -> Result<Selection> {
+    let site = site_of(state, &query.site)?;
+    if !site
+        .policy
+        .policy
+        .purposes
+        .iter()
+        .any(|p| p.id.as_str() == query.purpose)
+    {
+        return Err(Error::InvalidQuery(format!(
+            "purpose: site {} has no such purpose in its current policy",
+            site.id
+        )));
+    }
+    let state_asked = match &query.state {
+        None => SelectionState::Granted,
+        Some(text) => SelectionState::parse(text).ok_or_else(|| {
+            Error::InvalidQuery(
+                "state: must be granted, expired, held, denied or withdrawn".to_owned(),
+            )
+        })?,
+    };
+    if let Some(basis) = &query.basis
+        && Basis::parse(basis).is_none()
+    {
+        return Err(Error::InvalidQuery("basis: not a lawful basis".to_owned()));
+    }
+    if let Some(source) = &query.source
+        && Source::parse(source).is_none()
+    {
+        return Err(Error::InvalidQuery("source: not a source".to_owned()));
+    }
+    Ok(Selection {
+        site: site.id.to_string(),
+        purpose: query.purpose.clone(),
+        state: state_asked,
+        basis: query.basis.clone(),
+        source: query.source.clone(),
+        now: now_unix(),
+    })
+}
+
+fn site_of<'a>(state: &'a AppState, site: &str) -> Result<&'a crate::domain::sites::Site> {
+    samtycke_shared::SiteId::parse(site)
+        .ok()
+        .and_then(|id| state.sites.get(&id))
+        .ok_or(Error::SiteNotFound)
+}
+
+/// `GET /v1/contacts`.
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts").await?;
+    let selection = selection_of(&state, &query.selection())?;
+    if wants_csv(&headers)? {
+        return csv_stream(&state, &caller, selection, query.language()?).await;
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let page = state
+        .contacts
+        .select(
+            &caller.actor(),
+            &selection,
+            query.after.as_deref(),
+            limit,
+            visibility(&caller),
+        )
+        .await?;
+    Ok(JsonResponse(page).into_response())
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CountAnswer {
+    site: String,
+    purpose: String,
+    state: &'static str,
+    count: i64,
+}
+
+/// `GET /v1/contacts/count?site&purpose&state`.
+pub async fn count(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SelectionQuery>,
+) -> Result<JsonResponse<serde_json::Value>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/count").await?;
+    let selection = selection_of(&state, &query)?;
+    let count = state.contacts.count(&caller.actor(), &selection).await?;
+    Ok(JsonResponse(
+        serde_json::to_value(CountAnswer {
+            site: selection.site,
+            purpose: selection.purpose,
+            state: selection.state.as_str(),
+            count,
+        })
+        .unwrap_or_default(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteQuery {
+    site: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// `GET /v1/contacts/counts?site=S`: every purpose of the site's policy with its contacts per
+/// state (zeros included).
+pub async fn counts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SiteQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/counts").await?;
+    if query.from.is_some() || query.to.is_some() {
+        return Err(Error::InvalidQuery(
+            "from and to are for /v1/contacts/daily".to_owned(),
+        ));
+    }
+    let site = site_of(&state, &query.site)?;
+    let stored = state
+        .store
+        .state_counts(site.id.as_str(), now_unix())
+        .await?;
+    let mut purposes: BTreeMap<String, BTreeMap<&'static str, i64>> = site
+        .policy
+        .policy
+        .purposes
+        .iter()
+        .map(|p| {
+            let zeros = SelectionState::ALL.map(|s| (s.as_str(), 0)).into();
+            (p.id.to_string(), zeros)
+        })
+        .collect();
+    for row in stored {
+        let Some(state_name) = SelectionState::parse(&row.state) else {
+            continue;
+        };
+        *purposes
+            .entry(row.purpose)
+            .or_default()
+            .entry(state_name.as_str())
+            .or_default() += row.count;
+    }
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contacts.counts",
+            serde_json::json!({"site": site.id.as_str()}),
+        )
+        .await?;
+    Ok(
+        JsonResponse(serde_json::json!({ "site": site.id.as_str(), "purposes": purposes }))
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DayPoint {
+    day: String,
+    granted: i64,
+    denied: i64,
+    withdrawn: i64,
+}
+
+/// The longest series one call answers, in days.
+const MAX_DAYS: i64 = 366;
+
+/// `GET /v1/contacts/daily?site=S&from=YYYY-MM-DD&to=YYYY-MM-DD`: per purpose, one point per
+/// day (zeros included) of grants, refusals and withdrawals. Defaults: the last 30 days.
+pub async fn daily(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SiteQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/daily").await?;
+    let site = site_of(&state, &query.site)?;
+    let today = crate::domain::contacts::today();
+    let to = match &query.to {
+        Some(text) => parse_day("to", text)?,
+        None => today,
+    };
+    let from = match &query.from {
+        Some(text) => parse_day("from", text)?,
+        None => to - time::Duration::days(29),
+    };
+    if from > to {
+        return Err(Error::InvalidQuery("from: is after to".to_owned()));
+    }
+    if (to - from).whole_days() >= MAX_DAYS {
+        return Err(Error::InvalidQuery(format!(
+            "from: at most {MAX_DAYS} days in one series"
+        )));
+    }
+    let stored = state
+        .store
+        .daily_counts(site.id.as_str(), &from.to_string(), &to.to_string())
+        .await?;
+    let mut days = Vec::new();
+    let mut day = from;
+    while day <= to {
+        days.push(day.to_string());
+        day = day.next_day().unwrap_or(day);
+        if days.len() as i64 > MAX_DAYS {
+            break;
+        }
+    }
+    let mut series: BTreeMap<String, BTreeMap<String, [i64; 3]>> = site
+        .policy
+        .policy
+        .purposes
+        .iter()
+        .map(|p| (p.id.to_string(), BTreeMap::new()))
+        .collect();
+    for row in stored {
+        series
+            .entry(row.purpose)
+            .or_default()
+            .insert(row.day, [row.granted, row.denied, row.withdrawn]);
+    }
+    let purposes: BTreeMap<String, Vec<DayPoint>> = series
+        .into_iter()
+        .map(|(purpose, counted)| {
+            let points = days
+                .iter()
+                .map(|day| {
+                    let [granted, denied, withdrawn] =
+                        counted.get(day).copied().unwrap_or_default();
+                    DayPoint {
+                        day: day.clone(),
+                        granted,
+                        denied,
+                        withdrawn,
+                    }
+                })
+                .collect();
+            (purpose, points)
+        })
+        .collect();
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contacts.daily",
+            serde_json::json!({"site": site.id.as_str(), "from": from.to_string(), "to": to.to_string()}),
+        )
+        .await?;
+    Ok(JsonResponse(serde_json::json!({
+        "site": site.id.as_str(),
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "purposes": purposes,
+    }))
+    .into_response())
+}
+
+fn parse_day(field: &str, text: &str) -> Result<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .map_err(|_| Error::InvalidQuery(format!("{field}: not a date (YYYY-MM-DD)")))
+}

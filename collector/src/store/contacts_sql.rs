@@ -1,0 +1,618 @@
+//! The SQL of [`ContactStore`](super::contacts::ContactStore), for both backends: `QueryBuilder`
+//! writes each database's placeholders, so one text serves both, stamped out per backend in
+//! `<backend>/contacts.rs` (as `batch_sql.rs` is). The marketer's selection is built in one
+//! place, [`push_selection`]: every state a later feature adds plugs into it.
+
+/// The columns of a contact row, prefixed `c.`.
+pub const CONTACT_COLUMNS: &str = "c.person_id, c.created_at, c.updated_at, c.basis, \
+     c.basis_other, c.consent_date, c.consent_purpose, c.source, c.source_other, c.key_id, \
+     c.wrapped_key, c.profile";
+
+/// A hold on the contact of the row `s` (a `contact_consent_state`): a restriction, an
+/// objection or a pending confirmation, for all sites or this one, all purposes or this one.
+pub const HOLD_EXISTS: &str = "EXISTS (SELECT 1 FROM contact_holds h \
+     WHERE h.person_id = s.person_id AND (h.site IS NULL OR h.site = s.site) \
+     AND (h.purpose IS NULL OR h.purpose = s.purpose))";
+
+/// `impl ContactStore for $store`, on database `$db`; `$store` has `pool` and `begin_write()`.
+macro_rules! contacts_sql {
+    ($store:ty, $db:ident) => {
+        use ::async_trait::async_trait;
+        use ::sqlx::{QueryBuilder, Row as _};
+
+        use $crate::store::contacts::{
+            ContactHistoryEntry, ContactReceipt, ContactStore, ContactWrite, DailyCount,
+            DeletedContact, SelectedContact, Selection, SelectionState, StateCount,
+            StoredCard, StoredContact, StoredContactIdentifier, StoredContactState,
+            UnadoptedIdentifier,
+        };
+        use $crate::store::contacts_sql::{CONTACT_COLUMNS, HOLD_EXISTS};
+        use $crate::store::{StoreError, StoredVaultKey};
+
+        type Builder = QueryBuilder<$db>;
+        type DbRow = <$db as ::sqlx::Database>::Row;
+
+        /// `FROM … WHERE …` of a selection, over `contact_consent_state s JOIN contacts c`.
+        fn push_selection(query: &mut Builder, selection: &Selection) {
+            query
+                .push(" FROM contact_consent_state s JOIN contacts c ON c.person_id = s.person_id")
+                .push(" WHERE s.site = ")
+                .push_bind(selection.site.clone())
+                .push(" AND s.purpose = ")
+                .push_bind(selection.purpose.clone());
+            let live = |query: &mut Builder| {
+                query
+                    .push(" AND s.decision = 'granted' AND (s.expires_at IS NULL OR s.expires_at > ")
+                    .push_bind(selection.now)
+                    .push(")");
+            };
+            match selection.state {
+                SelectionState::Granted => {
+                    live(query);
+                    query.push(" AND NOT ").push(HOLD_EXISTS);
+                }
+                SelectionState::Held => {
+                    live(query);
+                    query.push(" AND ").push(HOLD_EXISTS);
+                }
+                SelectionState::Expired => {
+                    query
+                        .push(" AND s.decision = 'granted' AND s.expires_at <= ")
+                        .push_bind(selection.now);
+                }
+                SelectionState::Denied => {
+                    query.push(" AND s.decision = 'denied'");
+                }
+                SelectionState::Withdrawn => {
+                    query.push(" AND s.decision = 'withdrawn'");
+                }
+            }
+            if let Some(basis) = &selection.basis {
+                query.push(" AND c.basis = ").push_bind(basis.clone());
+            }
+            if let Some(source) = &selection.source {
+                query.push(" AND c.source = ").push_bind(source.clone());
+            }
+        }
+
+        fn contact_row(row: &DbRow) -> Result<StoredContact, StoreError> {
+            Ok(StoredContact {
+                person_id: row.try_get("person_id")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                card: StoredCard {
+                    basis: row.try_get("basis")?,
+                    basis_other: row.try_get("basis_other")?,
+                    consent_date: row.try_get("consent_date")?,
+                    consent_purpose: row.try_get("consent_purpose")?,
+                    source: row.try_get("source")?,
+                    source_other: row.try_get("source_other")?,
+                },
+                key: StoredVaultKey {
+                    key_id: row.try_get("key_id")?,
+                    wrapped: row.try_get("wrapped_key")?,
+                },
+                profile: row.try_get("profile")?,
+                identifiers: Vec::new(),
+            })
+        }
+
+        fn state_row(row: &DbRow) -> Result<StoredContactState, StoreError> {
+            Ok(StoredContactState {
+                site: row.try_get("site")?,
+                purpose: row.try_get("purpose")?,
+                decision: row.try_get("decision")?,
+                decided_at: row.try_get("decided_at")?,
+                expires_at: row.try_get("expires_at")?,
+                receipt_sequence: row.try_get("receipt_sequence")?,
+            })
+        }
+
+        /// Fills in the identifiers of `contacts`, in one query.
+        async fn with_identifiers<'c, E>(
+            executor: E,
+            contacts: &mut [StoredContact],
+        ) -> Result<(), StoreError>
+        where
+            E: ::sqlx::Executor<'c, Database = $db>,
+        {
+            if contacts.is_empty() {
+                return Ok(());
+            }
+            let mut query =
+                Builder::new("SELECT person_id, kind, lookup, sealed FROM contact_identifiers WHERE person_id IN (");
+            let mut list = query.separated(", ");
+            for contact in contacts.iter() {
+                list.push_bind(contact.person_id.clone());
+            }
+            query.push(") ORDER BY kind");
+            let mut by_person: ::std::collections::HashMap<String, Vec<StoredContactIdentifier>> =
+                ::std::collections::HashMap::new();
+            for row in query.build().fetch_all(executor).await? {
+                by_person
+                    .entry(row.try_get("person_id")?)
+                    .or_default()
+                    .push(StoredContactIdentifier {
+                        kind: row.try_get("kind")?,
+                        lookup: row.try_get("lookup")?,
+                        sealed: row.try_get("sealed")?,
+                    });
+            }
+            for contact in contacts.iter_mut() {
+                contact.identifiers = by_person.remove(&contact.person_id).unwrap_or_default();
+            }
+            Ok(())
+        }
+
+        /// Brings a contact's state up to date with its subjects' current state: per site and
+        /// purpose, the decision that took effect last (ties: the later receipt).
+        async fn refresh_state(
+            conn: &mut <$db as ::sqlx::Database>::Connection,
+            person_id: &str,
+        ) -> Result<(), StoreError> {
+            let mut query = Builder::new(
+                "INSERT INTO contact_consent_state (person_id, site, purpose, decision, decided_at, \
+                 expires_at, receipt_sequence) \
+                 SELECT person_id, site, purpose, decision, decided_at, expires_at, receipt_sequence \
+                 FROM (SELECT cs.person_id, s.site, s.purpose, s.decision, s.decided_at, \
+                 s.expires_at, s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, \
+                 s.site, s.purpose ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
+                 FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject \
+                 WHERE cs.person_id = ",
+            );
+            query.push_bind(person_id.to_owned()).push(
+                ") latest WHERE rank = 1 \
+                 ON CONFLICT (person_id, site, purpose) DO UPDATE SET \
+                 decision = excluded.decision, decided_at = excluded.decided_at, \
+                 expires_at = excluded.expires_at, receipt_sequence = excluded.receipt_sequence \
+                 WHERE excluded.decided_at > contact_consent_state.decided_at \
+                 OR (excluded.decided_at = contact_consent_state.decided_at \
+                 AND excluded.receipt_sequence >= contact_consent_state.receipt_sequence)",
+            );
+            query.build().execute(&mut *conn).await?;
+            Ok(())
+        }
+
+        async fn write_one(
+            conn: &mut <$db as ::sqlx::Database>::Connection,
+            change: &ContactWrite,
+        ) -> Result<(), StoreError> {
+            match change {
+                ContactWrite::Create { person_id, key, card, at } => {
+                    let mut query = Builder::new(
+                        "INSERT INTO contacts (person_id, created_at, updated_at, basis, basis_other, \
+                         consent_date, consent_purpose, source, source_other, key_id, wrapped_key) ",
+                    );
+                    query.push_values([()], |mut values, ()| {
+                        values
+                            .push_bind(person_id.clone())
+                            .push_bind(*at)
+                            .push_bind(*at)
+                            .push_bind(card.basis.clone())
+                            .push_bind(card.basis_other.clone())
+                            .push_bind(card.consent_date.clone())
+                            .push_bind(card.consent_purpose.clone())
+                            .push_bind(card.source.clone())
+                            .push_bind(card.source_other.clone())
+                            .push_bind(key.key_id.clone())
+                            .push_bind(key.wrapped.clone());
+                    });
+                    query.build().execute(&mut *conn).await?;
+                }
+                ContactWrite::SetIdentifier { person_id, identifier } => {
+                    let owner: Option<String> = Builder::new(
+                        "SELECT person_id FROM contact_identifiers WHERE lookup = ",
+                    )
+                    .push_bind(identifier.lookup.clone())
+                    .build_query_scalar()
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    if owner.as_ref().is_some_and(|owner| owner != person_id) {
+                        return Err(StoreError::IdentifierTaken(identifier.kind.clone()));
+                    }
+                    Builder::new("DELETE FROM contact_identifiers WHERE person_id = ")
+                        .push_bind(person_id.clone())
+                        .push(" AND kind = ")
+                        .push_bind(identifier.kind.clone())
+                        .build()
+                        .execute(&mut *conn)
+                        .await?;
+                    let mut query = Builder::new(
+                        "INSERT INTO contact_identifiers (lookup, person_id, kind, sealed) ",
+                    );
+                    query.push_values([()], |mut values, ()| {
+                        values
+                            .push_bind(identifier.lookup.clone())
+                            .push_bind(person_id.clone())
+                            .push_bind(identifier.kind.clone())
+                            .push_bind(identifier.sealed.clone());
+                    });
+                    query.build().execute(&mut *conn).await?;
+                }
+                ContactWrite::SetProfile { person_id, profile } => {
+                    Builder::new("UPDATE contacts SET profile = ")
+                        .push_bind(profile.clone())
+                        .push(" WHERE person_id = ")
+                        .push_bind(person_id.clone())
+                        .build()
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                ContactWrite::SetCard { person_id, card } => {
+                    Builder::new("UPDATE contacts SET basis = ")
+                        .push_bind(card.basis.clone())
+                        .push(", basis_other = ")
+                        .push_bind(card.basis_other.clone())
+                        .push(", consent_date = ")
+                        .push_bind(card.consent_date.clone())
+                        .push(", consent_purpose = ")
+                        .push_bind(card.consent_purpose.clone())
+                        .push(", source = ")
+                        .push_bind(card.source.clone())
+                        .push(", source_other = ")
+                        .push_bind(card.source_other.clone())
+                        .push(" WHERE person_id = ")
+                        .push_bind(person_id.clone())
+                        .build()
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                ContactWrite::Touch { person_id, at } => {
+                    let touched = Builder::new("UPDATE contacts SET updated_at = ")
+                        .push_bind(*at)
+                        .push(" WHERE person_id = ")
+                        .push_bind(person_id.clone())
+                        .build()
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if touched == 0 {
+                        return Err(StoreError::UnknownContact(person_id.clone()));
+                    }
+                }
+                ContactWrite::Link { person_id, subject } => {
+                    let mut query =
+                        Builder::new("INSERT INTO contact_subjects (person_id, subject) ");
+                    query.push_values([()], |mut values, ()| {
+                        values.push_bind(person_id.clone()).push_bind(subject.clone());
+                    });
+                    query.push(" ON CONFLICT (person_id, subject) DO NOTHING");
+                    query.build().execute(&mut *conn).await?;
+                    refresh_state(conn, person_id).await?;
+                }
+                ContactWrite::History { person_id, entry } => {
+                    let mut query = Builder::new(
+                        "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                    );
+                    query.push_values([()], |mut values, ()| {
+                        values
+                            .push_bind(person_id.clone())
+                            .push_bind(entry.at)
+                            .push_bind(entry.actor.clone())
+                            .push_bind(entry.action.clone())
+                            .push_bind(entry.detail.clone());
+                    });
+                    query.build().execute(&mut *conn).await?;
+                }
+            }
+            Ok(())
+        }
+
+        #[async_trait]
+        impl ContactStore for $store {
+            async fn select_contacts(
+                &self,
+                selection: &Selection,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<SelectedContact>, StoreError> {
+                let mut query = Builder::new("SELECT ");
+                query.push(CONTACT_COLUMNS).push(
+                    ", s.site, s.purpose, s.decision, s.decided_at, s.expires_at, s.receipt_sequence",
+                );
+                push_selection(&mut query, selection);
+                if let Some(after) = after {
+                    query.push(" AND s.person_id > ").push_bind(after.to_owned());
+                }
+                query
+                    .push(" ORDER BY s.person_id LIMIT ")
+                    .push_bind(i64::from(limit));
+                let rows = query.build().fetch_all(&self.pool).await?;
+                let mut contacts = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
+                with_identifiers(&self.pool, &mut contacts).await?;
+                contacts
+                    .into_iter()
+                    .zip(rows.iter())
+                    .map(|(contact, row)| {
+                        Ok(SelectedContact {
+                            contact,
+                            state: state_row(row)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_contacts(&self, selection: &Selection) -> Result<i64, StoreError> {
+                let mut query = Builder::new("SELECT COUNT(*)");
+                push_selection(&mut query, selection);
+                Ok(query.build_query_scalar().fetch_one(&self.pool).await?)
+            }
+
+            async fn state_counts(
+                &self,
+                site: &str,
+                now: i64,
+            ) -> Result<Vec<StateCount>, StoreError> {
+                let mut query = Builder::new(
+                    "SELECT purpose, state, COUNT(*) AS n FROM (SELECT s.purpose, CASE \
+                     WHEN s.decision = 'granted' AND s.expires_at <= ",
+                );
+                query
+                    .push_bind(now)
+                    .push(" THEN 'expired' WHEN s.decision = 'granted' AND ")
+                    .push(HOLD_EXISTS)
+                    .push(" THEN 'held' ELSE s.decision END AS state FROM contact_consent_state s WHERE s.site = ")
+                    .push_bind(site.to_owned())
+                    .push(") states GROUP BY purpose, state ORDER BY purpose, state");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StateCount {
+                            purpose: row.try_get("purpose")?,
+                            state: row.try_get("state")?,
+                            count: row.try_get("n")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn daily_counts(
+                &self,
+                site: &str,
+                from: &str,
+                to: &str,
+            ) -> Result<Vec<DailyCount>, StoreError> {
+                let rows = Builder::new(
+                    "SELECT purpose, day, granted, denied, withdrawn FROM consent_daily WHERE site = ",
+                )
+                .push_bind(site.to_owned())
+                .push(" AND day >= ")
+                .push_bind(from.to_owned())
+                .push(" AND day <= ")
+                .push_bind(to.to_owned())
+                .push(" ORDER BY purpose, day")
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(DailyCount {
+                            purpose: row.try_get("purpose")?,
+                            day: row.try_get("day")?,
+                            granted: row.try_get("granted")?,
+                            denied: row.try_get("denied")?,
+                            withdrawn: row.try_get("withdrawn")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn contact(&self, person_id: &str) -> Result<Option<StoredContact>, StoreError> {
+                Ok(self.contacts(&[person_id.to_owned()]).await?.pop())
+            }
+
+            async fn contacts(
+                &self,
+                person_ids: &[String],
+            ) -> Result<Vec<StoredContact>, StoreError> {
+                let mut found = Vec::with_capacity(person_ids.len());
+                for ids in person_ids.chunks(500) {
+                    let mut query = Builder::new("SELECT ");
+                    query
+                        .push(CONTACT_COLUMNS)
+                        .push(" FROM contacts c WHERE c.person_id IN (");
+                    let mut list = query.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.clone());
+                    }
+                    query.push(") ORDER BY c.person_id");
+                    let rows = query.build().fetch_all(&self.pool).await?;
+                    let mut contacts =
+                        rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
+                    with_identifiers(&self.pool, &mut contacts).await?;
+                    found.extend(contacts);
+                }
+                Ok(found)
+            }
+
+            async fn contact_by_lookup(&self, lookup: &str) -> Result<Option<String>, StoreError> {
+                Ok(Builder::new("SELECT person_id FROM contact_identifiers WHERE lookup = ")
+                    .push_bind(lookup.to_owned())
+                    .build_query_scalar()
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn contact_states(
+                &self,
+                person_id: &str,
+            ) -> Result<Vec<StoredContactState>, StoreError> {
+                let rows = Builder::new(
+                    "SELECT site, purpose, decision, decided_at, expires_at, receipt_sequence \
+                     FROM contact_consent_state WHERE person_id = ",
+                )
+                .push_bind(person_id.to_owned())
+                .push(" ORDER BY site, purpose")
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(state_row).collect()
+            }
+
+            async fn contact_history(
+                &self,
+                person_id: &str,
+            ) -> Result<Vec<ContactHistoryEntry>, StoreError> {
+                let rows = Builder::new(
+                    "SELECT at, actor, action, detail FROM contact_history WHERE person_id = ",
+                )
+                .push_bind(person_id.to_owned())
+                .push(" ORDER BY sequence")
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ContactHistoryEntry {
+                            at: row.try_get("at")?,
+                            actor: row.try_get("actor")?,
+                            action: row.try_get("action")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn contact_receipts(
+                &self,
+                person_id: &str,
+            ) -> Result<Vec<ContactReceipt>, StoreError> {
+                let rows = Builder::new(
+                    "SELECT r.sequence, r.site, r.policy_version, r.receipt FROM receipts r \
+                     WHERE r.subject IN (SELECT subject FROM contact_subjects WHERE person_id = ",
+                )
+                .push_bind(person_id.to_owned())
+                .push(") ORDER BY r.sequence")
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ContactReceipt {
+                            sequence: row.try_get("sequence")?,
+                            site: row.try_get("site")?,
+                            policy_version: row.try_get("policy_version")?,
+                            receipt: row.try_get("receipt")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn write_contacts(&self, changes: &[ContactWrite]) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                for change in changes {
+                    write_one(&mut tx, change).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_contact(
+                &self,
+                person_id: &str,
+            ) -> Result<Option<DeletedContact>, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<String> =
+                    Builder::new("SELECT person_id FROM contacts WHERE person_id = ")
+                        .push_bind(person_id.to_owned())
+                        .build_query_scalar()
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if exists.is_none() {
+                    return Ok(None);
+                }
+                let subjects: Vec<String> =
+                    Builder::new("SELECT subject FROM contact_subjects WHERE person_id = ")
+                        .push_bind(person_id.to_owned())
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let mut receipts = 0;
+                for chunk in subjects.chunks(500) {
+                    let mut query = Builder::new("SELECT COUNT(*) FROM receipts WHERE subject IN (");
+                    let mut list = query.separated(", ");
+                    for subject in chunk {
+                        list.push_bind(subject.clone());
+                    }
+                    query.push(")");
+                    let counted: i64 = query.build_query_scalar().fetch_one(&mut *tx).await?;
+                    receipts += u64::try_from(counted).unwrap_or_default();
+                    // The subjects' vaults hold the address and the salts that open the
+                    // receipts' commitments: they go with the contact.
+                    for table in ["subject_identifiers", "subject_vaults"] {
+                        let mut query = Builder::new(format!("DELETE FROM {table} WHERE subject IN ("));
+                        let mut list = query.separated(", ");
+                        for subject in chunk {
+                            list.push_bind(subject.clone());
+                        }
+                        query.push(")");
+                        query.build().execute(&mut *tx).await?;
+                    }
+                }
+                // Children first: no reliance on cascades being switched on.
+                for table in [
+                    "contact_identifiers",
+                    "contact_subjects",
+                    "contact_consent_state",
+                    "contact_holds",
+                    "contact_history",
+                    "contacts",
+                ] {
+                    Builder::new(format!("DELETE FROM {table} WHERE person_id = "))
+                        .push_bind(person_id.to_owned())
+                        .build()
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(Some(DeletedContact {
+                    subjects: subjects.len() as u64,
+                    receipts,
+                }))
+            }
+
+            async fn unadopted_identifiers(
+                &self,
+                limit: u32,
+            ) -> Result<Vec<UnadoptedIdentifier>, StoreError> {
+                let rows = Builder::new(
+                    "SELECT si.subject, v.key_id, v.wrapped_key, si.kind, si.lookup, si.sealed, \
+                     r.issued_at FROM subject_identifiers si \
+                     JOIN subject_vaults v ON v.subject = si.subject \
+                     JOIN receipts r ON r.sequence = si.receipt_sequence \
+                     WHERE NOT EXISTS (SELECT 1 FROM contact_identifiers ci WHERE ci.lookup = si.lookup) \
+                     ORDER BY si.receipt_sequence LIMIT ",
+                )
+                .push_bind(i64::from(limit))
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(UnadoptedIdentifier {
+                            subject: row.try_get("subject")?,
+                            key: StoredVaultKey {
+                                key_id: row.try_get("key_id")?,
+                                wrapped: row.try_get("wrapped_key")?,
+                            },
+                            kind: row.try_get("kind")?,
+                            lookup: row.try_get("lookup")?,
+                            sealed: row.try_get("sealed")?,
+                            first_seen: row.try_get("issued_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn subjects_with_lookup(&self, lookup: &str) -> Result<Vec<String>, StoreError> {
+                Ok(Builder::new("SELECT DISTINCT subject FROM subject_identifiers WHERE lookup = ")
+                    .push_bind(lookup.to_owned())
+                    .build_query_scalar()
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(crate) use contacts_sql;
