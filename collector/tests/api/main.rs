@@ -2,6 +2,7 @@
 
 mod access;
 mod connections;
+mod contacts;
 mod durability;
 mod hardening;
 mod helpers;

@@ -450,6 +450,10 @@ impl ContactService {
         &self,
         contact: &StoredContact,
     ) -> Result<(Vec<ContactIdentifier>, Profile), ContactError> {
+        if contact.identifiers.is_empty() && contact.profile.is_none() {
+            // Nothing sealed: no key to unwrap.
+            return Ok((Vec::new(), Profile::default()));
+        }
         let vault = self.vault.open(&contact.person_id, &contact.key)?;
         let identifiers = self.vault.identifiers(&vault, contact)?;
         let profile = self.vault.profile(&vault, contact)?;
