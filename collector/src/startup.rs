@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
+use crate::domain::contacts::import::Importer;
 use crate::domain::contacts::{ContactError, ContactService};
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
@@ -63,18 +64,6 @@ pub struct Application {
 impl Application {
     /// Opens keys, database, sites and widget, and binds the listener.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let keys = Arc::new(KeyRing::load_or_create(&config.key_dir)?);
-        let data_keys = Arc::new(DataKeys::load_or_create(&config.key_dir)?);
-        let metrics = Metrics::default();
-        let store = store::connect_observed(&config.database_url, metrics.store.clone()).await?;
-        let sites = Arc::new(SiteRegistry::load(&config.sites)?);
-        sites.record_policies(&*store, now_unix()).await?;
-        let widget = config
-            .assets_dir
-            .as_deref()
-            .map(WidgetAssets::load)
-            .transpose()?
-            .map(Arc::new);
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -86,42 +75,7 @@ impl Application {
             addr: config.listen,
             source,
         })?;
-        let issuer = config.issuer(addr);
-        let rate_limits = RateLimits::new(&config.rate_limits);
-        let subjects = SubjectVault::new(Arc::clone(&store), data_keys);
-        let consent = ConsentService::new(
-            Arc::clone(&store),
-            Arc::clone(&sites),
-            Arc::clone(&keys),
-            subjects.clone(),
-            issuer,
-        )
-        .with_site_limits(Arc::clone(&rate_limits));
-        let access = Access::new(Arc::clone(&store));
-        let contacts = ContactService::new(
-            Arc::clone(&store),
-            subjects.contacts(),
-            subjects,
-            access.clone(),
-        );
-        let adopted = contacts.adopt_identifiers().await?;
-        if adopted > 0 {
-            tracing::info!(
-                contacts = adopted,
-                "made contacts of addresses opted in earlier"
-            );
-        }
-        let state = AppState {
-            consent,
-            sites,
-            keys,
-            store,
-            widget,
-            rate_limits,
-            metrics,
-            access,
-            contacts,
-        };
+        let state = open_state(&config, config.issuer(addr)).await?;
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),
@@ -185,4 +139,64 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Everything a collector serves with, opened from its configuration: keys, database (created
+/// and migrated), sites, widget and the domain services. The CLI's commands open the same, so
+/// that they act exactly as a running collector would. Receipts name `issuer`.
+pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, StartupError> {
+    let keys = Arc::new(KeyRing::load_or_create(&config.key_dir)?);
+    let data_keys = Arc::new(DataKeys::load_or_create(&config.key_dir)?);
+    let metrics = Metrics::default();
+    let store = store::connect_observed(&config.database_url, metrics.store.clone()).await?;
+    let sites = Arc::new(SiteRegistry::load(&config.sites)?);
+    sites.record_policies(&*store, now_unix()).await?;
+    let widget = config
+        .assets_dir
+        .as_deref()
+        .map(WidgetAssets::load)
+        .transpose()?
+        .map(Arc::new);
+    let rate_limits = RateLimits::new(&config.rate_limits);
+    let subjects = SubjectVault::new(Arc::clone(&store), data_keys);
+    let consent = ConsentService::new(
+        Arc::clone(&store),
+        Arc::clone(&sites),
+        Arc::clone(&keys),
+        subjects.clone(),
+        issuer.clone(),
+    )
+    .with_site_limits(Arc::clone(&rate_limits));
+    let access = Access::new(Arc::clone(&store));
+    let contacts = ContactService::new(
+        Arc::clone(&store),
+        subjects.contacts(),
+        subjects,
+        access.clone(),
+    );
+    let adopted = contacts.adopt_identifiers().await?;
+    if adopted > 0 {
+        tracing::info!(
+            contacts = adopted,
+            "made contacts of addresses opted in earlier"
+        );
+    }
+    let importer = Importer::new(
+        contacts.clone(),
+        Arc::clone(&keys),
+        Arc::clone(&sites),
+        issuer,
+    );
+    Ok(AppState {
+        consent,
+        sites,
+        keys,
+        store,
+        widget,
+        rate_limits,
+        metrics,
+        access,
+        contacts,
+        importer,
+    })
 }

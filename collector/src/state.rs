@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::contacts::ContactService;
+use crate::domain::contacts::import::Importer;
 use crate::domain::sites::SiteRegistry;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
@@ -34,4 +35,6 @@ pub struct AppState {
     pub access: Access,
     /// Contacts, for marketers and the DPO.
     pub contacts: ContactService,
+    /// Contact imports.
+    pub importer: Importer,
 }

@@ -80,8 +80,10 @@ pub struct ReceiptClaims {
     /// Kantara's receipt id.
     #[serde(rename = "consentReceiptID")]
     pub consent_receipt_id: ReceiptId,
-    /// The visitor's device public key, as a JWK.
-    pub public_key: serde_json::Value,
+    /// The visitor's device public key, as a JWK; absent on a receipt the collector issued on
+    /// its own ([`CollectionMethod::issued_by_collector`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<serde_json::Value>,
     /// The language of the disclosure shown.
     pub language: Language,
     /// The subject's pseudonym (Kantara's field name); never an identifier in clear.
@@ -110,8 +112,28 @@ pub struct ReceiptClaims {
     pub prev_receipt_hash: Option<String>,
     /// Position in the collector's receipt log.
     pub sequence: i64,
-    /// The visitor's signed request, verbatim.
-    pub request: String,
+    /// The visitor's signed request, verbatim; absent on a receipt the collector issued on its
+    /// own, which carries its `evidence` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// What a receipt the collector issued on its own relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// What a receipt the collector issued without a visitor's request (an import, a double opt-in
+/// confirmation, an unsubscribe) relied on: who asked for it, and the record it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Evidence {
+    /// Who made the collector issue it: an API key (`key:<id>`) or `cli`.
+    pub operator: String,
+    /// Hex SHA-256 of the file imported, byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    /// The line of that file (1 is the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 /// The answer to `POST /v1/receipts`.

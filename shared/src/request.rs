@@ -58,6 +58,15 @@ pub enum CollectionMethod {
 }
 
 impl CollectionMethod {
+    /// Whether the collector issues receipts of this method on its own, with no visitor's
+    /// request to embed: everything but the three ways a site's page asks.
+    pub fn issued_by_collector(self) -> bool {
+        !matches!(
+            self,
+            CollectionMethod::Banner | CollectionMethod::Settings | CollectionMethod::Form
+        )
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@
 mod apikey;
 mod audit;
 mod database;
+mod import;
 mod keys;
 mod migrate;
 mod serve;
@@ -46,6 +47,8 @@ enum Command {
         #[command(subcommand)]
         action: audit::AuditAction,
     },
+    /// Import contacts from a CSV file (consent rows become collector-signed receipts).
+    Import(import::ImportArgs),
     /// Manage the receipt-signing and data-encryption keys.
     Keys {
         /// The key directory.
@@ -67,6 +70,7 @@ impl Cli {
             Command::Verify(args) => verify::run(&args),
             Command::VerifyStore(args) => verify_store::run(args).await,
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
+            Command::Import(args) => import::run(args).await,
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::domain::consent::IngestError;
 use crate::domain::contacts::ContactError;
+use crate::domain::contacts::import::ImportError;
 use crate::store::StoreError;
 
 /// Result of a handler.
@@ -74,6 +75,12 @@ pub enum Error {
     /// The route cannot answer in the media type asked for.
     #[error("{0}")]
     NotAcceptable(String),
+    /// The body is not of the media type the route takes.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+    /// An import was refused (bad rows, header, options) or failed.
+    #[error(transparent)]
+    Import(#[from] ImportError),
 }
 
 /// An RFC 9457 problem document.
@@ -244,6 +251,20 @@ impl Error {
                 "The response cannot be given in the media type asked for",
             ),
             Error::Contact(error) => classify_contact(error),
+            Error::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "The body is not of the media type this route takes",
+            ),
+            Error::Import(ImportError::UnknownSite(_)) => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
+            Error::Import(ImportError::Contact(error)) => classify_contact(error),
+            Error::Import(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import-refused",
+                "The file cannot be imported; nothing was written",
+            ),
         }
     }
 }
@@ -306,6 +327,19 @@ fn extensions(error: &Error) -> serde_json::Map<String, serde_json::Value> {
         }
         Error::Contact(ContactError::Profile(e)) => {
             members.insert("field".into(), e.field.into());
+        }
+        Error::Import(ImportError::Refused { count, errors, .. }) => {
+            members.insert("count".into(), (*count).into());
+            members.insert(
+                "errors".into(),
+                serde_json::to_value(errors).unwrap_or_default(),
+            );
+        }
+        Error::Import(ImportError::Header(error)) => {
+            members.insert(
+                "errors".into(),
+                serde_json::to_value([error]).unwrap_or_default(),
+            );
         }
         Error::Contact(ContactError::BulkRefused { results, .. }) => {
             members.insert(

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod cors;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod json;
 pub mod jwks;
 pub mod metrics;
@@ -46,7 +47,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(health::router())
         .merge(metrics::router())
         .merge(audit::router())
-        .merge(contacts::router());
+        .merge(contacts::router())
+        .merge(imports::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,

@@ -279,6 +279,41 @@ pub struct DeletedContact {
     pub receipts: u64,
 }
 
+/// An import's progress and outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    /// Random UUID.
+    pub id: String,
+    /// Site.
+    pub site: String,
+    /// `key:<id>` or `cli`.
+    pub operator: String,
+    /// Hex SHA-256 of the file.
+    pub file_sha256: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// Valid rows to import.
+    pub rows_total: i64,
+    /// Rows imported so far.
+    pub rows_done: i64,
+    /// Contacts made.
+    pub created: i64,
+    /// Contacts changed.
+    pub updated: i64,
+    /// Receipts issued.
+    pub receipts: i64,
+    /// Invalid rows left out.
+    pub skipped: i64,
+    /// JSON: the row errors (lines, fields, reasons).
+    pub errors: String,
+    /// Why a failed import stopped.
+    pub failure: Option<String>,
+    /// Unix seconds.
+    pub started_at: i64,
+    /// Unix seconds.
+    pub finished_at: Option<i64>,
+}
+
 /// Contacts in the store.
 #[async_trait]
 pub trait ContactStore: Send + Sync {
@@ -342,4 +377,26 @@ pub trait ContactStore: Send + Sync {
 
     /// The subjects whose vaults hold an identifier with this blind index.
     async fn subjects_with_lookup(&self, lookup: &str) -> Result<Vec<String>, StoreError>;
+
+    /// The contacts that have these identifiers: blind index → person id.
+    async fn contacts_by_lookups(
+        &self,
+        lookups: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError>;
+
+    /// The subject each of these contacts has for receipts the collector issues (prefix
+    /// `contact:`), where it has one: person id → subject.
+    async fn issued_subjects(
+        &self,
+        person_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError>;
+
+    /// Records or updates an import's progress.
+    async fn save_import(&self, record: &ImportRecord) -> Result<(), StoreError>;
+
+    /// An import by id.
+    async fn import(&self, id: &str) -> Result<Option<ImportRecord>, StoreError>;
 }
+
+/// The prefix of the subjects the collector issues receipts to on a contact's behalf.
+pub const ISSUED_SUBJECT_PREFIX: &str = "contact:";

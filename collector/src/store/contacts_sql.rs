@@ -22,7 +22,7 @@ macro_rules! contacts_sql {
 
         use $crate::store::contacts::{
             ContactHistoryEntry, ContactReceipt, ContactStore, ContactWrite, DailyCount,
-            DeletedContact, SelectedContact, Selection, SelectionState, StateCount,
+            DeletedContact, ImportRecord, ISSUED_SUBJECT_PREFIX, SelectedContact, Selection, SelectionState, StateCount,
             StoredCard, StoredContact, StoredContactIdentifier, StoredContactState,
             UnadoptedIdentifier,
         };
@@ -602,6 +602,118 @@ macro_rules! contacts_sql {
                         })
                     })
                     .collect()
+            }
+
+            async fn contacts_by_lookups(
+                &self,
+                lookups: &[String],
+            ) -> Result<::std::collections::HashMap<String, String>, StoreError> {
+                let mut found = ::std::collections::HashMap::new();
+                for chunk in lookups.chunks(500) {
+                    let mut query = Builder::new(
+                        "SELECT lookup, person_id FROM contact_identifiers WHERE lookup IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for lookup in chunk {
+                        list.push_bind(lookup.clone());
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&self.pool).await? {
+                        found.insert(row.try_get("lookup")?, row.try_get("person_id")?);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn issued_subjects(
+                &self,
+                person_ids: &[String],
+            ) -> Result<::std::collections::HashMap<String, String>, StoreError> {
+                let mut found = ::std::collections::HashMap::new();
+                for chunk in person_ids.chunks(500) {
+                    let mut query = Builder::new(
+                        "SELECT person_id, subject FROM contact_subjects WHERE subject LIKE ",
+                    );
+                    query
+                        .push_bind(format!("{ISSUED_SUBJECT_PREFIX}%"))
+                        .push(" AND person_id IN (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.clone());
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&self.pool).await? {
+                        found.insert(row.try_get("person_id")?, row.try_get("subject")?);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn save_import(&self, record: &ImportRecord) -> Result<(), StoreError> {
+                let mut query = Builder::new(
+                    "INSERT INTO imports (id, site, operator, file_sha256, state, rows_total, \
+                     rows_done, created, updated, receipts, skipped, errors, failure, started_at, \
+                     finished_at) ",
+                );
+                query.push_values([record], |mut values, r| {
+                    values
+                        .push_bind(r.id.clone())
+                        .push_bind(r.site.clone())
+                        .push_bind(r.operator.clone())
+                        .push_bind(r.file_sha256.clone())
+                        .push_bind(r.state.clone())
+                        .push_bind(r.rows_total)
+                        .push_bind(r.rows_done)
+                        .push_bind(r.created)
+                        .push_bind(r.updated)
+                        .push_bind(r.receipts)
+                        .push_bind(r.skipped)
+                        .push_bind(r.errors.clone())
+                        .push_bind(r.failure.clone())
+                        .push_bind(r.started_at)
+                        .push_bind(r.finished_at);
+                });
+                query.push(
+                    " ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                     rows_done = excluded.rows_done, created = excluded.created, \
+                     updated = excluded.updated, receipts = excluded.receipts, \
+                     skipped = excluded.skipped, errors = excluded.errors, \
+                     failure = excluded.failure, finished_at = excluded.finished_at",
+                );
+                query.build().execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn import(&self, id: &str) -> Result<Option<ImportRecord>, StoreError> {
+                let row = Builder::new(
+                    "SELECT id, site, operator, file_sha256, state, rows_total, rows_done, created, \
+                     updated, receipts, skipped, errors, failure, started_at, finished_at \
+                     FROM imports WHERE id = ",
+                )
+                .push_bind(id.to_owned())
+                .build()
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(ImportRecord {
+                        id: row.try_get("id")?,
+                        site: row.try_get("site")?,
+                        operator: row.try_get("operator")?,
+                        file_sha256: row.try_get("file_sha256")?,
+                        state: row.try_get("state")?,
+                        rows_total: row.try_get("rows_total")?,
+                        rows_done: row.try_get("rows_done")?,
+                        created: row.try_get("created")?,
+                        updated: row.try_get("updated")?,
+                        receipts: row.try_get("receipts")?,
+                        skipped: row.try_get("skipped")?,
+                        errors: row.try_get("errors")?,
+                        failure: row.try_get("failure")?,
+                        started_at: row.try_get("started_at")?,
+                        finished_at: row.try_get("finished_at")?,
+                    })
+                })
+                .transpose()
             }
 
             async fn subjects_with_lookup(&self, lookup: &str) -> Result<Vec<String>, StoreError> {

@@ -35,6 +35,10 @@ pub enum ReceiptError {
     /// The receipt says something its embedded request does not.
     #[error("receipt claim {0} disagrees with the visitor's signed request")]
     Mismatch(&'static str),
+    /// A page's receipt without the visitor's request, or a collector-issued one with one or
+    /// without its evidence.
+    #[error("receipt {0}")]
+    Provenance(&'static str),
 }
 
 /// A receipt whose collector signature and embedded request both verified.
@@ -44,8 +48,9 @@ pub struct VerifiedReceipt {
     pub claims: ReceiptClaims,
     /// The key id that signed it.
     pub kid: String,
-    /// The visitor's request, verified.
-    pub request: VerifiedRequest,
+    /// The visitor's request, verified; `None` for a receipt the collector issued on its own
+    /// (its `evidence` says what it relied on).
+    pub request: Option<VerifiedRequest>,
 }
 
 /// Verifies a receipt against a JWKS: the collector's signature, the visitor's embedded request,
@@ -81,8 +86,43 @@ pub fn verify_receipt(jwt: &str, keys: &JwkSet) -> Result<VerifiedReceipt, Recei
         .map_err(|e| ReceiptError::Claims(e.to_string()))?;
     let claims: ReceiptClaims =
         WireError::from_value(claims).map_err(|e| ReceiptError::Claims(e.to_string()))?;
-    let request = verify_request(&claims.request)?;
-    check_receipt_matches_request(&claims, &request)?;
+    let request = match (
+        &claims.request,
+        claims.collection_method.issued_by_collector(),
+    ) {
+        (Some(jws), false) => {
+            let request = verify_request(jws)?;
+            check_receipt_matches_request(&claims, &request)?;
+            Some(request)
+        }
+        (None, true) => {
+            if claims.evidence.is_none() {
+                return Err(ReceiptError::Provenance(
+                    "was issued by the collector but names no evidence",
+                ));
+            }
+            if claims.public_key.is_some() {
+                return Err(ReceiptError::Provenance(
+                    "was issued by the collector but names a device key",
+                ));
+            }
+            if claims.subject != claims.pii_principal_id || claims.jti != claims.consent_receipt_id
+            {
+                return Err(ReceiptError::Mismatch("subject"));
+            }
+            None
+        }
+        (Some(_), true) => {
+            return Err(ReceiptError::Provenance(
+                "was issued by the collector but embeds a visitor's request",
+            ));
+        }
+        (None, false) => {
+            return Err(ReceiptError::Provenance(
+                "was collected in a page but lacks the visitor's signed request",
+            ));
+        }
+    };
     Ok(VerifiedReceipt {
         claims,
         kid,

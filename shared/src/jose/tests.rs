@@ -10,9 +10,9 @@ use jsonwebtoken::jwk::JwkSet;
 use super::*;
 use crate::ids::{PurposeId, ReceiptId, SiteId};
 use crate::receipt::KANTARA_VERSION;
-use crate::receipt::ReceiptClaims;
-use crate::request::ReceiptRequest;
-use crate::request::{CollectionMethod, Decision};
+use crate::receipt::{Evidence, ReceiptClaims};
+use crate::request::Decision;
+use crate::request::{CollectionMethod, ReceiptRequest};
 
 /// A fixed P-256 key, PKCS#8 DER in base64, test-only.
 const P256_PKCS8: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoLEaOHGc4fWRd84y\
@@ -200,7 +200,7 @@ fn receipt_for(verified: &VerifiedRequest, jws: &str) -> ReceiptClaims {
         consent_timestamp: asked.consent_timestamp,
         collection_method: asked.collection_method,
         consent_receipt_id: asked.receipt_id,
-        public_key: serde_json::to_value(&verified.device_key).expect("json"),
+        public_key: Some(serde_json::to_value(&verified.device_key).expect("json")),
         language: asked.language.clone(),
         pii_principal_id: verified.subject.clone(),
         pii_controllers: vec![],
@@ -215,7 +215,8 @@ fn receipt_for(verified: &VerifiedRequest, jws: &str) -> ReceiptClaims {
         subject: verified.subject.clone(),
         prev_receipt_hash: None,
         sequence: 1,
-        request: jws.to_owned(),
+        request: Some(jws.to_owned()),
+        evidence: None,
     }
 }
 
@@ -286,6 +287,64 @@ fn a_receipt_that_misstates_the_visitors_decision_is_refused() {
     assert!(matches!(
         verify_receipt(&jwt, &jwks(&[&signer])),
         Err(ReceiptError::Mismatch("decisions"))
+    ));
+}
+
+/// A receipt the collector issues on its own: an import's, naming its evidence.
+fn imported(verified: &VerifiedRequest, jws: &str) -> ReceiptClaims {
+    ReceiptClaims {
+        collection_method: CollectionMethod::Import,
+        public_key: None,
+        request: None,
+        evidence: Some(Evidence {
+            operator: "cli".into(),
+            file_sha256: Some("ab".repeat(32)),
+            line: Some(2),
+        }),
+        ..receipt_for(verified, jws)
+    }
+}
+
+#[test]
+fn a_collector_issued_receipt_verifies_on_its_evidence_and_a_page_receipt_needs_its_request() {
+    let jws = device(7).sign(&request()).expect("signs");
+    let verified = verify_request(&jws).expect("verifies");
+    let signer = collector();
+    let keys = jwks(&[&signer]);
+    let jwt = signer.sign(&imported(&verified, &jws)).expect("signs");
+    let receipt = verify_receipt(&jwt, &keys).expect("an import's receipt verifies");
+    assert!(receipt.request.is_none());
+    assert_eq!(receipt.claims.evidence.map(|e| e.line), Some(Some(2)));
+
+    let refused = |claims: ReceiptClaims| {
+        let jwt = signer.sign(&claims).expect("signs");
+        verify_receipt(&jwt, &keys).expect_err("refused")
+    };
+    let no_evidence = ReceiptClaims {
+        evidence: None,
+        ..imported(&verified, &jws)
+    };
+    assert!(matches!(refused(no_evidence), ReceiptError::Provenance(_)));
+    let with_request = ReceiptClaims {
+        request: Some(jws.clone()),
+        ..imported(&verified, &jws)
+    };
+    assert!(matches!(refused(with_request), ReceiptError::Provenance(_)));
+    let page_without_request = ReceiptClaims {
+        request: None,
+        ..receipt_for(&verified, &jws)
+    };
+    assert!(matches!(
+        refused(page_without_request),
+        ReceiptError::Provenance(_)
+    ));
+    let other_principal = ReceiptClaims {
+        pii_principal_id: "someone-else".into(),
+        ..imported(&verified, &jws)
+    };
+    assert!(matches!(
+        refused(other_principal),
+        ReceiptError::Mismatch("subject")
     ));
 }
 

@@ -8,6 +8,7 @@
 pub mod card;
 pub mod export;
 pub mod identifiers;
+pub mod import;
 pub mod masking;
 pub mod profile;
 pub mod vault;

@@ -5,6 +5,7 @@
 mod cards;
 mod deletion;
 mod exports;
+mod imports;
 mod query;
 mod roles;
 

@@ -1,0 +1,173 @@
+//! `POST /v1/imports`: a CSV file of contacts, checked in full before anything is written (a
+//! 422 lists the bad rows), then imported in the background; `GET /v1/imports/{id}` tells how
+//! far it has come, from the store, so any collector can answer.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::authorize;
+use super::path::Path;
+use super::query::Query;
+use super::{Error, Result};
+use crate::domain::access::Role;
+use crate::domain::contacts::card::{Basis, Source};
+use crate::domain::contacts::import::{ImportOptions, new_record};
+use crate::state::AppState;
+use crate::store::contacts::ImportRecord;
+
+/// The largest file one import takes: about 500,000 rows of a full export.
+pub const MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
+
+const IMPORTERS: &[Role] = &[Role::Dpo, Role::Admin];
+
+/// The import routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/imports",
+            post(start).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/v1/imports/{id}", get(progress))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StartQuery {
+    site: String,
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    basis_other: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    source_other: Option<String>,
+    #[serde(default)]
+    skip_invalid: bool,
+}
+
+/// An import as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportView {
+    id: String,
+    site: String,
+    state: String,
+    file_sha256: String,
+    rows: i64,
+    rows_done: i64,
+    created: i64,
+    updated: i64,
+    receipts: i64,
+    skipped: i64,
+    errors: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+    started_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<i64>,
+}
+
+impl From<ImportRecord> for ImportView {
+    fn from(record: ImportRecord) -> Self {
+        Self {
+            id: record.id,
+            site: record.site,
+            state: record.state,
+            file_sha256: record.file_sha256,
+            rows: record.rows_total,
+            rows_done: record.rows_done,
+            created: record.created,
+            updated: record.updated,
+            receipts: record.receipts,
+            skipped: record.skipped,
+            errors: serde_json::from_str(&record.errors).unwrap_or_default(),
+            failure: record.failure,
+            started_at: record.started_at,
+            finished_at: record.finished_at,
+        }
+    }
+}
+
+fn options_of(query: StartQuery, operator: String) -> Result<ImportOptions> {
+    let site = samtycke_shared::SiteId::parse(&query.site).map_err(|_| Error::SiteNotFound)?;
+    let basis = query
+        .basis
+        .as_deref()
+        .map(|text| {
+            Basis::parse(text)
+                .ok_or_else(|| Error::InvalidQuery("basis: not a lawful basis".into()))
+        })
+        .transpose()?;
+    let source = match query.source.as_deref() {
+        None => Source::Import,
+        Some(text) => {
+            Source::parse(text).ok_or_else(|| Error::InvalidQuery("source: not a source".into()))?
+        }
+    };
+    Ok(ImportOptions {
+        site,
+        basis,
+        basis_other: query.basis_other,
+        source,
+        source_other: query.source_other,
+        skip_invalid: query.skip_invalid,
+        operator,
+    })
+}
+
+async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<StartQuery>,
+    body: Bytes,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, IMPORTERS, "/v1/imports").await?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
+    if !is_csv {
+        return Err(Error::UnsupportedMediaType(
+            "expected Content-Type: text/csv",
+        ));
+    }
+    let options = options_of(query, caller.actor())?;
+    let plan = state.importer.plan(&body, &options).await?;
+    let record = new_record(&options.site, &options.operator, &plan);
+    state.store.save_import(&record).await?;
+    let location = format!("/v1/imports/{}", record.id);
+    let view = ImportView::from(record.clone());
+    let importer = state.importer.clone();
+    // The import outlives the request; its progress is in the store.
+    tokio::spawn(async move {
+        if let Err(error) = importer.run(plan, &options, record, &|_| {}).await {
+            tracing::error!(%error, "import failed");
+        }
+    });
+    let mut response = (StatusCode::ACCEPTED, Json(view)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ImportView>> {
+    authorize(&state, &headers, IMPORTERS, "/v1/imports/{id}").await?;
+    let record = state
+        .store
+        .import(&id.to_string())
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Json(record.into()))
+}
