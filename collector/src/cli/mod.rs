@@ -3,6 +3,7 @@
 
 mod apikey;
 mod audit;
+mod contacts;
 mod database;
 mod import;
 mod keys;
@@ -47,6 +48,13 @@ enum Command {
         #[command(subcommand)]
         action: audit::AuditAction,
     },
+    /// Contacts: query, count, show, export, edit cards, delete (as the API, audited as cli).
+    Contacts {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+        #[command(subcommand)]
+        action: contacts::ContactsAction,
+    },
     /// Import contacts from a CSV file (consent rows become collector-signed receipts).
     Import(import::ImportArgs),
     /// Manage the receipt-signing and data-encryption keys.
@@ -71,6 +79,7 @@ impl Cli {
             Command::VerifyStore(args) => verify_store::run(args).await,
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
             Command::Import(args) => import::run(args).await,
+            Command::Contacts { database, action } => contacts::run(&database, action).await,
         }
     }
 }

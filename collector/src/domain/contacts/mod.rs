@@ -11,6 +11,7 @@ pub mod identifiers;
 pub mod import;
 pub mod masking;
 pub mod profile;
+pub mod selection;
 pub mod vault;
 
 use std::collections::BTreeMap;

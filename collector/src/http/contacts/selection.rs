@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::export::{csv_stream, wants_csv};
 use super::{READERS, visibility};
-use crate::domain::contacts::card::{Basis, Source};
 use crate::domain::contacts::export::HeaderLanguage;
+use crate::domain::contacts::selection::{self, SelectionError};
 use crate::http::auth::authorize;
 use crate::http::query::Query;
 use crate::http::{Error, Result};
@@ -21,24 +21,7 @@ use crate::state::AppState;
 use crate::store::contacts::{Selection, SelectionState};
 use crate::time::now_unix;
 
-/// A selection as a query string or a bulk update's body names it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SelectionQuery {
-    /// Site id.
-    pub site: String,
-    /// Purpose id.
-    pub purpose: String,
-    /// `granted` (the default: may be processed now), `expired`, `held`, `denied`, `withdrawn`.
-    #[serde(default)]
-    pub state: Option<String>,
-    /// Only this basis.
-    #[serde(default)]
-    pub basis: Option<String>,
-    /// Only this source.
-    #[serde(default)]
-    pub source: Option<String>,
-}
+pub use crate::domain::contacts::selection::SelectionQuery;
 
 /// The list's query string: a selection, a page, and the CSV header language.
 #[derive(Debug, Deserialize)]
@@ -92,44 +75,9 @@ pub fn language(lang: Option<&str>) -> Result<HeaderLanguage> {
 
 /// Checks a selection against the site's current policy.
 pub fn selection_of(state: &AppState, query: &SelectionQuery) -> Result<Selection> {
-    let site = site_of(state, &query.site)?;
-    if !site
-        .policy
-        .policy
-        .purposes
-        .iter()
-        .any(|p| p.id.as_str() == query.purpose)
-    {
-        return Err(Error::InvalidQuery(format!(
-            "purpose: site {} has no such purpose in its current policy",
-            site.id
-        )));
-    }
-    let state_asked = match &query.state {
-        None => SelectionState::Granted,
-        Some(text) => SelectionState::parse(text).ok_or_else(|| {
-            Error::InvalidQuery(
-                "state: must be granted, expired, held, denied or withdrawn".to_owned(),
-            )
-        })?,
-    };
-    if let Some(basis) = &query.basis
-        && Basis::parse(basis).is_none()
-    {
-        return Err(Error::InvalidQuery("basis: not a lawful basis".to_owned()));
-    }
-    if let Some(source) = &query.source
-        && Source::parse(source).is_none()
-    {
-        return Err(Error::InvalidQuery("source: not a source".to_owned()));
-    }
-    Ok(Selection {
-        site: site.id.to_string(),
-        purpose: query.purpose.clone(),
-        state: state_asked,
-        basis: query.basis.clone(),
-        source: query.source.clone(),
-        now: now_unix(),
+    selection::check(&state.sites, query).map_err(|error| match error {
+        SelectionError::UnknownSite => Error::SiteNotFound,
+        invalid => Error::InvalidQuery(invalid.to_string()),
     })
 }
 

@@ -295,19 +295,8 @@ async fn an_exports_csv_imports_as_it_is_and_the_cli_imports_with_line_errors() 
     // The CLI: the same checks, a line and a reason for each bad row.
     let file = collector.dir.path().join("contacts.csv");
     std::fs::write(&file, GOOD_AND_BAD).expect("writes");
-    let config = collector.dir.path().join("cli.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "database_url = {:?}\nkey_dir = {:?}\n[[sites]]\nid = \"demo\"\nallowed_origins = [\"{ORIGIN}\"]\npolicy = {:?}\n",
-            database_url(collector.dir.path()),
-            collector.dir.path().join("keys"),
-            collector.dir.path().join("policy.json"),
-        ),
-    )
-    .expect("writes");
+    let config = cli_config(&collector);
     let path = file.to_string_lossy().into_owned();
-    let config = config.to_string_lossy().into_owned();
     let args = [
         "import",
         path.as_str(),

@@ -3,6 +3,7 @@
 //! does what.
 
 mod cards;
+mod cli;
 mod deletion;
 mod exports;
 mod imports;
@@ -174,4 +175,20 @@ pub async fn audit_actions(
             )
         })
         .collect()
+}
+
+/// A configuration file for the CLI naming the collector's database, keys and site.
+pub fn cli_config(collector: &TestCollector) -> String {
+    let config = collector.dir.path().join("cli.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = {:?}\nkey_dir = {:?}\n[[sites]]\nid = \"demo\"\nallowed_origins = [\"{ORIGIN}\"]\npolicy = {:?}\n",
+            database_url(collector.dir.path()),
+            collector.dir.path().join("keys"),
+            collector.dir.path().join("policy.json"),
+        ),
+    )
+    .expect("writes");
+    config.to_string_lossy().into_owned()
 }
