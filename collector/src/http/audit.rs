@@ -17,7 +17,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/audit", get(read))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Page {
     #[serde(default)]
@@ -51,6 +52,9 @@ struct Entries {
     next: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/v1/audit", tag = "access", security(("bearer" = [])),
+    params(Page),
+    responses((status = 200, description = "Audit entries in order, each with its chain hash; `next` is the cursor", body = Object)))]
 async fn read(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -83,15 +83,18 @@ pub enum Error {
     Import(#[from] ImportError),
 }
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Serialize)]
-struct Problem {
+/// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
+/// members: `field` (the field a rule refused), `errors` and `count` (an import's bad rows),
+/// `results` (a refused bulk update's per-contact results).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
     #[serde(rename = "type")]
     kind: String,
     title: &'static str,
     status: u16,
     detail: String,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     extensions: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::authorize;
+use super::error::Problem;
 use super::path::Path;
 use super::query::Query;
 use super::{Error, Result};
@@ -36,9 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/imports/{id}", get(progress))
 }
 
-#[derive(Debug, Deserialize)]
+/// The site, every row's basis and source, and whether to skip bad rows.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct StartQuery {
+pub struct StartQuery {
     site: String,
     #[serde(default)]
     basis: Option<String>,
@@ -53,7 +56,7 @@ struct StartQuery {
 }
 
 /// An import as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportView {
     id: String,
@@ -122,6 +125,13 @@ fn options_of(query: StartQuery, operator: String) -> Result<ImportOptions> {
     })
 }
 
+#[utoipa::path(post, path = "/v1/imports", tag = "contacts", security(("bearer" = [])),
+    params(StartQuery),
+    request_body(content = String, description = "The CSV file: a header row (the export's columns in English or Swedish, plus Consent date and Consent purpose), then one contact per row", content_type = "text/csv"),
+    responses((status = 202, description = "Every row checked; the import runs. Follow Location for its progress", body = ImportView),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json"),
+              (status = 415, description = "urn:samtycke:problem:unsupported-media-type", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "urn:samtycke:problem:import-refused: the bad rows (`errors`: line, column, reason; `count`); nothing was written", body = Problem, content_type = "application/problem+json")))]
 async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -158,6 +168,10 @@ async fn start(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/v1/imports/{id}", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Import id")),
+    responses((status = 200, description = "How far the import has come", body = ImportView),
+              (status = 404, description = "urn:samtycke:problem:not-found", body = Problem, content_type = "application/problem+json")))]
 async fn progress(
     State(state): State<AppState>,
     headers: HeaderMap,

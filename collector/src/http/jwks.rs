@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "receipts",
+    responses((status = 200, description = "The collector's receipt-signing keys (RFC 7517), rotated ones included", body = Object, content_type = "application/jwk-set+json")))]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod json;
 pub mod jwks;
 pub mod metrics;
+pub mod openapi;
 pub mod path;
 pub mod problem_fallback;
 pub mod query;
@@ -48,7 +49,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(metrics::router())
         .merge(audit::router())
         .merge(contacts::router())
-        .merge(imports::router());
+        .merge(imports::router())
+        .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,

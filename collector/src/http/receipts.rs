@@ -8,6 +8,7 @@ use samtycke_shared::{ReceiptResponse, SubmitReceipt};
 
 use std::time::Instant;
 
+use super::error::Problem;
 use super::{Error, Result, json::Json};
 use crate::state::AppState;
 
@@ -24,6 +25,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(cors)
 }
 
+#[utoipa::path(post, path = "/v1/receipts", tag = "receipts",
+    request_body(content = Object, description = "`{request: JWS, identifiers?: [{type, value, salt}]}`: the visitor's signed consent request (DESIGN.md §7)", content_type = "application/json"),
+    responses((status = 201, description = "A new receipt: `{receiptId, receipt (JWT), sequence}`", body = Object),
+              (status = 200, description = "The same request again: the first receipt", body = Object),
+              (status = 400, description = "urn:samtycke:problem:malformed-jws, malformed-body", body = Problem, content_type = "application/problem+json"),
+              (status = 401, description = "urn:samtycke:problem:bad-signature", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "urn:samtycke:problem:origin-not-allowed", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "urn:samtycke:problem:receipt-id-conflict", body = Problem, content_type = "application/problem+json"),
+              (status = 413, description = "urn:samtycke:problem:too-large", body = Problem, content_type = "application/problem+json"),
+              (status = 415, description = "urn:samtycke:problem:not-json", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "urn:samtycke:problem:consent-refused, invalid-request, invalid-body, identifier-required, identifiers-not-allowed, invalid-email, invalid-identifier, commitment-mismatch", body = Problem, content_type = "application/problem+json")))]
 async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,

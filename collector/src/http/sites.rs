@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use samtycke_shared::SiteId;
 
+use super::error::Problem;
 use super::path::Path;
 use super::{Error, Result};
 use crate::state::AppState;
@@ -20,6 +21,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(super::cors::for_sites(&state.sites, &[Method::GET]))
 }
 
+#[utoipa::path(get, path = "/v1/sites/{site}/policy", tag = "sites",
+    params(("site" = String, Path, description = "Site id")),
+    responses((status = 200, description = "The current policy document, byte for byte; its SHA-256 is the ETag", body = Object),
+              (status = 304, description = "Not modified"),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 async fn current_policy(
     State(state): State<AppState>,
     Path(site): Path<String>,
@@ -37,6 +43,11 @@ async fn current_policy(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/sites/{site}/policies/{version}", tag = "sites",
+    params(("site" = String, Path, description = "Site id"), ("version" = u32, Path, description = "Policy version")),
+    responses((status = 200, description = "A policy version ever served, byte for byte", body = Object),
+              (status = 304, description = "Not modified"),
+              (status = 404, description = "No such site or version (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 async fn policy_version(
     State(state): State<AppState>,
     Path((site, version)): Path<(String, u32)>,

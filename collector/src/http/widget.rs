@@ -18,6 +18,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::error::Problem;
 use super::path::Path as UrlPath;
 use super::{Error, Result};
 use crate::config::{Layout, SettingsControl};
@@ -179,6 +180,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
     router.layer(public)
 }
 
+#[utoipa::path(get, path = "/s/{file}", tag = "widget",
+    params(("file" = String, Path, description = "`SITE.js`: the site's loader script")),
+    responses((status = 200, description = "The loader, with the site's configuration and the visitor's language", body = String, content_type = "text/javascript"),
+              (status = 304, description = "Not modified"),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json"),
+              (status = 503, description = "The widget is not built (urn:samtycke:problem:widget-not-built)", body = Problem, content_type = "application/problem+json")))]
 async fn loader(
     State(state): State<AppState>,
     UrlPath(file): UrlPath<String>,

@@ -65,3 +65,20 @@ async fn every_answer_has_a_request_id_of_ours() {
         Some(id.as_bytes())
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_describes_the_contacts_api() {
+    let collector = TestCollector::start().await;
+    let answer = collector.get("/openapi.json").await;
+    assert_eq!(answer.status, axum::http::StatusCode::OK);
+    assert!(answer.content_type.starts_with("application/json"));
+    let document = answer.json();
+    assert!(
+        document["openapi"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("3.1")
+    );
+    assert!(document["paths"]["/v1/contacts"]["get"]["parameters"].is_array());
+    assert!(document["paths"]["/v1/receipts"]["post"]["responses"]["422"].is_object());
+}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::contacts::StoredCard;
 
 /// Lawful bases (GDPR Art 6(1)), plus "other" with a text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// (a) consent.
@@ -28,7 +28,7 @@ pub enum Basis {
 }
 
 /// Where a contact's data came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The consent banner.
@@ -85,7 +85,7 @@ impl Source {
 }
 
 /// A card as the API sends and takes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Card {
     /// Lawful basis.

@@ -126,7 +126,7 @@ pub fn csv_record(
 }
 
 /// Everything held about a person, as JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactExport {
     /// Person id.
@@ -158,7 +158,7 @@ pub struct ContactExport {
 }
 
 /// A history entry as exported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryView {
     /// RFC 3339.
@@ -172,7 +172,7 @@ pub struct HistoryView {
 }
 
 /// A receipt as exported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptView {
     /// Log sequence number.
@@ -186,7 +186,7 @@ pub struct ReceiptView {
 }
 
 /// A policy text as exported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyView {
     /// Site.

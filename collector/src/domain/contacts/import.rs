@@ -59,7 +59,7 @@ pub struct ImportOptions {
 }
 
 /// A bad row (or header): the line, the column, and why. Never the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RowError {
     /// Line in the file (1 is the header).

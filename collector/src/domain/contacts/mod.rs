@@ -92,7 +92,7 @@ pub enum Visibility {
 }
 
 /// A contact's identifiers as shown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ShownIdentifiers {
     /// E-mail address.
@@ -107,7 +107,7 @@ pub struct ShownIdentifiers {
 }
 
 /// A contact's decision on one site's purpose, as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentView {
     /// Site.
@@ -126,7 +126,7 @@ pub struct ConsentView {
 }
 
 /// A contact as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactView {
     /// Person id.
@@ -148,7 +148,7 @@ pub struct ContactView {
 }
 
 /// A page of a selection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactPage {
     /// The contacts.
@@ -159,7 +159,7 @@ pub struct ContactPage {
 }
 
 /// What a new or updated contact carries. Absent fields are left as they are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactInput {
     /// Identifiers to set.
@@ -174,7 +174,7 @@ pub struct ContactInput {
 }
 
 /// A bulk change of cards: a new basis (with its date, purpose or text) and/or a new source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CardChange {
     /// The new basis and its companions; the card's other basis fields are cleared.
@@ -186,7 +186,7 @@ pub struct CardChange {
 }
 
 /// The basis part of a [`CardChange`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BasisChange {
     /// The basis.
@@ -203,7 +203,7 @@ pub struct BasisChange {
 }
 
 /// The source part of a [`CardChange`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SourceChange {
     /// The source.
@@ -214,7 +214,7 @@ pub struct SourceChange {
 }
 
 /// One contact's result in a bulk update.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BulkResult {
     /// Person id.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_FIELD_CHARS: usize = 500;
 
 /// A contact's profile. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Profile {
     /// First name.

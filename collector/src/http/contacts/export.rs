@@ -14,9 +14,10 @@ use uuid::Uuid;
 use super::selection::{SelectionQuery, language, selection_of};
 use super::{READERS, visibility};
 use crate::domain::access::{Caller, Role};
-use crate::domain::contacts::export::HeaderLanguage;
+use crate::domain::contacts::export::{ContactExport, HeaderLanguage};
 use crate::domain::contacts::{ContactService, Visibility};
 use crate::http::auth::authorize;
+use crate::http::error::Problem;
 use crate::http::path::Path;
 use crate::http::query::Query;
 use crate::http::{Error, Result};
@@ -54,7 +55,9 @@ fn format_of(text: Option<&str>) -> Result<Format> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The export's format and the CSV header's language.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OneQuery {
     #[serde(default)]
@@ -86,6 +89,10 @@ fn csv_bytes(records: &[[String; 16]], header: Option<[&str; 16]>) -> Result<Vec
 }
 
 /// `GET /v1/contacts/{id}/export?format=csv|json&lang=en|sv`.
+#[utoipa::path(get, path = "/v1/contacts/{id}/export", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id"), OneQuery),
+    responses((status = 200, description = "CSV (the 16 columns, header in English or Swedish) or JSON: everything held about the person, every receipt and the policy texts they cite", body = ContactExport),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 pub async fn export_one(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -135,7 +142,9 @@ pub async fn export_one(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+/// A selection, the format and the CSV header's language.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SelectionExportQuery {
     site: String,
@@ -153,6 +162,10 @@ pub struct SelectionExportQuery {
 }
 
 /// `GET /v1/contacts/export?site&purpose&state&format=csv|json&lang`: the bulk export.
+#[utoipa::path(get, path = "/v1/contacts/export", tag = "contacts", security(("bearer" = [])),
+    params(SelectionExportQuery),
+    responses((status = 200, description = "The selection, streamed: CSV in the 16 columns, or a JSON array of whole exports. Marketers export only state=granted, masked", body = [ContactExport]),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 pub async fn export_selection(
     State(state): State<AppState>,
     headers: HeaderMap,

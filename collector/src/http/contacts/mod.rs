@@ -3,8 +3,8 @@
 //! and bulk card updates. Handlers check the caller's role and hand over to
 //! `domain::contacts`, which audits every call.
 
-mod export;
-mod selection;
+pub(super) mod export;
+pub(super) mod selection;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,6 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use uuid::Uuid;
 
 use super::auth::authorize;
+use super::error::Problem;
 use super::json::Json;
 use super::path::Path;
 use super::{Error, Result};
@@ -61,6 +62,10 @@ fn visibility(caller: &Caller) -> Visibility {
     }
 }
 
+#[utoipa::path(post, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
+    request_body = ContactInput,
+    responses((status = 201, description = "The contact, masked", body = ContactView),
+              (status = 409, description = "Another contact has one of these identifiers (urn:samtycke:problem:identifier-taken)", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -71,6 +76,10 @@ async fn create(
     Ok((StatusCode::CREATED, JsonResponse(view)).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    responses((status = 200, description = "The contact, masked, with its decision per site and purpose", body = ContactView),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 async fn read(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -82,6 +91,12 @@ async fn read(
     ))
 }
 
+#[utoipa::path(patch, path = "/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    request_body = ContactInput,
+    responses((status = 200, description = "The contact, masked", body = ContactView),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "urn:samtycke:problem:identifier-taken", body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -97,6 +112,11 @@ async fn update(
     ))
 }
 
+#[utoipa::path(put, path = "/v1/contacts/{id}/card", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    request_body = Card,
+    responses((status = 200, description = "The contact with its new card (the change is in its history)", body = ContactView),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 async fn set_card(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -125,6 +145,10 @@ struct HistoryEntry {
     detail: serde_json::Value,
 }
 
+#[utoipa::path(get, path = "/v1/contacts/{id}/history", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    responses((status = 200, description = "`{history: [{at, actor, action, detail}]}`: who changed what, when (never a value of the profile)", body = Object),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -146,12 +170,18 @@ async fn history(
     Ok(JsonResponse(serde_json::json!({ "history": entries })))
 }
 
-#[derive(Debug, Deserialize)]
+/// Why the values are needed in clear (kept in the audit log).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RevealRequest {
+pub struct RevealRequest {
     reason: String,
 }
 
+#[utoipa::path(post, path = "/v1/contacts/{id}/reveal", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    request_body = RevealRequest,
+    responses((status = 200, description = "The contact in clear; the reveal and its reason are audited", body = ContactView),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 async fn reveal(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -167,6 +197,10 @@ async fn reveal(
     ))
 }
 
+#[utoipa::path(delete, path = "/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    responses((status = 204, description = "Deleted: identifiers, profile, keys and its devices' vaults destroyed; its receipts stay, verifying, anonymous"),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -181,9 +215,9 @@ async fn delete(
 }
 
 /// A bulk card update: the contacts by id, or every contact of a selection.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BulkUpdate {
+pub struct BulkUpdate {
     #[serde(default)]
     person_ids: Option<Vec<Uuid>>,
     #[serde(default)]
@@ -192,14 +226,18 @@ struct BulkUpdate {
     change: CardChange,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct BulkAnswer {
+pub struct BulkAnswer {
     updated: usize,
     unchanged: usize,
     results: Vec<BulkResult>,
 }
 
+#[utoipa::path(post, path = "/v1/contacts/bulk-update", tag = "contacts", security(("bearer" = [])),
+    request_body = BulkUpdate,
+    responses((status = 200, description = "Every contact changed (or unchanged), with a result each; one audit entry", body = BulkAnswer),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 async fn bulk_update(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::export::{csv_stream, wants_csv};
 use super::{READERS, visibility};
+use crate::domain::contacts::ContactPage;
 use crate::domain::contacts::export::HeaderLanguage;
 use crate::domain::contacts::selection::{self, SelectionError};
 use crate::http::auth::authorize;
+use crate::http::error::Problem;
 use crate::http::query::Query;
 use crate::http::{Error, Result};
 use crate::state::AppState;
@@ -24,7 +26,8 @@ use crate::time::now_unix;
 pub use crate::domain::contacts::selection::SelectionQuery;
 
 /// The list's query string: a selection, a page, and the CSV header language.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     site: String,
@@ -89,6 +92,10 @@ fn site_of<'a>(state: &'a AppState, site: &str) -> Result<&'a crate::domain::sit
 }
 
 /// `GET /v1/contacts`.
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "A page of the selection (`next` is the cursor of the next page); with `Accept: text/csv`, the whole selection streamed as CSV in the export's 16 columns. Marketers see masked values, the DPO and admins clear ones", body = ContactPage),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -113,9 +120,9 @@ pub async fn list(
     Ok(JsonResponse(page).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CountAnswer {
+pub struct CountAnswer {
     site: String,
     purpose: String,
     state: &'static str,
@@ -123,6 +130,10 @@ struct CountAnswer {
 }
 
 /// `GET /v1/contacts/count?site&purpose&state`.
+#[utoipa::path(get, path = "/v1/contacts/count", tag = "contacts", security(("bearer" = [])),
+    params(SelectionQuery),
+    responses((status = 200, description = "How many contacts the selection holds", body = CountAnswer),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 pub async fn count(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -142,7 +153,9 @@ pub async fn count(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// A site, and for the daily series a span of days (default: the last 30).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SiteQuery {
     site: String,
@@ -154,6 +167,10 @@ pub struct SiteQuery {
 
 /// `GET /v1/contacts/counts?site=S`: every purpose of the site's policy with its contacts per
 /// state (zeros included).
+#[utoipa::path(get, path = "/v1/contacts/counts", tag = "contacts", security(("bearer" = [])),
+    params(("site" = String, Query, description = "Site id")),
+    responses((status = 200, description = "`{site, purposes: {PURPOSE: {granted, expired, held, denied, withdrawn}}}`", body = Object),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 pub async fn counts(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -218,6 +235,10 @@ const MAX_DAYS: i64 = 366;
 
 /// `GET /v1/contacts/daily?site=S&from=YYYY-MM-DD&to=YYYY-MM-DD`: per purpose, one point per
 /// day (zeros included) of grants, refusals and withdrawals. Defaults: the last 30 days.
+#[utoipa::path(get, path = "/v1/contacts/daily", tag = "contacts", security(("bearer" = [])),
+    params(SiteQuery),
+    responses((status = 200, description = "`{site, from, to, purposes: {PURPOSE: [{day, granted, denied, withdrawn}]}}`, one point per day, zeros included", body = Object),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
 pub async fn daily(
     State(state): State<AppState>,
     headers: HeaderMap,
