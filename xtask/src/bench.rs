@@ -6,6 +6,10 @@
 //! `cargo xtask bench collector`: the release collector under load (`collector/benches/collector/`)
 //! on SQLite and PostgreSQL: sustained receipts/s, latency at a fixed rate, peak RSS, and the
 //! crypto ceiling.
+//!
+//! `cargo xtask bench contacts`: 1,000,000 seeded contacts on SQLite and PostgreSQL
+//! (`collector/benches/contacts/`): the count of a selection, its first page, the CSV stream of
+//! the granted selection with the collector's RSS, and a 100,000-row import.
 
 use std::path::Path;
 
@@ -38,6 +42,16 @@ enum Target {
         #[arg(long, default_value = "sqlite,postgres")]
         backends: String,
     },
+    /// Contacts at scale, release build: count, first page, CSV stream (rows/s, RSS) and a
+    /// 100,000-row import, on SQLite and PostgreSQL.
+    Contacts {
+        /// Contacts to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// Backends to measure, comma-separated.
+        #[arg(long, default_value = "sqlite,postgres")]
+        backends: String,
+    },
 }
 
 pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
@@ -51,6 +65,16 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
                 .current_dir(root)
                 .args(["bench", "-p", "samtycke-collector", "--bench", "collector"])
                 .env("SAMTYCKE_BENCH_SECONDS", seconds.to_string())
+                .env("SAMTYCKE_BENCH_BACKENDS", backends),
+        ),
+        Target::Contacts {
+            contacts,
+            ref backends,
+        } => tools::run(
+            tools::cargo()
+                .current_dir(root)
+                .args(["bench", "-p", "samtycke-collector", "--bench", "contacts"])
+                .env("SAMTYCKE_BENCH_CONTACTS", contacts.to_string())
                 .env("SAMTYCKE_BENCH_BACKENDS", backends),
         ),
     }

@@ -9,10 +9,11 @@
 
 mod crypto;
 mod load;
+#[path = "../common/process.rs"]
+mod process;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,53 +26,6 @@ use samtycke_shared::{CollectionMethod, Decision, Policy, ReceiptId, ReceiptRequ
 const ORIGIN: &str = "http://shop.example";
 const CONNECTIONS: usize = 64;
 const FIXED_RATE: u32 = 2_000;
-
-/// A `samtycke serve` process; killed when dropped.
-struct Collector {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Collector {
-    fn start(config: &Path) -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(env!("CARGO_BIN_EXE_samtycke"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("samtycke serve starts")?;
-        let collector = Self { child, port };
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(collector);
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        anyhow::bail!("the collector did not start listening")
-    }
-
-    /// Peak resident set size, from `/proc`.
-    fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
-}
 
 fn policy_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/policies/demo.json")
@@ -183,7 +137,7 @@ async fn measure(
             keys = dir.path().join("keys"),
         ),
     )?;
-    let collector = Collector::start(&config)?;
+    let collector = process::Collector::start(&config)?;
     let duration = Duration::from_secs(seconds);
     // Enough for 25,000 receipts/s over the closed-loop phase.
     let closed = bodies(&signed_requests(25_000 * seconds as usize, policy, sha)?);

@@ -13,6 +13,9 @@ UPDATE consent_state SET expires_at = CASE decision
     WHEN 'denied' THEN decided_at + 183 * 86400
 END;
 
+-- The append path brings contacts up to date from their subjects' current state: by subject.
+CREATE INDEX consent_state_by_subject ON consent_state (subject);
+
 -- A contact and its compliance card (GDPR Art 6 basis, and where the data came from).
 CREATE TABLE contacts (
     person_id        TEXT    PRIMARY KEY,  -- a random UUID: stable, and names no one by itself

@@ -210,7 +210,8 @@ pub struct UnadoptedIdentifier {
     pub first_seen: i64,
 }
 
-/// One change to contacts; a list of them is written in one transaction, all or nothing.
+/// One change to contacts; a list of them is written in one transaction, all or nothing,
+/// grouped by kind: made, touched, card and profile, identifiers, links, history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactWrite {
     /// A new contact.
@@ -223,6 +224,8 @@ pub enum ContactWrite {
         card: StoredCard,
         /// Unix seconds.
         at: i64,
+        /// Its sealed profile, if it has one.
+        profile: Option<Vec<u8>>,
     },
     /// Sets (replaces) the contact's identifier of this kind. Fails with
     /// [`StoreError::IdentifierTaken`] when another contact has it.

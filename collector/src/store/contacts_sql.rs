@@ -30,12 +30,19 @@ macro_rules! contacts_sql {
         use $crate::store::{StoreError, StoredVaultKey};
 
         type Builder = QueryBuilder<$db>;
+        /// Rows per multi-row statement: far below either database's limit on bound values.
+        const ROWS: usize = 400;
         type DbRow = <$db as ::sqlx::Database>::Row;
 
         /// `FROM … WHERE …` of a selection, over `contact_consent_state s JOIN contacts c`.
-        fn push_selection(query: &mut Builder, selection: &Selection) {
+        fn push_selection(query: &mut Builder, selection: &Selection, with_contacts: bool) {
+            // A count without card filters reads the state table's index alone.
+            let join = with_contacts || selection.basis.is_some() || selection.source.is_some();
+            query.push(" FROM contact_consent_state s");
+            if join {
+                query.push(" JOIN contacts c ON c.person_id = s.person_id");
+            }
             query
-                .push(" FROM contact_consent_state s JOIN contacts c ON c.person_id = s.person_id")
                 .push(" WHERE s.site = ")
                 .push_bind(selection.site.clone())
                 .push(" AND s.purpose = ")
@@ -148,7 +155,7 @@ macro_rules! contacts_sql {
         /// purpose, the decision that took effect last (ties: the later receipt).
         async fn refresh_state(
             conn: &mut <$db as ::sqlx::Database>::Connection,
-            person_id: &str,
+            person_ids: &[String],
         ) -> Result<(), StoreError> {
             let mut query = Builder::new(
                 "INSERT INTO contact_consent_state (person_id, site, purpose, decision, decided_at, \
@@ -158,10 +165,14 @@ macro_rules! contacts_sql {
                  s.expires_at, s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, \
                  s.site, s.purpose ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
                  FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject \
-                 WHERE cs.person_id = ",
+                 WHERE cs.person_id IN (",
             );
-            query.push_bind(person_id.to_owned()).push(
-                ") latest WHERE rank = 1 \
+            let mut list = query.separated(", ");
+            for id in person_ids {
+                list.push_bind(id.clone());
+            }
+            query.push(
+                ")) latest WHERE rank = 1 \
                  ON CONFLICT (person_id, site, purpose) DO UPDATE SET \
                  decision = excluded.decision, decided_at = excluded.decided_at, \
                  expires_at = excluded.expires_at, receipt_sequence = excluded.receipt_sequence \
@@ -173,17 +184,48 @@ macro_rules! contacts_sql {
             Ok(())
         }
 
-        async fn write_one(
+        /// Writes `changes` grouped by kind, in an order that keeps each contact's writes
+        /// sound (made, changed, identified, linked, then its history), in a few multi-row
+        /// statements: an import writes thousands of contacts at once, and a statement a
+        /// change was most of its time.
+        async fn write_all(
             conn: &mut <$db as ::sqlx::Database>::Connection,
-            change: &ContactWrite,
+            changes: &[ContactWrite],
         ) -> Result<(), StoreError> {
-            match change {
-                ContactWrite::Create { person_id, key, card, at } => {
-                    let mut query = Builder::new(
-                        "INSERT INTO contacts (person_id, created_at, updated_at, basis, basis_other, \
-                         consent_date, consent_purpose, source, source_other, key_id, wrapped_key) ",
-                    );
-                    query.push_values([()], |mut values, ()| {
+            let mut created = ::std::collections::HashSet::new();
+            let mut creates = Vec::new();
+            let mut touches: ::std::collections::BTreeMap<i64, Vec<&String>> = Default::default();
+            let mut singles = Vec::new();
+            let mut identifiers = Vec::new();
+            let mut links = Vec::new();
+            let mut histories = Vec::new();
+            for change in changes {
+                match change {
+                    ContactWrite::Create { person_id, .. } => {
+                        created.insert(person_id.as_str());
+                        creates.push(change);
+                    }
+                    ContactWrite::Touch { person_id, at } => {
+                        touches.entry(*at).or_default().push(person_id);
+                    }
+                    ContactWrite::SetCard { .. } | ContactWrite::SetProfile { .. } => {
+                        singles.push(change);
+                    }
+                    ContactWrite::SetIdentifier { person_id, identifier } => {
+                        identifiers.push((person_id, identifier));
+                    }
+                    ContactWrite::Link { person_id, subject } => links.push((person_id, subject)),
+                    ContactWrite::History { person_id, entry } => histories.push((person_id, entry)),
+                }
+            }
+            for rows in creates.chunks(ROWS) {
+                let mut query = Builder::new(
+                    "INSERT INTO contacts (person_id, created_at, updated_at, basis, basis_other, \
+                     consent_date, consent_purpose, source, source_other, key_id, wrapped_key, \
+                     profile) ",
+                );
+                query.push_values(rows, |mut values, change| {
+                    if let ContactWrite::Create { person_id, key, card, at, profile } = change {
                         values
                             .push_bind(person_id.clone())
                             .push_bind(*at)
@@ -195,40 +237,135 @@ macro_rules! contacts_sql {
                             .push_bind(card.source.clone())
                             .push_bind(card.source_other.clone())
                             .push_bind(key.key_id.clone())
-                            .push_bind(key.wrapped.clone());
-                    });
-                    query.build().execute(&mut *conn).await?;
+                            .push_bind(key.wrapped.clone())
+                            .push_bind(profile.clone());
+                    }
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+            for (at, ids) in &touches {
+                let mut distinct: Vec<&String> = ids.clone();
+                distinct.sort();
+                distinct.dedup();
+                for chunk in distinct.chunks(ROWS) {
+                    let mut query = Builder::new("UPDATE contacts SET updated_at = ");
+                    query.push_bind(*at).push(" WHERE person_id IN (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind((*id).clone());
+                    }
+                    query.push(")");
+                    let touched = query.build().execute(&mut *conn).await?.rows_affected();
+                    if touched as usize != chunk.len() {
+                        // Name the first that is gone.
+                        for id in chunk {
+                            let found: Option<String> =
+                                Builder::new("SELECT person_id FROM contacts WHERE person_id = ")
+                                    .push_bind((*id).clone())
+                                    .build_query_scalar()
+                                    .fetch_optional(&mut *conn)
+                                    .await?;
+                            if found.is_none() {
+                                return Err(StoreError::UnknownContact((*id).clone()));
+                            }
+                        }
+                    }
                 }
-                ContactWrite::SetIdentifier { person_id, identifier } => {
-                    let owner: Option<String> = Builder::new(
-                        "SELECT person_id FROM contact_identifiers WHERE lookup = ",
-                    )
-                    .push_bind(identifier.lookup.clone())
-                    .build_query_scalar()
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    if owner.as_ref().is_some_and(|owner| owner != person_id) {
+            }
+            for change in singles {
+                write_one(conn, change).await?;
+            }
+            if !identifiers.is_empty() {
+                let mut owners = ::std::collections::HashMap::new();
+                for chunk in identifiers.chunks(ROWS) {
+                    let mut query =
+                        Builder::new("SELECT lookup, person_id FROM contact_identifiers WHERE lookup IN (");
+                    let mut list = query.separated(", ");
+                    for (_, identifier) in chunk {
+                        list.push_bind(identifier.lookup.clone());
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&mut *conn).await? {
+                        let lookup: String = row.try_get("lookup")?;
+                        let owner: String = row.try_get("person_id")?;
+                        owners.insert(lookup, owner);
+                    }
+                }
+                for (person_id, identifier) in &identifiers {
+                    if owners
+                        .get(&identifier.lookup)
+                        .is_some_and(|owner| owner != *person_id)
+                    {
                         return Err(StoreError::IdentifierTaken(identifier.kind.clone()));
                     }
-                    Builder::new("DELETE FROM contact_identifiers WHERE person_id = ")
-                        .push_bind(person_id.clone())
-                        .push(" AND kind = ")
-                        .push_bind(identifier.kind.clone())
-                        .build()
-                        .execute(&mut *conn)
-                        .await?;
+                    if !created.contains(person_id.as_str()) {
+                        Builder::new("DELETE FROM contact_identifiers WHERE person_id = ")
+                            .push_bind((*person_id).clone())
+                            .push(" AND kind = ")
+                            .push_bind(identifier.kind.clone())
+                            .build()
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                // The last value of a kind for a person stands, as when written one by one.
+                let mut last: ::std::collections::HashMap<(&str, &str), usize> = Default::default();
+                for (at, (person_id, identifier)) in identifiers.iter().enumerate() {
+                    last.insert((person_id.as_str(), identifier.kind.as_str()), at);
+                }
+                let kept: Vec<_> = identifiers
+                    .iter()
+                    .enumerate()
+                    .filter(|(at, (p, i))| last.get(&(p.as_str(), i.kind.as_str())) == Some(at))
+                    .map(|(_, row)| row)
+                    .collect();
+                for rows in kept.chunks(ROWS) {
                     let mut query = Builder::new(
                         "INSERT INTO contact_identifiers (lookup, person_id, kind, sealed) ",
                     );
-                    query.push_values([()], |mut values, ()| {
+                    query.push_values(rows, |mut values, (person_id, identifier)| {
                         values
                             .push_bind(identifier.lookup.clone())
-                            .push_bind(person_id.clone())
+                            .push_bind((*person_id).clone())
                             .push_bind(identifier.kind.clone())
                             .push_bind(identifier.sealed.clone());
                     });
                     query.build().execute(&mut *conn).await?;
                 }
+            }
+            for rows in links.chunks(ROWS) {
+                let mut query = Builder::new("INSERT INTO contact_subjects (person_id, subject) ");
+                query.push_values(rows, |mut values, (person_id, subject)| {
+                    values.push_bind((*person_id).clone()).push_bind((*subject).clone());
+                });
+                query.push(" ON CONFLICT (person_id, subject) DO NOTHING");
+                query.build().execute(&mut *conn).await?;
+                let persons: Vec<String> = rows.iter().map(|(p, _)| (*p).clone()).collect();
+                refresh_state(conn, &persons).await?;
+            }
+            for rows in histories.chunks(ROWS) {
+                let mut query = Builder::new(
+                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                );
+                query.push_values(rows, |mut values, (person_id, entry)| {
+                    values
+                        .push_bind((*person_id).clone())
+                        .push_bind(entry.at)
+                        .push_bind(entry.actor.clone())
+                        .push_bind(entry.action.clone())
+                        .push_bind(entry.detail.clone());
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// A card or profile, which differ per contact.
+        async fn write_one(
+            conn: &mut <$db as ::sqlx::Database>::Connection,
+            change: &ContactWrite,
+        ) -> Result<(), StoreError> {
+            match change {
                 ContactWrite::SetProfile { person_id, profile } => {
                     Builder::new("UPDATE contacts SET profile = ")
                         .push_bind(profile.clone())
@@ -257,43 +394,7 @@ macro_rules! contacts_sql {
                         .execute(&mut *conn)
                         .await?;
                 }
-                ContactWrite::Touch { person_id, at } => {
-                    let touched = Builder::new("UPDATE contacts SET updated_at = ")
-                        .push_bind(*at)
-                        .push(" WHERE person_id = ")
-                        .push_bind(person_id.clone())
-                        .build()
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected();
-                    if touched == 0 {
-                        return Err(StoreError::UnknownContact(person_id.clone()));
-                    }
-                }
-                ContactWrite::Link { person_id, subject } => {
-                    let mut query =
-                        Builder::new("INSERT INTO contact_subjects (person_id, subject) ");
-                    query.push_values([()], |mut values, ()| {
-                        values.push_bind(person_id.clone()).push_bind(subject.clone());
-                    });
-                    query.push(" ON CONFLICT (person_id, subject) DO NOTHING");
-                    query.build().execute(&mut *conn).await?;
-                    refresh_state(conn, person_id).await?;
-                }
-                ContactWrite::History { person_id, entry } => {
-                    let mut query = Builder::new(
-                        "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
-                    );
-                    query.push_values([()], |mut values, ()| {
-                        values
-                            .push_bind(person_id.clone())
-                            .push_bind(entry.at)
-                            .push_bind(entry.actor.clone())
-                            .push_bind(entry.action.clone())
-                            .push_bind(entry.detail.clone());
-                    });
-                    query.build().execute(&mut *conn).await?;
-                }
+                _ => {}
             }
             Ok(())
         }
@@ -310,7 +411,7 @@ macro_rules! contacts_sql {
                 query.push(CONTACT_COLUMNS).push(
                     ", s.site, s.purpose, s.decision, s.decided_at, s.expires_at, s.receipt_sequence",
                 );
-                push_selection(&mut query, selection);
+                push_selection(&mut query, selection, true);
                 if let Some(after) = after {
                     query.push(" AND s.person_id > ").push_bind(after.to_owned());
                 }
@@ -334,7 +435,7 @@ macro_rules! contacts_sql {
 
             async fn count_contacts(&self, selection: &Selection) -> Result<i64, StoreError> {
                 let mut query = Builder::new("SELECT COUNT(*)");
-                push_selection(&mut query, selection);
+                push_selection(&mut query, selection, false);
                 Ok(query.build_query_scalar().fetch_one(&self.pool).await?)
             }
 
@@ -500,9 +601,7 @@ macro_rules! contacts_sql {
 
             async fn write_contacts(&self, changes: &[ContactWrite]) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
-                for change in changes {
-                    write_one(&mut tx, change).await?;
-                }
+                write_all(&mut tx, changes).await?;
                 tx.commit().await?;
                 Ok(())
             }

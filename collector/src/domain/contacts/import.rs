@@ -461,22 +461,20 @@ impl Importer {
                     None => {
                         let (open, key) = vault.create()?;
                         let person_id = open.person_id().to_owned();
+                        let profile = (row.profile != Profile::default())
+                            .then(|| vault.seal_profile(&open, &row.profile))
+                            .transpose()?;
                         changes.push(ContactWrite::Create {
                             person_id: person_id.clone(),
                             key,
                             card: row.card.to_stored(),
                             at: now,
+                            profile,
                         });
                         for identifier in &row.identifiers {
                             changes.push(ContactWrite::SetIdentifier {
                                 person_id: person_id.clone(),
                                 identifier: vault.seal_identifier(&open, identifier)?,
-                            });
-                        }
-                        if row.profile != Profile::default() {
-                            changes.push(ContactWrite::SetProfile {
-                                person_id: person_id.clone(),
-                                profile: vault.seal_profile(&open, &row.profile)?,
                             });
                         }
                         changes.push(history(&person_id, "created"));

@@ -297,6 +297,7 @@ impl ContactService {
                         key,
                         card,
                         at: found.first_seen,
+                        profile: None,
                     },
                     ContactWrite::SetIdentifier {
                         person_id: person_id.clone(),
@@ -519,11 +520,15 @@ impl ContactService {
         let (vault, key) = self.vault.create()?;
         let person_id = vault.person_id().to_owned();
         let now = now_unix();
+        let sealed_profile = (profile != Profile::default())
+            .then(|| self.vault.seal_profile(&vault, &profile))
+            .transpose()?;
         let mut changes = vec![ContactWrite::Create {
             person_id: person_id.clone(),
             key,
             card: card.to_stored(),
             at: now,
+            profile: sealed_profile,
         }];
         for identifier in &identifiers {
             changes.push(ContactWrite::SetIdentifier {
@@ -542,12 +547,6 @@ impl ContactService {
                     });
                 }
             }
-        }
-        if profile != Profile::default() {
-            changes.push(ContactWrite::SetProfile {
-                person_id: person_id.clone(),
-                profile: self.vault.seal_profile(&vault, &profile)?,
-            });
         }
         changes.push(history(
             &person_id,

@@ -1,0 +1,427 @@
+//! `cargo xtask bench contacts`: the marketer's and the DPO's side at scale, against the release
+//! collector (`samtycke serve`, its own process) on SQLite and on PostgreSQL.
+//!
+//! Seeds `SAMTYCKE_BENCH_CONTACTS` (default 1,000,000) contacts, each with a device subject, a
+//! receipt and a decision on three purposes. The fast seeding path: the contacts' vault keys and
+//! sealed e-mail addresses are real (made with the collector's own vault code, so that every
+//! exported row is decrypted and masked as in production), but the rows are written with
+//! multi-row SQL straight into the database, and the receipts are placeholders (the queries
+//! measured never read a receipt's JWT). Then prints, per backend: the count of one purpose and
+//! state, the first JSON page, the whole granted selection streamed as CSV (rows/s, and the
+//! collector's peak RSS before and after: flat means streamed), and a 100,000-row import through
+//! `samtycke import`.
+
+#[path = "../common/process.rs"]
+mod process;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use samtycke_collector::domain::access::{Access, Role};
+use samtycke_collector::domain::contacts::identifiers::{ContactIdentifier, IdentifierKind};
+use samtycke_collector::domain::contacts::vault::ContactVault;
+use samtycke_collector::keys::DataKeys;
+use samtycke_collector::store::Backend;
+
+const ORIGIN: &str = "http://shop.example";
+const PURPOSES: [&str; 3] = ["newsletter", "analytics", "ads"];
+const SEED_CHUNK: usize = 2_000;
+const IMPORT_ROWS: usize = 100_000;
+
+fn policy_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/policies/demo.json")
+}
+
+/// A blob as an SQL literal of the backend.
+fn blob(backend: Backend, bytes: &[u8]) -> String {
+    match backend {
+        Backend::Sqlite => format!("x'{}'", hex::encode(bytes)),
+        Backend::Postgres => format!("'\\x{}'::bytea", hex::encode(bytes)),
+    }
+}
+
+/// Runs one statement of generated SQL on either backend.
+async fn execute(url: &str, sql: String) -> anyhow::Result<()> {
+    match Backend::of(url)? {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await?;
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await?;
+            pool.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// A contact's id from its number, so that SQL can make its subject's rows.
+fn subject(i: usize) -> String {
+    format!("seed-{i:08}")
+}
+
+/// Seeds `count` contacts (see the module's doc).
+async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
+    let backend = Backend::of(url)?;
+    let vault = ContactVault::new(Arc::new(DataKeys::load_or_create(key_dir)?));
+    let now = samtycke_collector::time::now_unix();
+    let series = match backend {
+        Backend::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {})",
+            count - 1
+        ),
+        Backend::Postgres => format!("WITH n(i) AS (SELECT generate_series(0, {}))", count - 1),
+    };
+    let subject_sql = match backend {
+        Backend::Sqlite => "printf('seed-%08d', i)",
+        Backend::Postgres => "'seed-' || lpad(i::text, 8, '0')",
+    };
+    // Receipts and the devices' current state, made by the database itself. Decisions: 60 %
+    // granted (a tenth of them expired), 25 % denied, 15 % withdrawn, per purpose.
+    execute(
+        url,
+        format!(
+            "{series} INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, \
+             receipt, receipt_sha256, prev_receipt_sha256, policy_version, collection_method, \
+             consent_timestamp, issued_at) SELECT i + 1, {subject_sql} , 'demo', {subject_sql}, \
+             'seeded', 'seeded', 'seeded', NULL, 1, 'form', {now}, {now} FROM n"
+        ),
+    )
+    .await?;
+    for (p, purpose) in PURPOSES.iter().enumerate() {
+        execute(
+            url,
+            format!(
+                "{series} INSERT INTO consent_state (site, subject, purpose, decision, \
+                 consent_timestamp, receipt_sequence, decided_at, expires_at) \
+                 SELECT 'demo', {subject_sql}, '{purpose}', \
+                 CASE WHEN (i * 7 + {p}) % 20 < 12 THEN 'granted' \
+                      WHEN (i * 7 + {p}) % 20 < 17 THEN 'denied' ELSE 'withdrawn' END, \
+                 {now}, i + 1, {now}, \
+                 CASE WHEN (i * 7 + {p}) % 20 = 0 THEN {now} - 1 ELSE {now} + 31536000 END FROM n"
+            ),
+        )
+        .await?;
+    }
+    // The contacts, with real keys and sealed addresses, made on every core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = Instant::now();
+    for start in (0..count).step_by(SEED_CHUNK * cores) {
+        let chunks: Vec<anyhow::Result<[String; 3]>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..cores)
+                .map(|core| {
+                    let vault = &vault;
+                    scope.spawn(move || {
+                        let from = start + core * SEED_CHUNK;
+                        let to = (from + SEED_CHUNK).min(count);
+                        contact_rows(vault, backend, from, to, now)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("panicked")))
+                })
+                .collect()
+        });
+        for chunk in chunks {
+            let [contacts, identifiers, subjects] = chunk?;
+            if contacts.is_empty() {
+                continue;
+            }
+            execute(
+                url,
+                format!(
+                    "INSERT INTO contacts (person_id, created_at, updated_at, basis, \
+                     consent_date, consent_purpose, source, key_id, wrapped_key) VALUES {contacts}; \
+                     INSERT INTO contact_identifiers (lookup, person_id, kind, sealed) \
+                     VALUES {identifiers}; \
+                     INSERT INTO contact_subjects (person_id, subject) VALUES {subjects};"
+                ),
+            )
+            .await?;
+        }
+        eprint!(
+            "\r  seeded {} of {count} contacts ({:.0} s)",
+            (start + SEED_CHUNK * cores).min(count),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!();
+    execute(
+        url,
+        "INSERT INTO contact_consent_state (person_id, site, purpose, decision, decided_at, \
+         expires_at, receipt_sequence) SELECT cs.person_id, s.site, s.purpose, s.decision, \
+         s.decided_at, s.expires_at, s.receipt_sequence FROM consent_state s \
+         JOIN contact_subjects cs ON cs.subject = s.subject"
+            .to_owned(),
+    )
+    .await?;
+    execute(url, "ANALYZE".to_owned()).await?;
+    Ok(())
+}
+
+/// The VALUES of contacts `from..to`: contacts, identifiers, subject links.
+fn contact_rows(
+    vault: &ContactVault,
+    backend: Backend,
+    from: usize,
+    to: usize,
+    now: i64,
+) -> anyhow::Result<[String; 3]> {
+    let (mut contacts, mut identifiers, mut subjects) = (Vec::new(), Vec::new(), Vec::new());
+    for i in from..to {
+        let (open, key) = vault.create()?;
+        let person = open.person_id();
+        let email =
+            ContactIdentifier::parse(IdentifierKind::Email, &format!("person{i}@example.se"))?;
+        let sealed = vault.seal_identifier(&open, &email)?;
+        contacts.push(format!(
+            "('{person}', {now}, {now}, 'consent', '2026-11-01', 'newsletter', 'form', '{}', {})",
+            key.key_id,
+            blob(backend, &key.wrapped)
+        ));
+        identifiers.push(format!(
+            "('{}', '{person}', 'email', {})",
+            sealed.lookup,
+            blob(backend, &sealed.sealed)
+        ));
+        subjects.push(format!("('{person}', '{}')", subject(i)));
+    }
+    Ok([
+        contacts.join(","),
+        identifiers.join(","),
+        subjects.join(","),
+    ])
+}
+
+/// Median wall time of `runs` GETs, in milliseconds.
+fn median_ms(agent: &ureq::Agent, url: &str, token: &str, runs: usize) -> anyhow::Result<f64> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut response = agent
+            .get(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        let _ = response.body_mut().read_to_vec()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+struct Row {
+    backend: &'static str,
+    seed_secs: f64,
+    count_ms: f64,
+    count: String,
+    page_ms: f64,
+    csv_rows: usize,
+    csv_per_sec: f64,
+    rss_before: f64,
+    rss_after: f64,
+    import_secs: f64,
+}
+
+async fn measure(backend: &'static str, url: String, contacts: usize) -> anyhow::Result<Row> {
+    let dir = tempfile::tempdir()?;
+    std::fs::copy(policy_path(), dir.path().join("policy.json"))?;
+    let key_dir = dir.path().join("keys");
+    let config = dir.path().join("samtycke.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = {url:?}\nkey_dir = {key_dir:?}\n\n[[sites]]\nid = \"demo\"\n\
+             allowed_origins = [{ORIGIN:?}]\npolicy = \"policy.json\"\n\n\
+             # One client: the limits would measure themselves.\n\
+             [rate_limits]\nenabled = false\n",
+        ),
+    )?;
+    // Migrated (and for PostgreSQL created) by the collector's own code, then seeded.
+    let store = samtycke_collector::store::connect(&url).await?;
+    let token = Access::new(Arc::clone(&store))
+        .create_key("bench", Role::Dpo, "bench")
+        .await?
+        .token;
+    drop(store);
+    let started = Instant::now();
+    seed(&url, &key_dir, contacts).await?;
+    let seed_secs = started.elapsed().as_secs_f64();
+    eprintln!("  seeded in {seed_secs:.1} s");
+
+    let collector = process::Collector::start(&config)?;
+    let base = format!("http://127.0.0.1:{}", collector.port);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into();
+    let count_url = format!("{base}/v1/contacts/count?site=demo&purpose=newsletter&state=granted");
+    let _ = median_ms(&agent, &count_url, &token, 2)?; // warm the caches
+    let count_ms = median_ms(&agent, &count_url, &token, 11)?;
+    let count = agent
+        .get(&count_url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()?
+        .body_mut()
+        .read_to_string()?;
+    let page_url = format!("{base}/v1/contacts?site=demo&purpose=newsletter&limit=100");
+    let _ = median_ms(&agent, &page_url, &token, 2)?;
+    let page_ms = median_ms(&agent, &page_url, &token, 11)?;
+
+    let rss_before = collector.peak_rss_mib();
+    let started = Instant::now();
+    let mut response = agent
+        .get(&format!(
+            "{base}/v1/contacts/export?site=demo&purpose=newsletter"
+        ))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()?;
+    let mut reader = response.body_mut().as_reader();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut lines = 0usize;
+    loop {
+        let read = reader.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        lines += buffer[..read].iter().filter(|b| **b == b'\n').count();
+    }
+    let csv_secs = started.elapsed().as_secs_f64();
+    let csv_rows = lines.saturating_sub(1);
+    eprintln!(
+        "  count {count_ms:.1} ms, page {page_ms:.1} ms, CSV {csv_rows} rows in {csv_secs:.1} s"
+    );
+    let rss_after = collector.peak_rss_mib();
+    drop(collector);
+
+    let file = dir.path().join("import.csv");
+    let mut csv = String::from("Email ID,First name,Last name,Consent date,Consent purpose\n");
+    for i in 0..IMPORT_ROWS {
+        csv.push_str(&format!(
+            "imported{i}@example.org,First{i},Last{i},2026-11-{:02},newsletter\n",
+            1 + i % 28
+        ));
+    }
+    std::fs::write(&file, csv)?;
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_samtycke"))
+        .args(["import"])
+        .arg(&file)
+        .args(["--site", "demo", "--basis", "consent", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    let import_secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        output.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("  {}", String::from_utf8_lossy(&output.stdout).trim());
+    Ok(Row {
+        backend,
+        seed_secs,
+        count_ms,
+        count: count.trim().to_owned(),
+        page_ms,
+        csv_rows,
+        csv_per_sec: csv_rows as f64 / csv_secs,
+        rss_before,
+        rss_after,
+        import_secs,
+    })
+}
+
+/// A fresh benchmark database on the PostgreSQL server (the collector's code creates it).
+async fn fresh_postgres() -> anyhow::Result<String> {
+    let server = std::env::var("SAMTYCKE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+        .await
+        .context("PostgreSQL answers")?;
+    sqlx::query("DROP DATABASE IF EXISTS samtycke_bench_contacts WITH (FORCE)")
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    Ok(format!("{server}/samtycke_bench_contacts"))
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let contacts: usize = std::env::var("SAMTYCKE_BENCH_CONTACTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let backends =
+        std::env::var("SAMTYCKE_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".to_owned());
+    let sqlite_dir = tempfile::tempdir()?;
+    let mut rows = Vec::new();
+    for backend in backends.split(',').map(str::trim) {
+        let (name, url) = match backend {
+            "sqlite" => {
+                let file = sqlite_dir.path().join("contacts.db");
+                ("SQLite", format!("sqlite://{}", file.display()))
+            }
+            "postgres" => ("PostgreSQL", fresh_postgres().await?),
+            other => anyhow::bail!("unknown backend {other}"),
+        };
+        eprintln!("bench contacts: {name}, {contacts} contacts");
+        rows.push(measure(name, url, contacts).await?);
+    }
+    println!();
+    println!(
+        "{} contacts, 3 purposes; count and page: median of 11 warm requests; CSV: the granted \
+         newsletter selection, masked (DPO: clear), streamed; import: {IMPORT_ROWS} new contacts \
+         with consent rows through `samtycke import`",
+        contacts
+    );
+    println!();
+    println!(
+        "{:<11} {:>9} {:>10} {:>9} {:>10} {:>12} {:>18} {:>12} {:>11}",
+        "backend",
+        "seed s",
+        "count ms",
+        "page ms",
+        "CSV rows",
+        "CSV rows/s",
+        "RSS before→after",
+        "import s",
+        "import/s"
+    );
+    for row in rows {
+        println!(
+            "{:<11} {:>9.1} {:>10.1} {:>9.1} {:>10} {:>12.0} {:>8.1}→{:>5.1} MiB {:>12.1} {:>11.0}",
+            row.backend,
+            row.seed_secs,
+            row.count_ms,
+            row.page_ms,
+            row.csv_rows,
+            row.csv_per_sec,
+            row.rss_before,
+            row.rss_after,
+            row.import_secs,
+            IMPORT_ROWS as f64 / row.import_secs
+        );
+        eprintln!("  {}: count answered {}", row.backend, row.count);
+    }
+    Ok(())
+}
