@@ -9,6 +9,8 @@
 
 mod crypto;
 mod load;
+#[path = "../common/postgres.rs"]
+mod postgres;
 #[path = "../common/process.rs"]
 mod process;
 
@@ -17,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::body::Bytes;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use samtycke_shared::jose::{DeviceSigner, ReceiptSigner, sha256_hex};
@@ -187,20 +188,6 @@ async fn measure(
     })
 }
 
-/// A fresh benchmark database on the PostgreSQL server (the collector creates it).
-async fn fresh_postgres() -> anyhow::Result<String> {
-    let server = std::env::var("SAMTYCKE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
-    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-        .await
-        .context("PostgreSQL answers")?;
-    sqlx::query("DROP DATABASE IF EXISTS samtycke_bench WITH (FORCE)")
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    Ok(format!("{server}/samtycke_bench"))
-}
-
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -237,7 +224,10 @@ async fn run() -> anyhow::Result<()> {
                 let file = sqlite_dir.path().join("bench.db");
                 ("SQLite", format!("sqlite://{}", file.display()))
             }
-            "postgres" => ("PostgreSQL", fresh_postgres().await?),
+            "postgres" => (
+                "PostgreSQL",
+                postgres::fresh_database("samtycke_bench").await?,
+            ),
             other => anyhow::bail!("unknown backend {other}"),
         };
         eprintln!("bench collector: {name}, {seconds} s a phase");

@@ -11,6 +11,8 @@
 //! collector's peak RSS before and after: flat means streamed), and a 100,000-row import through
 //! `samtycke import`.
 
+#[path = "../common/postgres.rs"]
+mod postgres;
 #[path = "../common/process.rs"]
 mod process;
 
@@ -345,20 +347,6 @@ async fn measure(backend: &'static str, url: String, contacts: usize) -> anyhow:
     })
 }
 
-/// A fresh benchmark database on the PostgreSQL server (the collector's code creates it).
-async fn fresh_postgres() -> anyhow::Result<String> {
-    let server = std::env::var("SAMTYCKE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
-    let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-        .await
-        .context("PostgreSQL answers")?;
-    sqlx::query("DROP DATABASE IF EXISTS samtycke_bench_contacts WITH (FORCE)")
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    Ok(format!("{server}/samtycke_bench_contacts"))
-}
-
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -381,7 +369,10 @@ async fn run() -> anyhow::Result<()> {
                 let file = sqlite_dir.path().join("contacts.db");
                 ("SQLite", format!("sqlite://{}", file.display()))
             }
-            "postgres" => ("PostgreSQL", fresh_postgres().await?),
+            "postgres" => (
+                "PostgreSQL",
+                postgres::fresh_database("samtycke_bench_contacts").await?,
+            ),
             other => anyhow::bail!("unknown backend {other}"),
         };
         eprintln!("bench contacts: {name}, {contacts} contacts");

@@ -282,32 +282,16 @@ macro_rules! batch_sql {
                 query.build().execute(&mut *conn).await?;
             }
             for subjects in writes.subjects.chunks(ROWS_PER_STATEMENT) {
-                // Each contact's latest decision per site and purpose among all its subjects'. The
-                // window picks one row per key (an upsert may not touch a row twice), and the
-                // condition keeps a later decision already there.
-                let mut query = ::sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO contact_consent_state (person_id, site, purpose, decision, \
-                     decided_at, expires_at, receipt_sequence) \
-                     SELECT person_id, site, purpose, decision, decided_at, expires_at, receipt_sequence \
-                     FROM (SELECT cs.person_id, s.site, s.purpose, s.decision, s.decided_at, \
-                     s.expires_at, s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, \
-                     s.site, s.purpose ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
-                     FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject \
-                     WHERE cs.person_id IN (SELECT person_id FROM contact_subjects WHERE subject IN (",
-                );
+                // Every contact of the batch's subjects, brought up to date.
+                let mut query =
+                    ::sqlx::QueryBuilder::<$db>::new($crate::store::contacts_sql::REFRESH_STATE_HEAD);
+                query.push("cs.person_id IN (SELECT person_id FROM contact_subjects WHERE subject IN (");
                 let mut list = query.separated(", ");
                 for subject in subjects {
                     list.push_bind(subject.to_string());
                 }
-                list.push_unseparated(
-                    "))) latest WHERE rank = 1 \
-                     ON CONFLICT (person_id, site, purpose) DO UPDATE SET \
-                     decision = excluded.decision, decided_at = excluded.decided_at, \
-                     expires_at = excluded.expires_at, receipt_sequence = excluded.receipt_sequence \
-                     WHERE excluded.decided_at > contact_consent_state.decided_at \
-                     OR (excluded.decided_at = contact_consent_state.decided_at \
-                     AND excluded.receipt_sequence >= contact_consent_state.receipt_sequence)",
-                );
+                list.push_unseparated("))");
+                query.push($crate::store::contacts_sql::REFRESH_STATE_TAIL);
                 query.build().execute(&mut *conn).await?;
             }
             Ok(())

@@ -14,6 +14,28 @@ pub const HOLD_EXISTS: &str = "EXISTS (SELECT 1 FROM contact_holds h \
      WHERE h.person_id = s.person_id AND (h.site IS NULL OR h.site = s.site) \
      AND (h.purpose IS NULL OR h.purpose = s.purpose))";
 
+/// Brings contacts' state up to date with their subjects' current state: per contact, site and
+/// purpose, the decision that took effect last (ties: the later receipt). The window picks one
+/// row per key (an upsert may not touch a row twice), and the condition keeps a later decision
+/// already there. Between the two halves goes the condition on `cs` (contact_subjects) that
+/// says which contacts.
+pub const REFRESH_STATE_HEAD: &str = "INSERT INTO contact_consent_state (person_id, site, \
+     purpose, decision, decided_at, expires_at, receipt_sequence) \
+     SELECT person_id, site, purpose, decision, decided_at, expires_at, receipt_sequence \
+     FROM (SELECT cs.person_id, s.site, s.purpose, s.decision, s.decided_at, s.expires_at, \
+     s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, s.site, s.purpose \
+     ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
+     FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject WHERE ";
+
+/// The second half of [`REFRESH_STATE_HEAD`].
+pub const REFRESH_STATE_TAIL: &str = ") latest WHERE rank = 1 \
+     ON CONFLICT (person_id, site, purpose) DO UPDATE SET decision = excluded.decision, \
+     decided_at = excluded.decided_at, expires_at = excluded.expires_at, \
+     receipt_sequence = excluded.receipt_sequence \
+     WHERE excluded.decided_at > contact_consent_state.decided_at \
+     OR (excluded.decided_at = contact_consent_state.decided_at \
+     AND excluded.receipt_sequence >= contact_consent_state.receipt_sequence)";
+
 /// `impl ContactStore for $store`, on database `$db`; `$store` has `pool` and `begin_write()`.
 macro_rules! contacts_sql {
     ($store:ty, $db:ident) => {
@@ -157,29 +179,13 @@ macro_rules! contacts_sql {
             conn: &mut <$db as ::sqlx::Database>::Connection,
             person_ids: &[String],
         ) -> Result<(), StoreError> {
-            let mut query = Builder::new(
-                "INSERT INTO contact_consent_state (person_id, site, purpose, decision, decided_at, \
-                 expires_at, receipt_sequence) \
-                 SELECT person_id, site, purpose, decision, decided_at, expires_at, receipt_sequence \
-                 FROM (SELECT cs.person_id, s.site, s.purpose, s.decision, s.decided_at, \
-                 s.expires_at, s.receipt_sequence, ROW_NUMBER() OVER (PARTITION BY cs.person_id, \
-                 s.site, s.purpose ORDER BY s.decided_at DESC, s.receipt_sequence DESC) AS rank \
-                 FROM consent_state s JOIN contact_subjects cs ON cs.subject = s.subject \
-                 WHERE cs.person_id IN (",
-            );
+            let mut query = Builder::new($crate::store::contacts_sql::REFRESH_STATE_HEAD);
+            query.push("cs.person_id IN (");
             let mut list = query.separated(", ");
             for id in person_ids {
                 list.push_bind(id.clone());
             }
-            query.push(
-                ")) latest WHERE rank = 1 \
-                 ON CONFLICT (person_id, site, purpose) DO UPDATE SET \
-                 decision = excluded.decision, decided_at = excluded.decided_at, \
-                 expires_at = excluded.expires_at, receipt_sequence = excluded.receipt_sequence \
-                 WHERE excluded.decided_at > contact_consent_state.decided_at \
-                 OR (excluded.decided_at = contact_consent_state.decided_at \
-                 AND excluded.receipt_sequence >= contact_consent_state.receipt_sequence)",
-            );
+            query.push(")").push($crate::store::contacts_sql::REFRESH_STATE_TAIL);
             query.build().execute(&mut *conn).await?;
             Ok(())
         }

@@ -5,7 +5,7 @@ pub mod access;
 mod batch_plan;
 mod batch_sql;
 pub mod contacts;
-mod contacts_sql;
+pub(crate) mod contacts_sql;
 mod group_commit;
 pub mod postgres;
 mod sqlite;

@@ -25,8 +25,10 @@ use crate::state::AppState;
 use crate::store::contacts::{Selection, SelectionState};
 use crate::time::now_unix;
 
-/// Contacts per page of a streamed export.
+/// Contacts per page of a streamed CSV export.
 const PAGE: u32 = 2000;
+/// Contacts per page of a streamed JSON export (each with its receipts and history).
+const JSON_PAGE: u32 = 200;
 
 /// Whether the client asked for CSV (`Accept: text/csv`).
 pub fn wants_csv(headers: &HeaderMap) -> Result<bool> {
@@ -227,6 +229,48 @@ struct Cursor {
     exported_at: i64,
 }
 
+/// Checks and audits an export of `selection`, and where its stream starts: the file name and
+/// the cursor before the first page.
+async fn start(
+    state: &AppState,
+    caller: &Caller,
+    selection: Selection,
+    format: &str,
+) -> Result<(String, Cursor)> {
+    check_export_allowed(caller, &selection)?;
+    audit_export(state, caller, &selection, format).await?;
+    let file = format!("contacts-{}-{}.{format}", selection.site, selection.purpose);
+    let cursor = Cursor {
+        contacts: state.contacts.clone(),
+        selection,
+        visibility: visibility(caller),
+        after: None,
+        started: false,
+        done: false,
+        exported_at: now_unix(),
+    };
+    Ok((file, cursor))
+}
+
+impl Cursor {
+    /// The next page of up to `limit` contacts, moving the cursor past it.
+    async fn next_page(
+        &mut self,
+        limit: u32,
+    ) -> std::io::Result<Vec<crate::store::contacts::SelectedContact>> {
+        let page = self
+            .contacts
+            .store()
+            .select_contacts(&self.selection, self.after.as_deref(), limit)
+            .await
+            .map_err(io_error)?;
+        if let Some(last) = page.last() {
+            self.after = Some(last.contact.person_id.clone());
+        }
+        Ok(page)
+    }
+}
+
 fn io_error(error: impl std::fmt::Display) -> std::io::Error {
     // The stream ends with an error, so the client sees a broken transfer instead of a file
     // that looks complete; the cause goes to the log.
@@ -241,30 +285,13 @@ pub async fn csv_stream(
     selection: Selection,
     lang: HeaderLanguage,
 ) -> Result<Response> {
-    check_export_allowed(caller, &selection)?;
-    audit_export(state, caller, &selection, "csv").await?;
-    let file = format!("contacts-{}-{}.csv", selection.site, selection.purpose);
-    let cursor = Cursor {
-        contacts: state.contacts.clone(),
-        selection,
-        visibility: visibility(caller),
-        after: None,
-        started: false,
-        done: false,
-        exported_at: now_unix(),
-    };
+    let (file, cursor) = start(state, caller, selection, "csv").await?;
     let body = stream::try_unfold(cursor, move |mut cursor| async move {
         if cursor.done {
             return Ok::<_, std::io::Error>(None);
         }
-        let page = cursor
-            .contacts
-            .store()
-            .select_contacts(&cursor.selection, cursor.after.as_deref(), PAGE)
-            .await
-            .map_err(io_error)?;
+        let page = cursor.next_page(PAGE).await?;
         cursor.done = page.len() < PAGE as usize;
-        cursor.after = page.last().map(|c| c.contact.person_id.clone());
         let records = page
             .iter()
             .map(|selected| {
@@ -288,30 +315,13 @@ pub async fn csv_stream(
 
 /// The selection as a JSON array of whole exports (card, history, receipts, policies).
 async fn json_stream(state: &AppState, caller: &Caller, selection: Selection) -> Result<Response> {
-    check_export_allowed(caller, &selection)?;
-    audit_export(state, caller, &selection, "json").await?;
-    let file = format!("contacts-{}-{}.json", selection.site, selection.purpose);
-    let cursor = Cursor {
-        contacts: state.contacts.clone(),
-        selection,
-        visibility: visibility(caller),
-        after: None,
-        started: false,
-        done: false,
-        exported_at: now_unix(),
-    };
+    let (file, cursor) = start(state, caller, selection, "json").await?;
     let body = stream::try_unfold(cursor, move |mut cursor| async move {
         if cursor.done {
             return Ok::<_, std::io::Error>(None);
         }
-        let page = cursor
-            .contacts
-            .store()
-            .select_contacts(&cursor.selection, cursor.after.as_deref(), 200)
-            .await
-            .map_err(io_error)?;
-        let last = page.len() < 200;
-        cursor.after = page.last().map(|c| c.contact.person_id.clone());
+        let page = cursor.next_page(JSON_PAGE).await?;
+        let last = page.len() < JSON_PAGE as usize;
         let mut bytes = Vec::new();
         for selected in &page {
             bytes.push(if cursor.started { b',' } else { b'[' });
