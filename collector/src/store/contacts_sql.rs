@@ -419,7 +419,14 @@ macro_rules! contacts_sql {
                 );
                 push_selection(&mut query, selection, true);
                 if let Some(after) = after {
-                    query.push(" AND s.person_id > ").push_bind(after.to_owned());
+                    // On both sides of the join: PostgreSQL does not carry a range across an
+                    // equality, and without it merge-joined every contact before the cursor
+                    // (seconds a page deep into a million contacts).
+                    query
+                        .push(" AND s.person_id > ")
+                        .push_bind(after.to_owned())
+                        .push(" AND c.person_id > ")
+                        .push_bind(after.to_owned());
                 }
                 query
                     .push(" ORDER BY s.person_id LIMIT ")
