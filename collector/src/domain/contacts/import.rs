@@ -656,7 +656,7 @@ fn read_rows(
         .map_err(|e| header_error(csv_reason(&e), None))?
         .clone();
     let mut columns = Vec::with_capacity(headers.len());
-    for (at, name) in headers.iter().enumerate() {
+    for name in headers.iter() {
         let name = name.trim_start_matches('\u{feff}').trim();
         let key = name.to_lowercase();
         let column = HEADERS
@@ -672,7 +672,6 @@ fn read_rows(
         if column != Column::Ignored && columns.contains(&column) {
             return Err(header_error("appears twice".into(), Some(name.to_owned())));
         }
-        let _ = at;
         columns.push(column);
     }
     let has = |wanted: Column| columns.contains(&wanted);

@@ -138,19 +138,16 @@ pub async fn count(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<SelectionQuery>,
-) -> Result<JsonResponse<serde_json::Value>> {
+) -> Result<JsonResponse<CountAnswer>> {
     let caller = authorize(&state, &headers, READERS, "/v1/contacts/count").await?;
     let selection = selection_of(&state, &query)?;
     let count = state.contacts.count(&caller.actor(), &selection).await?;
-    Ok(JsonResponse(
-        serde_json::to_value(CountAnswer {
-            site: selection.site,
-            purpose: selection.purpose,
-            state: selection.state.as_str(),
-            count,
-        })
-        .unwrap_or_default(),
-    ))
+    Ok(JsonResponse(CountAnswer {
+        site: selection.site,
+        purpose: selection.purpose,
+        state: selection.state.as_str(),
+        count,
+    }))
 }
 
 /// A site, and for the daily series a span of days (default: the last 30).
