@@ -51,6 +51,9 @@ enum Target {
         /// Backends to measure, comma-separated.
         #[arg(long, default_value = "sqlite,postgres")]
         backends: String,
+        /// Seed anew instead of copying the seed kept from an earlier run.
+        #[arg(long)]
+        fresh_seed: bool,
     },
 }
 
@@ -70,12 +73,17 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
         Target::Contacts {
             contacts,
             ref backends,
+            fresh_seed,
         } => tools::run(
             tools::cargo()
                 .current_dir(root)
                 .args(["bench", "-p", "samtycke-collector", "--bench", "contacts"])
                 .env("SAMTYCKE_BENCH_CONTACTS", contacts.to_string())
-                .env("SAMTYCKE_BENCH_BACKENDS", backends),
+                .env("SAMTYCKE_BENCH_BACKENDS", backends)
+                .env(
+                    "SAMTYCKE_BENCH_FRESH_SEED",
+                    if fresh_seed { "1" } else { "0" },
+                ),
         ),
     }
 }

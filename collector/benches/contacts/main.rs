@@ -10,6 +10,10 @@
 //! state, the first JSON page, the whole granted selection streamed as CSV (rows/s, and the
 //! collector's peak RSS before and after: flat means streamed), and a 100,000-row import through
 //! `samtycke import`.
+//!
+//! A seed is kept in `target/bench/contacts-seed/` (and, for PostgreSQL, as a database on the
+//! server) and reused by later runs with the same count, each of which measures a copy;
+//! `SAMTYCKE_BENCH_FRESH_SEED=1` (`cargo xtask bench contacts --fresh-seed`) seeds anew.
 
 #[path = "../common/postgres.rs"]
 mod postgres;
@@ -45,25 +49,53 @@ fn blob(backend: Backend, bytes: &[u8]) -> String {
     }
 }
 
-/// Runs one statement of generated SQL on either backend.
-async fn execute(url: &str, sql: String) -> anyhow::Result<()> {
-    match Backend::of(url)? {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&pool)
-                .await?;
-            pool.close().await;
+/// A connection for the seeding's generated SQL, on either backend.
+enum Seeder {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Seeder {
+    /// One connection: SQLite with a page cache that holds the indexes being filled and no
+    /// fsync (a seed that dies half-way is thrown away, never used), PostgreSQL as it is.
+    async fn connect(url: &str) -> anyhow::Result<Self> {
+        Ok(match Backend::of(url)? {
+            Backend::Sqlite => {
+                use std::str::FromStr as _;
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                    .pragma("synchronous", "OFF")
+                    .pragma("cache_size", "-4000000");
+                Self::Sqlite(
+                    sqlx::sqlite::SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+            Backend::Postgres => Self::Postgres(sqlx::PgPool::connect(url).await?),
+        })
+    }
+
+    /// Runs generated SQL.
+    async fn execute(&self, sql: String) -> anyhow::Result<()> {
+        let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
+        match self {
+            Self::Sqlite(pool) => {
+                sql.execute(pool).await?;
+            }
+            Self::Postgres(pool) => {
+                sql.execute(pool).await?;
+            }
         }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&pool)
-                .await?;
-            pool.close().await;
+        Ok(())
+    }
+
+    async fn close(self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
         }
     }
-    Ok(())
 }
 
 /// A contact's id from its number, so that SQL can make its subject's rows.
@@ -74,6 +106,7 @@ fn subject(i: usize) -> String {
 /// Seeds `count` contacts (see the module's doc).
 async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
     let backend = Backend::of(url)?;
+    let db = Seeder::connect(url).await?;
     let vault = ContactVault::new(Arc::new(DataKeys::load_or_create(key_dir)?));
     let now = samtycke_collector::time::now_unix();
     let series = match backend {
@@ -89,29 +122,23 @@ async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
     };
     // Receipts and the devices' current state, made by the database itself. Decisions: 60 %
     // granted (a tenth of them expired), 25 % denied, 15 % withdrawn, per purpose.
-    execute(
-        url,
-        format!(
-            "{series} INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, \
+    db.execute(format!(
+        "{series} INSERT INTO receipts (sequence, receipt_id, site, subject, request_sha256, \
              receipt, receipt_sha256, prev_receipt_sha256, policy_version, collection_method, \
              consent_timestamp, issued_at) SELECT i + 1, {subject_sql} , 'demo', {subject_sql}, \
              'seeded', 'seeded', 'seeded', NULL, 1, 'form', {now}, {now} FROM n"
-        ),
-    )
+    ))
     .await?;
     for (p, purpose) in PURPOSES.iter().enumerate() {
-        execute(
-            url,
-            format!(
-                "{series} INSERT INTO consent_state (site, subject, purpose, decision, \
+        db.execute(format!(
+            "{series} INSERT INTO consent_state (site, subject, purpose, decision, \
                  consent_timestamp, receipt_sequence, decided_at, expires_at) \
                  SELECT 'demo', {subject_sql}, '{purpose}', \
                  CASE WHEN (i * 7 + {p}) % 20 < 12 THEN 'granted' \
                       WHEN (i * 7 + {p}) % 20 < 17 THEN 'denied' ELSE 'withdrawn' END, \
                  {now}, i + 1, {now}, \
                  CASE WHEN (i * 7 + {p}) % 20 = 0 THEN {now} - 1 ELSE {now} + 31536000 END FROM n"
-            ),
-        )
+        ))
         .await?;
     }
     // The contacts, with real keys and sealed addresses, made on every core.
@@ -142,8 +169,7 @@ async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
             if contacts.is_empty() {
                 continue;
             }
-            execute(
-                url,
+            db.execute(
                 format!(
                     "INSERT INTO contacts (person_id, created_at, updated_at, basis, \
                      consent_date, consent_purpose, source, key_id, wrapped_key) VALUES {contacts}; \
@@ -161,8 +187,7 @@ async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
         );
     }
     eprintln!();
-    execute(
-        url,
+    db.execute(
         "INSERT INTO contact_consent_state (person_id, site, purpose, decision, decided_at, \
          expires_at, receipt_sequence) SELECT cs.person_id, s.site, s.purpose, s.decision, \
          s.decided_at, s.expires_at, s.receipt_sequence FROM consent_state s \
@@ -176,7 +201,8 @@ async fn seed(url: &str, key_dir: &Path, count: usize) -> anyhow::Result<()> {
         Backend::Sqlite => "ANALYZE",
         Backend::Postgres => "VACUUM ANALYZE",
     };
-    execute(url, analyze.to_owned()).await?;
+    db.execute(analyze.to_owned()).await?;
+    db.close().await;
     Ok(())
 }
 
@@ -244,6 +270,149 @@ struct Row {
     import_secs: f64,
 }
 
+/// Bump when what `seed` writes changes: a kept seed of another version is made anew.
+const SEED_VERSION: u32 = 1;
+
+/// A seeded database kept between runs (seeding a million contacts takes minutes): per backend
+/// and contact count, a database with the key directory its vaults were sealed under. Each run
+/// measures a copy, so the import never changes the seed.
+struct KeptSeed {
+    /// `target/bench/contacts-seed/<backend>-<count>-v<version>/`.
+    dir: PathBuf,
+    /// The seed database's URL.
+    url: String,
+}
+
+impl KeptSeed {
+    fn new(backend: Backend, count: usize) -> anyhow::Result<Self> {
+        let name = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/bench/contacts-seed")
+            .join(format!("{name}-{count}-v{SEED_VERSION}"));
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("contacts.db").display()),
+            Backend::Postgres => format!(
+                "{}/samtycke_bench_seed_{count}_v{SEED_VERSION}",
+                postgres::server()
+            ),
+        };
+        Ok(Self { dir, url })
+    }
+
+    fn key_dir(&self) -> PathBuf {
+        self.dir.join("keys")
+    }
+
+    /// The seconds the kept seed took, if it is complete (its last step records them).
+    async fn seeded_secs(&self) -> Option<f64> {
+        if !self.key_dir().is_dir() {
+            return None;
+        }
+        let query = "SELECT seconds FROM bench_seed";
+        match Backend::of(&self.url).ok()? {
+            Backend::Sqlite => {
+                let file = self.dir.join("contacts.db");
+                if !file.is_file() {
+                    return None;
+                }
+                let pool = sqlx::SqlitePool::connect(&self.url).await.ok()?;
+                let seconds = sqlx::query_scalar(query).fetch_one(&pool).await.ok();
+                pool.close().await;
+                seconds
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.ok()?;
+                let seconds = sqlx::query_scalar(query).fetch_one(&pool).await.ok();
+                pool.close().await;
+                seconds
+            }
+        }
+    }
+
+    /// Seeds anew, unless a complete seed of this version is kept; answers the seconds seeding
+    /// took (then or now).
+    async fn ensure(&self, count: usize) -> anyhow::Result<f64> {
+        let fresh = std::env::var_os("SAMTYCKE_BENCH_FRESH_SEED").is_some_and(|v| v == "1");
+        if let Some(seconds) = self.seeded_secs().await.filter(|_| !fresh) {
+            eprintln!("  the seed kept in {} is used", self.dir.display());
+            return Ok(seconds);
+        }
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir)?;
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        if Backend::of(&self.url)? == Backend::Postgres {
+            let name = self.url.rsplit('/').next().unwrap_or_default();
+            postgres::fresh_database(name).await?;
+        }
+        // Migrated (and for PostgreSQL created) by the collector's own code, then seeded.
+        let store = samtycke_collector::store::connect(&self.url).await?;
+        drop(store);
+        let started = Instant::now();
+        seed(&self.url, &self.key_dir(), count).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let db = Seeder::connect(&self.url).await?;
+        db.execute(format!(
+            "CREATE TABLE bench_seed (seconds DOUBLE PRECISION NOT NULL); \
+             INSERT INTO bench_seed VALUES ({seconds})"
+        ))
+        .await?;
+        if Backend::of(&self.url)? == Backend::Sqlite {
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)".to_owned())
+                .await?;
+        }
+        db.close().await;
+        Ok(seconds)
+    }
+
+    /// A copy of the seed to measure: its database at `url` and its keys in `key_dir`.
+    async fn copy_to(&self, url: &str, key_dir: &Path) -> anyhow::Result<()> {
+        copy(&self.key_dir(), key_dir)?;
+        match Backend::of(url)? {
+            Backend::Sqlite => {
+                let to = url.trim_start_matches("sqlite://");
+                copy(&self.dir.join("contacts.db"), Path::new(to))?;
+                let wal = self.dir.join("contacts.db-wal");
+                if wal.exists() {
+                    copy(&wal, Path::new(&format!("{to}-wal")))?;
+                }
+            }
+            Backend::Postgres => {
+                let name = url.rsplit('/').next().unwrap_or_default();
+                let seed = self.url.rsplit('/').next().unwrap_or_default();
+                let admin =
+                    sqlx::PgPool::connect(&format!("{}/postgres", postgres::server())).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} TEMPLATE {seed}"
+                )))
+                .execute(&admin)
+                .await?;
+                admin.close().await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `cp -a`: the key files keep their modes, and a large file is copied by the kernel.
+fn copy(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+    Ok(())
+}
+
 async fn measure(backend: &'static str, url: String, contacts: usize) -> anyhow::Result<Row> {
     let dir = tempfile::tempdir()?;
     std::fs::copy(policy_path(), dir.path().join("policy.json"))?;
@@ -258,17 +427,16 @@ async fn measure(backend: &'static str, url: String, contacts: usize) -> anyhow:
              [rate_limits]\nenabled = false\n",
         ),
     )?;
-    // Migrated (and for PostgreSQL created) by the collector's own code, then seeded.
+    let kept = KeptSeed::new(Backend::of(&url)?, contacts)?;
+    let seed_secs = kept.ensure(contacts).await?;
+    eprintln!("  seeded in {seed_secs:.1} s");
+    kept.copy_to(&url, &key_dir).await?;
     let store = samtycke_collector::store::connect(&url).await?;
     let token = Access::new(Arc::clone(&store))
         .create_key("bench", Role::Dpo, "bench")
         .await?
         .token;
     drop(store);
-    let started = Instant::now();
-    seed(&url, &key_dir, contacts).await?;
-    let seed_secs = started.elapsed().as_secs_f64();
-    eprintln!("  seeded in {seed_secs:.1} s");
 
     let collector = process::Collector::start(&config)?;
     let base = format!("http://127.0.0.1:{}", collector.port);

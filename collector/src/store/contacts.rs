@@ -317,9 +317,23 @@ pub struct ImportRecord {
     pub finished_at: Option<i64>,
 }
 
+/// A whole selection read in one pass, in batches of contacts with their identifiers, in
+/// person-id order; ends with the first error.
+pub type ContactBatches =
+    futures_util::stream::BoxStream<'static, Result<Vec<StoredContact>, StoreError>>;
+
+/// Contacts per batch of [`ContactBatches`].
+pub const STREAM_BATCH: usize = 500;
+
 /// Contacts in the store.
 #[async_trait]
 pub trait ContactStore: Send + Sync {
+    /// Every contact of a selection, with its identifiers, read by one statement on one
+    /// connection (so from one snapshot) while the caller works on the batches before: what a
+    /// streamed CSV export reads. At most two batches wait for the caller: the stream's memory
+    /// stays flat however large the selection.
+    fn stream_contacts(&self, selection: &Selection) -> ContactBatches;
+
     /// Up to `limit` contacts of a selection with a person id after `after`, in person-id order
     /// (the cursor of the next page is the last one's id).
     async fn select_contacts(

@@ -43,7 +43,7 @@ macro_rules! contacts_sql {
         use ::sqlx::{QueryBuilder, Row as _};
 
         use $crate::store::contacts::{
-            ContactHistoryEntry, ContactReceipt, ContactStore, ContactWrite, DailyCount,
+            ContactBatches, ContactHistoryEntry, ContactReceipt, ContactStore, STREAM_BATCH, ContactWrite, DailyCount,
             DeletedContact, ImportRecord, ISSUED_SUBJECT_PREFIX, SelectedContact, Selection, SelectionState, StateCount,
             StoredCard, StoredContact, StoredContactIdentifier, StoredContactState,
             UnadoptedIdentifier,
@@ -58,11 +58,25 @@ macro_rules! contacts_sql {
 
         /// `FROM … WHERE …` of a selection, over `contact_consent_state s JOIN contacts c`.
         fn push_selection(query: &mut Builder, selection: &Selection, with_contacts: bool) {
+            push_selection_joined(query, selection, with_contacts, false);
+        }
+
+        /// [`push_selection`], with each of the contact's identifiers (`i`) as a row of its own
+        /// when `with_identifiers`.
+        fn push_selection_joined(
+            query: &mut Builder,
+            selection: &Selection,
+            with_contacts: bool,
+            with_identifiers: bool,
+        ) {
             // A count without card filters reads the state table's index alone.
             let join = with_contacts || selection.basis.is_some() || selection.source.is_some();
             query.push(" FROM contact_consent_state s");
             if join {
                 query.push(" JOIN contacts c ON c.person_id = s.person_id");
+            }
+            if with_identifiers {
+                query.push(" LEFT JOIN contact_identifiers i ON i.person_id = s.person_id");
             }
             query
                 .push(" WHERE s.site = ")
@@ -103,6 +117,19 @@ macro_rules! contacts_sql {
                 query.push(" AND c.source = ").push_bind(source.clone());
             }
         }
+
+        /// A selection counted by walking its index: what the tallies cannot answer (card
+        /// filters), and what tests hold the tallies to.
+        pub(crate) async fn count_by_index(
+            pool: &::sqlx::Pool<$db>,
+            selection: &Selection,
+        ) -> Result<i64, StoreError> {
+            let mut query = Builder::new("SELECT COUNT(*)");
+            push_selection(&mut query, selection, false);
+            Ok(query.build_query_scalar().fetch_one(pool).await?)
+        }
+
+        $crate::store::state_counts_sql::state_counts_sql!($db);
 
         fn contact_row(row: &DbRow) -> Result<StoredContact, StoreError> {
             Ok(StoredContact {
@@ -405,8 +432,67 @@ macro_rules! contacts_sql {
             Ok(())
         }
 
+        /// The producer of `stream_contacts`: one statement, its rows grouped per contact,
+        /// sent in batches; stops when the receiver is gone (the client went away).
+        async fn send_contacts(
+            pool: ::sqlx::Pool<$db>,
+            selection: Selection,
+            batches: &::tokio::sync::mpsc::Sender<Result<Vec<StoredContact>, StoreError>>,
+        ) -> Result<(), StoreError> {
+            use ::futures_util::TryStreamExt as _;
+            let mut query = Builder::new("SELECT ");
+            query.push(CONTACT_COLUMNS).push(
+                ", i.kind AS identifier_kind, i.lookup AS identifier_lookup, \
+                 i.sealed AS identifier_sealed",
+            );
+            push_selection_joined(&mut query, &selection, true, true);
+            query.push(" ORDER BY s.person_id");
+            let mut rows = query.build().fetch(&pool);
+            let mut batch: Vec<StoredContact> = Vec::with_capacity(STREAM_BATCH);
+            while let Some(row) = rows.try_next().await? {
+                let person_id: String = row.try_get("person_id")?;
+                if batch.last().is_none_or(|last| last.person_id != person_id) {
+                    if batch.len() == STREAM_BATCH {
+                        // The batch is whole only once the next contact starts.
+                        let mut full = ::std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
+                        let next = full.pop();
+                        if batches.send(Ok(full)).await.is_err() {
+                            return Ok(());
+                        }
+                        batch.extend(next);
+                    }
+                    batch.push(contact_row(&row)?);
+                }
+                let kind: Option<String> = row.try_get("identifier_kind")?;
+                if let (Some(kind), Some(contact)) = (kind, batch.last_mut()) {
+                    contact.identifiers.push(StoredContactIdentifier {
+                        kind,
+                        lookup: row.try_get("identifier_lookup")?,
+                        sealed: row.try_get("identifier_sealed")?,
+                    });
+                }
+            }
+            if !batch.is_empty() {
+                let _ = batches.send(Ok(batch)).await;
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl ContactStore for $store {
+            fn stream_contacts(&self, selection: &Selection) -> ContactBatches {
+                let (sender, receiver) = ::tokio::sync::mpsc::channel(2);
+                let (pool, selection) = (self.pool.clone(), selection.clone());
+                ::tokio::spawn(async move {
+                    if let Err(error) = send_contacts(pool, selection, &sender).await {
+                        let _ = sender.send(Err(error)).await;
+                    }
+                });
+                Box::pin(::futures_util::stream::unfold(receiver, |mut receiver| async move {
+                    receiver.recv().await.map(|batch| (batch, receiver))
+                }))
+            }
+
             async fn select_contacts(
                 &self,
                 selection: &Selection,
@@ -447,9 +533,16 @@ macro_rules! contacts_sql {
             }
 
             async fn count_contacts(&self, selection: &Selection) -> Result<i64, StoreError> {
-                let mut query = Builder::new("SELECT COUNT(*)");
-                push_selection(&mut query, selection, false);
-                Ok(query.build_query_scalar().fetch_one(&self.pool).await?)
+                if selection.basis.is_some() || selection.source.is_some() {
+                    return count_by_index(&self.pool, selection).await;
+                }
+                let states =
+                    tallied_states(&self.pool, &selection.site, &selection.purpose, selection.now)
+                        .await?;
+                Ok(states
+                    .iter()
+                    .find(|(state, _)| *state == selection.state)
+                    .map_or(0, |(_, count)| *count))
             }
 
             async fn state_counts(
@@ -457,27 +550,27 @@ macro_rules! contacts_sql {
                 site: &str,
                 now: i64,
             ) -> Result<Vec<StateCount>, StoreError> {
-                let mut query = Builder::new(
-                    "SELECT purpose, state, COUNT(*) AS n FROM (SELECT s.purpose, CASE \
-                     WHEN s.decision = 'granted' AND s.expires_at <= ",
-                );
-                query
-                    .push_bind(now)
-                    .push(" THEN 'expired' WHEN s.decision = 'granted' AND ")
-                    .push(HOLD_EXISTS)
-                    .push(" THEN 'held' ELSE s.decision END AS state FROM contact_consent_state s WHERE s.site = ")
-                    .push_bind(site.to_owned())
-                    .push(") states GROUP BY purpose, state ORDER BY purpose, state");
-                let rows = query.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(StateCount {
-                            purpose: row.try_get("purpose")?,
-                            state: row.try_get("state")?,
-                            count: row.try_get("n")?,
-                        })
-                    })
-                    .collect()
+                let purposes: Vec<String> = Builder::new(
+                    "SELECT DISTINCT purpose FROM contact_state_counts WHERE site = ",
+                )
+                .push_bind(site.to_owned())
+                .push(" AND contacts <> 0 ORDER BY purpose")
+                .build_query_scalar()
+                .fetch_all(&self.pool)
+                .await?;
+                let mut counts = Vec::new();
+                for purpose in purposes {
+                    for (state, count) in tallied_states(&self.pool, site, &purpose, now).await? {
+                        if count != 0 {
+                            counts.push(StateCount {
+                                purpose: purpose.clone(),
+                                state: state.as_str().to_owned(),
+                                count,
+                            });
+                        }
+                    }
+                }
+                Ok(counts)
             }
 
             async fn daily_counts(

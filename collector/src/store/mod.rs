@@ -9,6 +9,7 @@ pub(crate) mod contacts_sql;
 mod group_commit;
 pub mod postgres;
 mod sqlite;
+pub(crate) mod state_counts_sql;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -49,8 +49,15 @@ impl SqliteStore {
             // and a larger page cache per connection than SQLite's 2 MiB default: a million
             // contacts and their indexes are hundreds of MiB, and re-reading pages through
             // read(2) was most of an import's and an export's time.
-            .pragma("mmap_size", "1073741824")
+            .pragma("mmap_size", "2147418112") // SQLite's ceiling (SQLITE_MAX_MMAP_SIZE)
             .pragma("cache_size", "-16384")
+            // Rows cross from SQLite's worker thread in a channel; sqlx's 50 made a streamed
+            // export wake the reader every 50 rows.
+            .row_buffer_size(512)
+            // A checkpoint after every 64 MiB of log instead of SQLite's 4 MiB: a write of
+            // thousands of contacts dirties more than 4 MiB of index pages, and checkpointing
+            // after each one copied every page back at once (and again after the next).
+            .pragma("wal_autocheckpoint", "16384")
             .busy_timeout(Duration::from_secs(10));
         let file = options.get_filename().to_owned();
         if file != Path::new(":memory:") {

@@ -35,7 +35,7 @@ use crate::store::{
 use crate::time::now_unix;
 
 /// Rows per chunk: one transaction for the contacts, then their receipts together.
-const CHUNK: usize = 500;
+const CHUNK: usize = 2000;
 /// Row errors kept and reported (the count is always exact).
 pub const MAX_REPORTED_ERRORS: usize = 1000;
 

@@ -7,7 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream;
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -25,8 +25,6 @@ use crate::state::AppState;
 use crate::store::contacts::{Selection, SelectionState};
 use crate::time::now_unix;
 
-/// Contacts per page of a streamed CSV export.
-const PAGE: u32 = 2000;
 /// Contacts per page of a streamed JSON export (each with its receipts and history).
 const JSON_PAGE: u32 = 200;
 
@@ -278,7 +276,8 @@ fn io_error(error: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other("export failed")
 }
 
-/// The selection as CSV, header first, one page at a time.
+/// The selection as CSV, header first, a batch at a time: the store reads the selection in one
+/// pass (`stream_contacts`) while the batch before is opened and written out here.
 pub async fn csv_stream(
     state: &AppState,
     caller: &Caller,
@@ -286,28 +285,28 @@ pub async fn csv_stream(
     lang: HeaderLanguage,
 ) -> Result<Response> {
     let (file, cursor) = start(state, caller, selection, "csv").await?;
-    let body = stream::try_unfold(cursor, move |mut cursor| async move {
-        if cursor.done {
-            return Ok::<_, std::io::Error>(None);
-        }
-        let page = cursor.next_page(PAGE).await?;
-        cursor.done = page.len() < PAGE as usize;
-        let records = page
-            .iter()
-            .map(|selected| {
-                cursor.contacts.csv_record_of(
-                    &selected.contact,
-                    cursor.visibility,
-                    cursor.exported_at,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io_error)?;
-        let header = (!cursor.started).then(|| lang.columns());
-        cursor.started = true;
-        let bytes = csv_bytes(&records, header).map_err(io_error)?;
-        Ok(Some((Bytes::from(bytes), cursor)))
-    });
+    // The header first, so that an empty selection is a file with its header.
+    let header = csv_bytes(&[], Some(lang.columns()))?;
+    let records = cursor
+        .contacts
+        .store()
+        .stream_contacts(&cursor.selection)
+        .map_err(io_error)
+        .and_then(move |batch| {
+            let bytes = batch
+                .iter()
+                .map(|contact| {
+                    cursor
+                        .contacts
+                        .csv_record_of(contact, cursor.visibility, cursor.exported_at)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io_error)
+                .and_then(|records| csv_bytes(&records, None).map_err(io_error))
+                .map(Bytes::from);
+            std::future::ready(bytes)
+        });
+    let body = stream::once(std::future::ready(Ok(Bytes::from(header)))).chain(records);
     let mut response = Body::from_stream(body).into_response();
     attachment(&mut response, "text/csv; charset=utf-8", &file);
     Ok(response)

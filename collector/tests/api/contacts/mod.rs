@@ -9,6 +9,7 @@ mod exports;
 mod imports;
 mod query;
 mod roles;
+mod tallies;
 
 use std::collections::BTreeMap;
 
