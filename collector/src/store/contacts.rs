@@ -328,9 +328,10 @@ pub const STREAM_BATCH: usize = 500;
 /// Contacts in the store.
 #[async_trait]
 pub trait ContactStore: Send + Sync {
-    /// Every contact of a selection, with its identifiers, read by one statement on one
+    /// Every contact of a selection, with its sealed identifiers, read by one statement on one
     /// connection (so from one snapshot) while the caller works on the batches before: what a
-    /// streamed CSV export reads. At most two batches wait for the caller: the stream's memory
+    /// streamed CSV export reads, and only that: the card and the identifiers' blind indexes
+    /// are left empty (no CSV column holds them). At most two batches wait for the caller: the stream's memory
     /// stays flat however large the selection.
     fn stream_contacts(&self, selection: &Selection) -> ContactBatches;
 

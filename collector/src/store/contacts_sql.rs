@@ -441,9 +441,11 @@ macro_rules! contacts_sql {
         ) -> Result<(), StoreError> {
             use ::futures_util::TryStreamExt as _;
             let mut query = Builder::new("SELECT ");
-            query.push(CONTACT_COLUMNS).push(
-                ", i.kind AS identifier_kind, i.lookup AS identifier_lookup, \
-                 i.sealed AS identifier_sealed",
+            // Only what a CSV record opens: every column is copied once more on its way out of
+            // SQLite's worker thread.
+            query.push(
+                "c.person_id, c.created_at, c.updated_at, c.key_id, c.wrapped_key, c.profile, \
+                 i.kind AS identifier_kind, i.sealed AS identifier_sealed",
             );
             push_selection_joined(&mut query, &selection, true, true);
             query.push(" ORDER BY s.person_id");
@@ -453,21 +455,30 @@ macro_rules! contacts_sql {
                 let person_id: String = row.try_get("person_id")?;
                 if batch.last().is_none_or(|last| last.person_id != person_id) {
                     if batch.len() == STREAM_BATCH {
-                        // The batch is whole only once the next contact starts.
-                        let mut full = ::std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
-                        let next = full.pop();
+                        // The last contact's identifiers are all in: a new contact starts.
+                        let full = ::std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
                         if batches.send(Ok(full)).await.is_err() {
                             return Ok(());
                         }
-                        batch.extend(next);
                     }
-                    batch.push(contact_row(&row)?);
+                    batch.push(StoredContact {
+                        person_id,
+                        created_at: row.try_get("created_at")?,
+                        updated_at: row.try_get("updated_at")?,
+                        card: StoredCard::default(),
+                        key: StoredVaultKey {
+                            key_id: row.try_get("key_id")?,
+                            wrapped: row.try_get("wrapped_key")?,
+                        },
+                        profile: row.try_get("profile")?,
+                        identifiers: Vec::new(),
+                    });
                 }
                 let kind: Option<String> = row.try_get("identifier_kind")?;
                 if let (Some(kind), Some(contact)) = (kind, batch.last_mut()) {
                     contact.identifiers.push(StoredContactIdentifier {
                         kind,
-                        lookup: row.try_get("identifier_lookup")?,
+                        lookup: String::new(),
                         sealed: row.try_get("identifier_sealed")?,
                     });
                 }

@@ -13,8 +13,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::{AppendJob, Appended, StoreError};
 use crate::metrics::StoreMetrics;
 
-/// The most appends one transaction takes.
-pub const MAX_BATCH: usize = 256;
+/// The most appends one transaction takes. Widgets rarely have more than a few dozen waiting;
+/// an import hands over thousands at once, and every commit is an fsync and one more write of
+/// each index page it touched (256 a batch made a 100,000-row import 2.6 s slower).
+pub const MAX_BATCH: usize = 1024;
 /// Appends waiting for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
 

@@ -54,10 +54,10 @@ impl SqliteStore {
             // Rows cross from SQLite's worker thread in a channel; sqlx's 50 made a streamed
             // export wake the reader every 50 rows.
             .row_buffer_size(512)
-            // A checkpoint after every 64 MiB of log instead of SQLite's 4 MiB: a write of
-            // thousands of contacts dirties more than 4 MiB of index pages, and checkpointing
-            // after each one copied every page back at once (and again after the next).
-            .pragma("wal_autocheckpoint", "16384")
+            // A checkpoint after every 256 MiB of log instead of SQLite's 4 MiB: a write of
+            // thousands of contacts dirties tens of MiB of index pages, and checkpointing after
+            // each one copied every page back at once, and the same pages again after the next.
+            .pragma("wal_autocheckpoint", "65536")
             .busy_timeout(Duration::from_secs(10));
         let file = options.get_filename().to_owned();
         if file != Path::new(":memory:") {

@@ -267,8 +267,16 @@ impl Importer {
                 "source other needs its text (--source-other)".into(),
             ));
         }
+        let started = std::time::Instant::now();
         let mut plan = read_rows(bytes, options, &policy.policy)?;
+        let read = started.elapsed();
         self.resolve(&mut plan).await?;
+        tracing::debug!(
+            rows = plan.rows.len(),
+            read_ms = read.as_millis() as u64,
+            resolve_ms = (started.elapsed() - read).as_millis() as u64,
+            "import planned"
+        );
         if plan.rows.is_empty() && plan.error_count == 0 {
             return Err(ImportError::Empty);
         }
@@ -404,7 +412,15 @@ impl Importer {
     ) -> Result<(), ImportError> {
         let store = self.contacts.store();
         let vault = self.contacts.vault();
+        // Where an import's time goes, for the log: preparing (reads, keys, sealing), contact
+        // writes, receipts, progress.
+        let mut spent = [std::time::Duration::ZERO; 4];
         for chunk in plan.rows.chunks(CHUNK) {
+            let mut clock = std::time::Instant::now();
+            let mut lap = |phase: usize| {
+                spent[phase] += clock.elapsed();
+                clock = std::time::Instant::now();
+            };
             let now = now_unix();
             let ids: Vec<String> = chunk.iter().filter_map(|r| r.target.clone()).collect();
             let existing: HashMap<String, StoredContact> = store
@@ -498,7 +514,9 @@ impl Importer {
                     consents.push((row.line, subject, *date, purpose.clone()));
                 }
             }
+            lap(0);
             store.write_contacts(&changes).await?;
+            lap(1);
             let appends = consents.into_iter().map(|(line, subject, date, purpose)| {
                 let job = self.consent_job(
                     policy,
@@ -525,10 +543,20 @@ impl Importer {
                 result?;
                 record.receipts += 1;
             }
+            lap(2);
             record.rows_done += chunk.len() as i64;
             store.save_import(record).await?;
             progress(record);
+            lap(3);
         }
+        let ms = |phase: usize| spent[phase].as_millis() as u64;
+        tracing::debug!(
+            prepare_ms = ms(0),
+            contacts_ms = ms(1),
+            receipts_ms = ms(2),
+            progress_ms = ms(3),
+            "import written"
+        );
         Ok(())
     }
 
@@ -625,12 +653,17 @@ fn column_name(kind: IdentifierKind) -> &'static str {
     }
 }
 
-/// A new pseudonym for the receipts the collector issues on a contact's behalf: random, so that
-/// once the contact is deleted nothing leads from it to anyone.
+/// A new pseudonym for the receipts the collector issues on a contact's behalf: a UUIDv7, so
+/// that once the contact is deleted nothing leads from it to anyone. Its 74 random bits make it
+/// unguessable, and its leading milliseconds are when its first receipt was issued, which that
+/// receipt states anyway; the person id, which the audit log keeps, stays wholly random.
+/// Time-ordered, a new subject's rows append to every index by subject (receipts, decisions,
+/// links) instead of each touching a random page: an import writes a hundred thousand.
 fn new_issued_subject() -> Result<String, ImportError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::Batch(e.to_string()))?;
-    Ok(format!("{ISSUED_SUBJECT_PREFIX}{}", hex::encode(bytes)))
+    Ok(format!(
+        "{ISSUED_SUBJECT_PREFIX}{}",
+        uuid::Uuid::now_v7().simple()
+    ))
 }
 
 /// Reads the header and every row.

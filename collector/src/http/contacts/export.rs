@@ -276,6 +276,31 @@ fn io_error(error: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other("export failed")
 }
 
+/// A batch's CSV records, its contacts opened on two threads: a row's two AEAD opens are most of
+/// what it costs here, and the store reads the next batch meanwhile.
+fn csv_of_batch(
+    contacts: &ContactService,
+    batch: &[crate::store::contacts::StoredContact],
+    visibility: Visibility,
+    exported_at: i64,
+) -> std::io::Result<Bytes> {
+    let records_of = |part: &[crate::store::contacts::StoredContact]| {
+        part.iter()
+            .map(|contact| contacts.csv_record_of(contact, visibility, exported_at))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io_error)
+    };
+    let (first, second) = batch.split_at(batch.len().div_ceil(2));
+    let (first, second) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| records_of(second));
+        let mine = records_of(first);
+        (mine, other.join())
+    });
+    let mut records = first?;
+    records.extend(second.map_err(|_| io_error("a thread opening contacts panicked"))??);
+    csv_bytes(&records, None).map(Bytes::from).map_err(io_error)
+}
+
 /// The selection as CSV, header first, a batch at a time: the store reads the selection in one
 /// pass (`stream_contacts`) while the batch before is opened and written out here.
 pub async fn csv_stream(
@@ -293,18 +318,18 @@ pub async fn csv_stream(
         .stream_contacts(&cursor.selection)
         .map_err(io_error)
         .and_then(move |batch| {
-            let bytes = batch
-                .iter()
-                .map(|contact| {
-                    cursor
-                        .contacts
-                        .csv_record_of(contact, cursor.visibility, cursor.exported_at)
+            let (contacts, visibility, exported_at) = (
+                cursor.contacts.clone(),
+                cursor.visibility,
+                cursor.exported_at,
+            );
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    csv_of_batch(&contacts, &batch, visibility, exported_at)
                 })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(io_error)
-                .and_then(|records| csv_bytes(&records, None).map_err(io_error))
-                .map(Bytes::from);
-            std::future::ready(bytes)
+                .await
+                .map_err(io_error)?
+            }
         });
     let body = stream::once(std::future::ready(Ok(Bytes::from(header)))).chain(records);
     let mut response = Body::from_stream(body).into_response();

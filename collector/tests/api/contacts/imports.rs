@@ -325,3 +325,74 @@ async fn an_exports_csv_imports_as_it_is_and_the_cli_imports_with_line_errors() 
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn contacts_with_three_identifiers_each_export_every_value_in_its_own_row() {
+    // More contacts than the store's stream sends at once, each with three identifier rows, so
+    // that contacts straddle batches.
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    let count = samtycke_collector::store::contacts::STREAM_BATCH * 2 + 37;
+    let mut csv = String::from(
+        "Email ID,Phone number,Salesforce ID,First name,Consent date,Consent purpose\n",
+    );
+    for i in 0..count {
+        csv.push_str(&format!(
+            "person{i}@example.se,+4670{i:07},0035g{i:010},First{i},2026-11-02,newsletter\n"
+        ));
+    }
+    let answer = import(&collector, &keys.dpo, "site=demo&basis=consent", &csv).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.json());
+    let id = answer.json()["id"].as_str().expect("id").to_owned();
+    let mut record = serde_json::Value::Null;
+    for _ in 0..1200 {
+        record = get_as(&collector, &keys.dpo, &format!("/v1/imports/{id}"))
+            .await
+            .json();
+        if record["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(record["state"], "done", "{record}");
+
+    let export = get_as(
+        &collector,
+        &keys.dpo,
+        "/v1/contacts/export?site=demo&purpose=newsletter",
+    )
+    .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(export.bytes.as_slice());
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (first, email, phone, salesforce, person) = (
+        column("First name"),
+        column("Email ID"),
+        column("Phone number"),
+        column("Salesforce ID"),
+        column("Person ID"),
+    );
+    let mut people = std::collections::BTreeSet::new();
+    let mut numbers = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        let record = record.expect("a CSV record");
+        let i: usize = record[first]
+            .strip_prefix("First")
+            .and_then(|n| n.parse().ok())
+            .expect("a first name of the import");
+        assert_eq!(
+            &record[email],
+            format!("person{i}@example.se"),
+            "{record:?}"
+        );
+        assert_eq!(&record[phone], format!("+4670{i:07}"), "{record:?}");
+        assert_eq!(&record[salesforce], format!("0035g{i:010}"), "{record:?}");
+        assert!(
+            people.insert(record[person].to_owned()),
+            "one row a contact"
+        );
+        numbers.insert(i);
+    }
+    assert_eq!(numbers.len(), count, "every contact exported once");
+}
