@@ -5,6 +5,7 @@
 
 mod access;
 mod batch;
+mod checkpoint;
 mod contacts;
 mod vault;
 
@@ -33,6 +34,8 @@ use crate::metrics::StoreMetrics;
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: Writer,
+    /// Checkpoints the WAL while any handle of the store is alive.
+    _checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -54,10 +57,10 @@ impl SqliteStore {
             // Rows cross from SQLite's worker thread in a channel; sqlx's 50 made a streamed
             // export wake the reader every 50 rows.
             .row_buffer_size(512)
-            // A checkpoint after every 256 MiB of log instead of SQLite's 4 MiB: a write of
-            // thousands of contacts dirties tens of MiB of index pages, and checkpointing after
-            // each one copied every page back at once, and the same pages again after the next.
-            .pragma("wal_autocheckpoint", "65536")
+            // Checkpoints run in a task of their own (`checkpoint.rs`); this is the backstop.
+            .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
+            // After a large write the WAL file shrinks back to 64 MiB once it is reused.
+            .pragma("journal_size_limit", "67108864")
             .busy_timeout(Duration::from_secs(10));
         let file = options.get_filename().to_owned();
         if file != Path::new(":memory:") {
@@ -70,7 +73,12 @@ impl SqliteStore {
             .map_err(StoreError::Open)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let writer = Writer::spawn(Arc::new(Appender { pool: pool.clone() }), metrics);
-        Ok(Self { pool, writer })
+        let checkpointer = Arc::new(checkpoint::Checkpointer::spawn(pool.clone()));
+        Ok(Self {
+            pool,
+            writer,
+            _checkpointer: checkpointer,
+        })
     }
 }
 
