@@ -1,13 +1,17 @@
-// Samtycke loader: runs only what the visitor allowed; loads the consent app only to ask.
+// Samtycke loader: runs only what the visitor allowed; shows the banner's first layer at once
+// when a decision is needed, and loads the consent app to take it over.
 // The collector serves this at /s/SITE.js, minified, with the site's configuration inlined.
-// Budget: ≤ 2000 B brotli as served (`cargo xtask dist` prints it).
-// Everything a returning visitor needs is here; everything that asks a question is in the app.
+// Budget: ≤ 4000 B brotli as served (`cargo xtask bench widget` prints it).
+// Everything a returning visitor needs is here; everything that decides is in the app.
 (function (w, d) {
   'use strict';
   if ((w.samtycke || {})._cfg) return;
 
   // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
-  //  disclosure: fingerprint of what the purposes disclose, text: {settings, load, blocked}}
+  //  disclosure: fingerprint of what the purposes disclose,
+  //  css: the banner's stylesheet, banner: its first layer as the collector rendered it,
+  //  lang: the language of that rendering, chosen from the browser's Accept-Language,
+  //  words: {LANG: {settings, load, blocked, names: {purpose: name}}} in each policy language}
   const C = __SAMTYCKE_CONFIG__;
   // A classic script's own element, while it runs (async or not).
   const base = new URL(d.currentScript.src).origin;
@@ -55,49 +59,77 @@
   };
   const allowed = (el) => current && el.dataset.samtycke.split(/\s+/).every((p) => current.d[p] === 'granted');
 
-  // Our words, in the language the collector chose from the browser's Accept-Language.
-  const text = C.text;
+  // Our words on the page (settings control, embed placeholders) in the page's language where
+  // the policy has it, else in the banner's, which the collector chose from the browser.
+  const words = C.words[(d.documentElement.lang || '').split('-')[0].toLowerCase()] || C.words[C.lang];
 
   // Blocked elements come alive once all their purposes are granted. Scripts (inline or
   // `data-src`) are re-created, keeping their nonce, so that they run; frames and images get
-  // their `data-src`. A blocked frame shows a placeholder that offers the settings.
+  // their `data-src`. A blocked frame shows a placeholder that offers its purpose's switch.
   const RENAME = { 'data-src': 'src', 'data-type': 'type', type: 0, 'data-samtycke': 0 };
-  function activate() {
-    d.querySelectorAll('[data-samtycke]').forEach((el) => {
-      if (el.samtyckeDone) return;
-      if (!allowed(el)) {
-        if (el.tagName === 'IFRAME' && !el.samtyckeHolder) placeholder(el);
-        return;
-      }
-      el.samtyckeDone = true;
-      if (el.samtyckeHolder) el.samtyckeHolder.remove();
-      if (el.tagName !== 'SCRIPT') {
-        el.hidden = false;
-        if (el.dataset.src) el.src = el.dataset.src;
-        return;
-      }
-      if (el.type !== 'text/plain') return;
-      const s = d.createElement('script');
-      for (const a of el.attributes) {
-        const name = a.name in RENAME ? RENAME[a.name] : a.name;
-        if (name) s.setAttribute(name, a.value);
-      }
-      if (el.nonce) s.nonce = el.nonce;
-      s.async = false;
-      s.text = el.text;
-      el.replaceWith(s);
-    });
+  const activate = (root) => {
+    if (root.matches && root.matches('[data-samtycke]')) one(root);
+    root.querySelectorAll('[data-samtycke]').forEach(one);
+  };
+  function one(el) {
+    if (el.samtyckeDone) return;
+    if (!allowed(el)) {
+      if (el.tagName === 'IFRAME' && !el.samtyckeHolder) placeholder(el);
+      return;
+    }
+    el.samtyckeDone = true;
+    if (el.samtyckeHolder) el.samtyckeHolder.remove();
+    if (el.tagName !== 'SCRIPT') {
+      el.hidden = false;
+      if (el.dataset.src) el.src = el.dataset.src;
+      return;
+    }
+    if (el.type !== 'text/plain') return;
+    const s = d.createElement('script');
+    for (const a of el.attributes) {
+      const name = a.name in RENAME ? RENAME[a.name] : a.name;
+      if (name) s.setAttribute(name, a.value);
+    }
+    if (el.nonce) s.nonce = el.nonce;
+    s.async = false;
+    s.text = el.text;
+    el.replaceWith(s);
   }
 
+  // Element `tag` with `text`, styled through the CSSOM (which a strict style-src allows).
+  const make = (tag, text, css) => {
+    const e = d.createElement(tag);
+    e.textContent = text;
+    e.style.cssText = css;
+    return e;
+  };
+
+  // In the frame's place: which purpose it waits for, whose content it is, and the way to that
+  // purpose's switch in the settings.
   function placeholder(frame) {
+    const purpose = frame.dataset.samtycke.split(/\s+/)[0];
     const box = d.createElement('div');
     const root = box.attachShadow({ mode: 'open' });
     box.style.cssText =
-      'display:grid;place-content:center;text-align:center;padding:1em;background:#eee;color:#111;font:1rem system-ui;max-width:100%;width:' +
-      (frame.width || 300) + 'px;height:' + (frame.height || 150) + 'px';
-    // Our own catalogue's words; a shadow root's button submits no form of the page's.
-    root.innerHTML = '<p>' + text.blocked + '</p><button>' + text.load + '</button>';
-    root.querySelector('button').onclick = () => S.open();
+      'display:grid;place-content:center;text-align:center;box-sizing:border-box;padding:1em;background:#eee;color:#111;font:1rem/1.4 system-ui,sans-serif;max-width:100%;width:' +
+      (frame.width || 300) + 'px;min-height:' + (frame.height || 150) + 'px';
+    let host = '';
+    try {
+      host = new URL(frame.dataset.src, location.href).hostname;
+    } catch (e) {}
+    // Our words and the policy's names as text: a shadow root's button submits no page form.
+    const b = make(
+      'button',
+      words.load,
+      'font:600 1rem/1.2 system-ui,sans-serif;min-height:2.75rem;margin-top:.75rem;padding:.5rem 1rem;border:0;border-radius:8px;background:#111;color:#fff;cursor:pointer',
+    );
+    b.type = 'button';
+    b.onclick = () => S.open(purpose);
+    root.append(
+      make('strong', words.names[purpose] || purpose, ''),
+      make('span', words.blocked + (host ? ' ' + host : ''), 'margin-top:.25rem'),
+      b,
+    );
     frame.samtyckeHolder = box;
     frame.hidden = true;
     frame.before(box);
@@ -106,26 +138,32 @@
   function apply(r) {
     current = r;
     if (r.g) gtag('consent', 'update', r.g);
-    activate();
+    activate(d);
   }
 
   // The persistent way back to the settings: our small button (unless the site shows its own),
   // and any element of the site's marked `data-samtycke-open`. `all:initial` keeps the page's
   // CSS off it; `outline:revert` gives it back the browser's focus ring.
+  let control = null;
   function ready() {
-    activate();
+    activate(d);
     // Form opt-ins, and any an earlier page could not sign before it went (the app's).
     if (d.querySelector('[data-samtycke-optin]') || load(KEY + ':pending')) boot();
-    new MutationObserver(activate).observe(d.documentElement, { childList: true, subtree: true });
+    // Only what was added is looked at: a busy page's changes cost no scan of the whole document.
+    new MutationObserver((changes) => {
+      for (const c of changes) for (const n of c.addedNodes) if (n.nodeType === 1) activate(n);
+    }).observe(d.documentElement, { childList: true, subtree: true });
     if (C.control !== 'none') {
-      const b = d.createElement('button');
-      b.id = 'samtycke-settings';
-      b.textContent = text.settings;
-      b.style.cssText =
+      control = make(
+        'button',
+        words.settings,
         'all:initial;outline:revert;position:fixed;bottom:8px;' + (C.control === 'bottom-right' ? 'right' : 'left') +
-        ':8px;z-index:2147483646;padding:4px 10px;border-radius:9px;background:#111;color:#fff;font:13px system-ui;cursor:pointer';
-      b.onclick = () => S.open();
-      d.body.append(b);
+          ':8px;z-index:2147483646;padding:4px 10px;border-radius:9px;background:#111;color:#fff;font:13px system-ui;cursor:pointer',
+      );
+      control.id = 'samtycke-settings';
+      control.onclick = () => S.open();
+      d.body.append(control);
+      if (host && host.isConnected) fit(panel);
     }
   }
   d.addEventListener('click', (e) => {
@@ -134,6 +172,76 @@
       S.open();
     }
   });
+
+  // The banner's host: a <div id="samtycke"> at the end of <body> with an open shadow root that
+  // the banner's stylesheet styles (constructed: no style-src needed). The first layer the
+  // collector rendered is drawn in it at once; the app draws in the same host.
+  let host = null;
+  let panel = null;
+  function banner() {
+    if (!host || !host.isConnected) {
+      host = d.createElement('div');
+      host.id = 'samtycke';
+      const root = host.attachShadow({ mode: 'open' });
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(C.css);
+        root.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        root.append(make('style', C.css, ''));
+      }
+      d.body.append(host);
+    }
+    return host;
+  }
+
+  // While the banner is open the settings control steps aside, and a bar or corner box gets room
+  // of its own below the page's content (the host's height, kept to the panel's), so that the
+  // page can scroll everything out from under it.
+  let sizer = null;
+  function fit(p) {
+    panel = p;
+    if (sizer) sizer.disconnect();
+    if (control) control.style.display = p ? 'none' : '';
+    if (!p || p.matches('.modal')) return;
+    sizer = new ResizeObserver(() => {
+      if (host.isConnected) host.style.cssText = 'display:block;height:' + Math.max(0, innerHeight - p.getBoundingClientRect().top) + 'px';
+    });
+    sizer.observe(p);
+  }
+
+  // The first layer before the app: drawn from the collector's rendering the moment <body>
+  // exists. A press on one of its buttons is never lost: the button says it is busy at once and
+  // the app, once live, carries it out (`_pending`); only the app decides.
+  function draw() {
+    if (!d.body) return void new MutationObserver((_, o) => d.body && (o.disconnect(), draw())).observe(d.documentElement, { childList: true });
+    if (S._show) return;
+    const root = banner().shadowRoot;
+    const box = d.createElement('div');
+    box.innerHTML = C.banner;
+    root.append(box);
+    fit(box.querySelector('[role=dialog]'));
+    // As the app does on opening: keyboard and screen-reader users land in the banner.
+    S._back = d.activeElement;
+    root.querySelector('h2').focus({ preventScroll: true });
+    root.addEventListener(
+      'click',
+      (e) => {
+        const b = e.target.closest('button');
+        if (S._show || !b) return;
+        e.stopImmediatePropagation();
+        if (!S._pending) {
+          S._pending = b.dataset.action || 'lang:' + b.dataset.language;
+          b.setAttribute('aria-busy', 'true');
+          panel.setAttribute('aria-busy', 'true');
+          const status = root.querySelector('[data-saving]');
+          if (/all$/.test(S._pending)) status.textContent = status.dataset.saving;
+        }
+        boot();
+      },
+      true,
+    );
+  }
 
   // A countersigned receipt joins the visitor's own copies, and the stored decision it proves.
   function keep(id, receipt) {
@@ -157,22 +265,38 @@
     });
 
   // Sends queued requests oldest first. Each leaves the queue once the collector has it (2xx)
-  // or never can (4xx but 408/429: its problem document is in the network log); else it waits
-  // for the next page or `online`.
+  // or never can (4xx but 408/429: its problem document is in the network log). A 408 or 429
+  // (the collector asks everyone to wait) or no network stops the round until the next page,
+  // `online`, or a later round. A 5xx is this item's own trouble: it waits, twice as long after
+  // each (1 s up to an hour), while the items behind it go on in order; the collector orders
+  // decisions by when they were made, so one that arrives late changes nothing that came after.
   let sending = false;
   let again = false;
+  let timer = 0;
   async function flush() {
     if (sending) return void (again = true);
     sending = true;
+    let next = Infinity;
     try {
       for (const item of load(QUEUE) || []) {
+        if (item.due > Date.now()) {
+          next = Math.min(next, item.due);
+          continue;
+        }
         const res = await post(item);
         if (res.ok) keep(item.id, (await res.json()).receipt);
-        else if (res.status > 499 || [408, 429].includes(res.status)) break;
-        save(QUEUE, (load(QUEUE) || []).filter((i) => i.id !== item.id));
+        else if (res.status === 408 || res.status === 429) break;
+        const queue = load(QUEUE) || [];
+        if (res.status > 499) {
+          item.n = (item.n || 0) + 1;
+          next = Math.min(next, (item.due = Date.now() + Math.min(1e3 * 2 ** item.n, 36e5)));
+          save(QUEUE, queue.map((i) => (i.id === item.id ? item : i)));
+        } else save(QUEUE, queue.filter((i) => i.id !== item.id));
       }
     } catch (e) {} // offline: retried later
     sending = false;
+    clearTimeout(timer);
+    if (next < Infinity) timer = setTimeout(flush, next - Date.now());
     if (again) {
       again = false;
       flush();
@@ -194,10 +318,12 @@
   const S = (w.samtycke = {
     _cfg: { base, ...C },
     _layer: '',
-    open() {
-      if (S._show) S._show('settings');
+    // `purpose`: the settings open with the focus on that purpose's switch.
+    open(purpose) {
+      if (S._show) S._show('settings', purpose);
       else {
         S._layer = 'settings';
+        S._focus = purpose;
         boot();
       }
     },
@@ -208,6 +334,8 @@
     on(ev, fn) {
       if (ev === 'change') subs.push(fn);
     },
+    _host: banner,
+    _fit: fit,
     _receipts: () => load(RECEIPTS) || [],
     // From the app: stored and queued first, so that nothing is lost. `body` is the POST body
     // when it carries more than the request (a form's identifiers); a record-less submit (a
@@ -237,7 +365,10 @@
 
   const stored = valid(load(KEY));
   if (stored) apply(stored);
-  else boot();
+  else {
+    boot();
+    draw();
+  }
   if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', ready);
   else ready();
   flush();

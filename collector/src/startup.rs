@@ -198,5 +198,6 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         access,
         contacts,
         importer,
+        compressed: Arc::default(),
     })
 }

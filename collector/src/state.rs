@@ -8,6 +8,7 @@ use crate::domain::consent::ConsentService;
 use crate::domain::contacts::ContactService;
 use crate::domain::contacts::import::Importer;
 use crate::domain::sites::SiteRegistry;
+use crate::http::compressed::CompressedCache;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
 use crate::keys::KeyRing;
@@ -37,4 +38,6 @@ pub struct AppState {
     pub contacts: ContactService,
     /// Contact imports.
     pub importer: Importer,
+    /// Documents served as compressed once: each loader variant, each policy version.
+    pub compressed: Arc<CompressedCache>,
 }

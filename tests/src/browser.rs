@@ -149,8 +149,27 @@ impl Browser {
         }
     }
 
-    /// The element matching `selector` inside the widget's shadow root, once it exists.
+    /// The element matching `selector` inside the widget's shadow root, once it exists and the
+    /// app draws it. The loader may draw the first layer before the app is live; the app then
+    /// replaces those elements, so a test of the app waits for it (`drawn_element` reaches the
+    /// loader's drawing).
     pub async fn widget_element(
+        &self,
+        selector: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Element> {
+        self.wait_for(
+            "the consent app to be live",
+            "return !!(window.samtycke && window.samtycke._show);",
+            timeout,
+        )
+        .await?;
+        self.shadow_element("#samtycke", selector, timeout).await
+    }
+
+    /// The element matching `selector` inside the widget's shadow root as it is now, whoever drew
+    /// it: the loader's first layer before the app is live, or the app's.
+    pub async fn drawn_element(
         &self,
         selector: &str,
         timeout: Duration,

@@ -39,7 +39,45 @@ export function takeLayer() {
   return layer;
 }
 
+// The purpose samtycke.open(purpose) asked to focus before the app was loaded, once.
+export function takeFocus() {
+  const purpose = S()._focus;
+  S()._focus = undefined;
+  return purpose;
+}
+
 export const onShow = (fn) => (S()._show = fn);
+
+// The first layer the loader drew before the app (www/loader.js, `draw`), if it is on the page:
+// where the visitor was in it ({focus: a selector of the focused element, '' when the focus is
+// on the page; scroll: the panel's offset; pending: the button pressed meanwhile}); the drawing
+// is taken down for the app to render in its place.
+export function takeOver() {
+  const host = document.getElementById('samtycke');
+  const root = host && host.shadowRoot;
+  const panel = root && root.querySelector('[role=dialog]');
+  if (!panel) return null;
+  const a = root.activeElement;
+  const focus = !a
+    ? ''
+    : a.dataset.action
+      ? '[data-action=' + a.dataset.action + ']'
+      : a.dataset.language
+        ? '[data-language=' + a.dataset.language + ']'
+        : a.tagName === 'A'
+          ? 'a'
+          : 'h2';
+  const taken = { focus, scroll: panel.scrollTop, pending: S()._pending || '' };
+  S()._pending = '';
+  panel.parentNode.remove();
+  return taken;
+}
+
+// The element that had the focus before the loader drew the first layer.
+export const focusBefore = () => S()._back || null;
+export const bannerHost = () => S()._host();
+export const fit = (panel) => S()._fit(panel);
+export const unfit = () => S()._fit(null);
 export const stored = (purpose) => S().get(purpose);
 export const submit = (record, jws) => S()._submit(record, jws);
 

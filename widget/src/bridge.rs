@@ -37,9 +37,43 @@ extern "C" {
     #[wasm_bindgen(js_name = takeLayer)]
     pub fn take_layer() -> String;
 
-    /// Registers the function the loader calls to show a layer again.
+    /// The purpose `samtycke.open(purpose)` asked to focus before the app was loaded.
+    #[wasm_bindgen(js_name = takeFocus)]
+    pub fn take_focus() -> Option<String>;
+
+    /// Registers the function the loader calls to show a layer again (and a purpose to focus).
     #[wasm_bindgen(js_name = onShow)]
-    pub fn on_show(show: &Closure<dyn Fn(String)>);
+    pub fn on_show(show: &Closure<dyn Fn(String, Option<String>)>);
+
+    /// What the visitor did in the first layer the loader drew before the app was live.
+    pub type TakenOver;
+    /// A selector of the element in the panel that has the focus; `""` when it is elsewhere.
+    #[wasm_bindgen(method, getter)]
+    pub fn focus(this: &TakenOver) -> String;
+    /// The panel's scroll offset.
+    #[wasm_bindgen(method, getter)]
+    pub fn scroll(this: &TakenOver) -> i32;
+    /// The button pressed meanwhile (`data-action`, or `lang:` and a language), or `""`.
+    #[wasm_bindgen(method, getter)]
+    pub fn pending(this: &TakenOver) -> String;
+
+    /// Takes down the first layer the loader drew, if it did, and says where the visitor was.
+    #[wasm_bindgen(js_name = takeOver)]
+    pub fn take_over() -> Option<TakenOver>;
+
+    /// The element that had the focus before the loader drew the first layer.
+    #[wasm_bindgen(js_name = focusBefore)]
+    pub fn focus_before() -> Option<web_sys::Element>;
+
+    /// The loader's banner host, `<div id="samtycke">` with its styled open shadow root.
+    #[wasm_bindgen(js_name = bannerHost)]
+    pub fn banner_host() -> web_sys::Element;
+
+    /// Tells the loader the banner's panel is drawn anew (`Host::fit`).
+    pub fn fit(panel: &web_sys::Element);
+
+    /// Tells the loader the banner is closed: its settings control comes back.
+    pub fn unfit();
 
     /// The visitor's valid stored decision on a purpose (`"granted"`, …), if any.
     pub fn stored(purpose: &str) -> Option<String>;

@@ -6,11 +6,9 @@
 //! (`js/bridge.js`) owns WebCrypto and IndexedDB; this crate owns what the visitor sees and the
 //! rules that turn their choices into a `ReceiptRequest`.
 
-mod app;
 mod bridge;
-mod choice;
 mod from_js;
-mod layers;
+mod host;
 mod mount;
 mod optin;
 mod submit;
@@ -18,11 +16,12 @@ mod submit;
 use std::cell::Cell;
 use std::rc::Rc;
 
+use samtycke_banner::Layer;
+use samtycke_banner::choice::Shown;
 use samtycke_shared::Policy;
 use wasm_bindgen::prelude::*;
 
-use crate::app::Layer;
-use crate::choice::Shown;
+use crate::mount::Opening;
 
 /// Smaller than std's allocator by some 7 KB of wasm; see `Cargo.toml`.
 #[cfg(target_arch = "wasm32")]
@@ -62,11 +61,17 @@ async fn run() -> Result<(), JsValue> {
 
     // `samtycke.open()` after the banner has closed shows it again, from the same policy.
     let again = Rc::clone(&shown);
-    let show = Closure::<dyn Fn(String)>::new(move |layer: String| {
-        if let Err(error) = mount::show(Rc::clone(&again), Layer::named(&layer)) {
-            bridge::report("samtycke: cannot show the settings:", &error);
-        }
-    });
+    let show = Closure::<dyn Fn(String, Option<String>)>::new(
+        move |layer: String, purpose: Option<String>| {
+            let opening = Opening {
+                layer: Layer::named(&layer),
+                purpose,
+            };
+            if let Err(error) = mount::show(Rc::clone(&again), opening) {
+                bridge::report("samtycke: cannot show the settings:", &error);
+            }
+        },
+    );
     bridge::on_show(&show);
     // The loader keeps calling it for the life of the page.
     show.forget();
@@ -77,7 +82,11 @@ async fn run() -> Result<(), JsValue> {
     if layer.is_empty() && !needs_decision(&shown.policy) {
         return Ok(());
     }
-    mount::show(shown, Layer::named(&layer))
+    let opening = Opening {
+        layer: Layer::named(&layer),
+        purpose: bridge::take_focus(),
+    };
+    mount::show(shown, opening)
 }
 
 /// Whether the banner has something to ask: a purpose it shows that has no valid decision on

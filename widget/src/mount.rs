@@ -1,22 +1,28 @@
-//! Putting the app on the page and taking it off again.
+//! Putting the banner on the page and taking it off again.
 //!
-//! The app lives in an open shadow root on a host `<div id="samtycke">` at the end of `<body>`:
-//! the site's CSS cannot reach in and ours cannot leak out. Site themes still apply through CSS
-//! custom properties (`--samtycke-*`), which inherit across the shadow boundary.
+//! The banner lives in an open shadow root on the loader's host `<div id="samtycke">` at the end
+//! of `<body>`, styled by the loader's copy of the banner's stylesheet: the site's CSS cannot
+//! reach in and ours cannot leak out. Site themes still apply through CSS custom properties
+//! (`--samtycke-*`), which inherit across the shadow boundary.
+//!
+//! When a decision is needed, the loader has usually drawn the first layer already, from the
+//! collector's server rendering of these same components. The app then takes it over: it clears
+//! that drawing and renders in its place in the same task (yew renders on a microtask, before
+//! the next frame, so nothing flickers), keeps the focus and the panel's scroll where the
+//! visitor had them, and carries out a button they pressed before the app was live.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use samtycke_shared::{Decision, Policy};
+use samtycke_banner::choice::{Action, Earlier, Shown};
+use samtycke_banner::{App, AppProps, Focus, HostRef, Layer, Layout, Start};
+use samtycke_shared::Decision;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Renderer};
 
-use crate::app::{App, AppProps, Layer, Layout};
 use crate::bridge;
-use crate::choice::{Earlier, Shown};
-
-const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/styles.min.css"));
+use crate::host::Browser;
 
 /// The app while it is shown, and where the focus was before it came.
 struct Mounted {
@@ -31,21 +37,42 @@ thread_local! {
     static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
 }
 
-/// Shows `layer`, replacing whatever was shown.
-pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
+/// What opens the banner: the loader's `samtycke.open(purpose)` names the purpose whose switch
+/// takes the focus in the settings.
+pub struct Opening {
+    pub layer: Layer,
+    pub purpose: Option<String>,
+}
+
+/// Shows the banner on `opening`'s layer, replacing whatever was shown: the app's own banner,
+/// or the first layer the loader drew.
+pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
     hide();
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
-    let body = document.body().ok_or("no <body>")?;
-    let return_focus = document
-        .active_element()
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    let (layer, start) = match bridge::take_over() {
+        Some(taken) => resume(&shown, opening.layer, &taken),
+        None => (opening.layer, Start::default()),
+    };
+    let start = match &opening.purpose {
+        Some(purpose) if layer == Layer::Second => Start {
+            focus: Focus::On(format!("#samtycke-p-{purpose}")),
+            ..start
+        },
+        _ => start,
+    };
+    let return_focus = bridge::focus_before()
+        .or_else(|| document.active_element())
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        .filter(|e| e.id() != "samtycke");
 
-    let host = document.create_element("div")?;
-    host.set_id("samtycke");
-    let container = shadow_container(&document, &host, CSS)?;
-    body.append_child(&host)?;
+    let host = bridge::banner_host();
+    let root = host
+        .shadow_root()
+        .ok_or("the banner's host has no shadow root")?;
+    let container = document.create_element("div")?;
+    root.append_child(&container)?;
 
     let props = AppProps {
         prior: Rc::new(earlier(&shown.policy)),
@@ -53,6 +80,8 @@ pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
         layout: Layout::named(bridge::config().layout().as_deref()),
         shown,
         layer,
+        host: HostRef(Rc::new(Browser)),
+        start: Rc::new(start),
     };
     let handle = Renderer::<App>::with_root_and_props(container, props).render();
     MOUNTED.with(|m| {
@@ -65,7 +94,46 @@ pub fn show(shown: Rc<Shown>, layer: Layer) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Where the visitor was in the loader's first layer, as the app's start: the layer and the
+/// language a press asked for, the decision a press asked for, the focus and the scroll.
+fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Start) {
+    let pending = taken.pending();
+    let mut start = Start {
+        focus: match taken.focus().as_str() {
+            "" => Focus::Elsewhere,
+            selector => Focus::On(selector.to_owned()),
+        },
+        scroll_top: taken.scroll(),
+        action: None,
+    };
+    let layer = match pending.as_str() {
+        "accept-all" => {
+            start.action = Some(Action::AcceptAll);
+            layer
+        }
+        "reject-all" => {
+            start.action = Some(Action::RejectAll);
+            layer
+        }
+        "settings" => {
+            start.focus = Focus::Heading;
+            Layer::Second
+        }
+        other => {
+            if let Some(tag) = other.strip_prefix("lang:") {
+                let languages = &shown.policy.languages;
+                if let Some(index) = languages.iter().position(|l| l.as_str() == tag) {
+                    shown.language.set(index);
+                }
+            }
+            layer
+        }
+    };
+    (layer, start)
+}
+
 /// Gives `host` an open shadow root styled with `css`; returns the element in it to render into.
+/// The form opt-ins' boxes live in such roots on the site's own elements.
 pub fn shadow_container(
     document: &Document,
     host: &Element,
@@ -92,6 +160,7 @@ pub fn hide() {
     };
     mounted.handle.destroy();
     mounted.host.remove();
+    bridge::unfit();
     if let Some(element) = mounted.return_focus {
         // Best effort: the element may have left the page meanwhile.
         let _ = element.focus();
@@ -99,7 +168,7 @@ pub fn hide() {
 }
 
 /// The visitor's still valid decisions, as the loader reports them, and when each was made.
-fn earlier(policy: &Policy) -> Earlier {
+fn earlier(policy: &samtycke_shared::Policy) -> Earlier {
     let mut earlier = Earlier::default();
     for purpose in policy.banner_purposes() {
         let decision = match bridge::stored(purpose.id.as_str()).as_deref() {

@@ -1,23 +1,25 @@
 //! Recording a decision: build the request, have the device key sign it, hand both to the
 //! loader (which stores, queues and sends them), and clean up after refusals.
 
+use samtycke_banner::choice::{self, Occasion, Shown};
+use samtycke_banner::host::Decision as Chosen;
 use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::bridge;
-use crate::choice::{self, Choices, Earlier, Occasion, Shown};
 
 /// Signs and submits one decision. On success the loader holds it: stored locally, queued for
 /// the collector, granted scripts running. Nothing is stored on failure.
-pub async fn decide(
-    shown: &Shown,
-    chosen: &Choices,
-    earlier: &Earlier,
-    method: CollectionMethod,
-    gpc: bool,
-) -> Result<(), JsValue> {
-    let (_, occasion) = now(method, gpc)?;
+pub async fn decide(chosen: &Chosen) -> Result<(), JsValue> {
+    let Chosen {
+        shown,
+        chosen,
+        earlier,
+        method,
+        gpc,
+    } = chosen;
+    let (_, occasion) = now(*method, *gpc)?;
     let decisions = choice::decisions(chosen, &earlier.decisions);
     let request = choice::request(shown, decisions.clone(), occasion);
     let jws = bridge::sign(&to_js(&request)?).await?;

@@ -37,6 +37,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             "-p",
             "samtycke-widget",
             "-p",
+            "samtycke-banner",
+            "-p",
             "samtycke-shared",
             "--no-default-features",
             "--target",

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod compressed;
 pub mod contacts;
 pub mod cors;
 pub mod error;

@@ -26,7 +26,7 @@ use crate::state::AppState;
         super::jwks::jwks,
         super::sites::current_policy,
         super::sites::policy_version,
-        super::widget::loader,
+        super::widget::loader::loader,
         super::health::alive,
         super::health::ready,
         super::metrics::metrics,

@@ -1,13 +1,16 @@
 //! `GET /v1/sites/{site}/policy` (the current policy document, byte for byte, its SHA-256 as
 //! ETag) and `GET /v1/sites/{site}/policies/{version}` (any version ever served, for proof).
+//! Both are compressed once per version (`compressed.rs`): the bytes a receipt's hash covers are
+//! the document's, whatever encoding carried them.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::routing::get;
 use samtycke_shared::SiteId;
 
+use super::compressed::Compressed;
 use super::error::Problem;
 use super::path::Path;
 use super::{Error, Result};
@@ -35,12 +38,15 @@ async fn current_policy(
         .ok()
         .and_then(|id| state.sites.get(&id).cloned());
     let site = found.ok_or(Error::SiteNotFound)?;
-    Ok(document_response(
+    let mut response = document_response(
+        &state,
         &headers,
         &site.policy.sha256,
-        site.policy.document.to_vec(),
+        || site.policy.document.to_vec(),
         "public, max-age=60",
-    ))
+    );
+    super::widget::allow_timing(&mut response, &site.allowed_origins);
+    Ok(response)
 }
 
 #[utoipa::path(get, path = "/v1/sites/{site}/policies/{version}", tag = "sites",
@@ -54,49 +60,40 @@ async fn policy_version(
     headers: HeaderMap,
 ) -> Result<Response> {
     let id = SiteId::parse(&site).map_err(|_| Error::SiteNotFound)?;
-    if state.sites.get(&id).is_none() {
-        return Err(Error::SiteNotFound);
-    }
+    let origins = match state.sites.get(&id) {
+        Some(site) => site.allowed_origins.clone(),
+        None => return Err(Error::SiteNotFound),
+    };
     let stored = state.store.policy(&id, version).await?;
     let stored = stored.ok_or(Error::PolicyVersionNotFound { site: id, version })?;
     // A published version never changes, so it may be cached for good.
-    Ok(document_response(
+    let mut response = document_response(
+        &state,
         &headers,
         &stored.sha256,
-        stored.document,
+        || stored.document.clone(),
         "public, max-age=31536000, immutable",
-    ))
+    );
+    super::widget::allow_timing(&mut response, &origins);
+    Ok(response)
 }
 
-/// A JSON document with its hex SHA-256 as strong ETag, answering `If-None-Match` with 304.
-pub(super) fn document_response(
+/// A JSON document with its hex SHA-256 as strong ETag, answering `If-None-Match` with 304,
+/// compressed as the browser accepts. `document` makes the bytes on the first request for this
+/// hash; later ones are served from the compressed copy kept.
+fn document_response(
+    state: &AppState,
     headers: &HeaderMap,
     sha256: &str,
-    body: Vec<u8>,
+    document: impl FnOnce() -> Vec<u8>,
     cache: &'static str,
 ) -> Response {
-    let etag = format!("\"{sha256}\"");
-    let cache = HeaderValue::from_static(cache);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
-    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
-    if matches {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
-        )
-            .into_response();
-    }
-    let json = HeaderValue::from_static("application/json");
-    (
-        [
-            (header::CONTENT_TYPE, json),
-            (header::ETAG, etag),
-            (header::CACHE_CONTROL, cache),
-        ],
-        body,
-    )
-        .into_response()
+    let key = format!("policy {sha256}");
+    let compressed = match state.compressed.get(&key) {
+        Some(compressed) => compressed,
+        None => state
+            .compressed
+            .keep(key, Compressed::new(document(), sha256)),
+    };
+    compressed.respond(headers, "application/json", cache, "accept-encoding")
 }

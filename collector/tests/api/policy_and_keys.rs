@@ -106,8 +106,8 @@ async fn the_loader_needs_a_built_widget_and_names_unknown_sites() {
     assert_problem(&collector.get("/s/nowhere.js").await, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_paths() {
+/// A collector serving a widget build whose loader template is the real one.
+async fn with_the_real_loader() -> TestCollector {
     let dir = tempfile::tempdir().expect("tempdir");
     let loader =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/loader.js"))
@@ -119,57 +119,158 @@ async fn the_loader_inlines_the_sites_disclosure_fingerprint_texts_and_the_app_p
     let app = samtycke_collector::Application::build(config)
         .await
         .expect("starts");
-    let collector = TestCollector {
+    TestCollector {
         dir,
         router: app.router(),
-    };
-    let answer = collector.get("/s/demo.js").await;
+    }
+}
+
+/// The loader as a browser with these request headers gets it, and its text when it came
+/// uncompressed.
+async fn loader_with(collector: &TestCollector, headers: &[(&str, &str)]) -> (Answer, String) {
+    let mut request = Request::get("/s/demo.js");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let answer = collector
+        .send(request.body(Body::empty()).expect("request"))
+        .await;
     assert_eq!(answer.status, StatusCode::OK);
+    let text = String::from_utf8(answer.bytes.clone()).unwrap_or_default();
+    (answer, text)
+}
+
+#[tokio::test]
+async fn the_loader_inlines_the_sites_configuration_the_banners_first_layer_and_its_styles() {
+    let collector = with_the_real_loader().await;
+    let (answer, text) = loader_with(&collector, &[]).await;
     assert!(answer.content_type.starts_with("text/javascript"));
-    let text = String::from_utf8(answer.bytes.clone()).expect("utf-8");
     assert!(text.contains("/assets/abc/app_bg.wasm"));
     assert!(!text.contains("__SAMTYCKE_CONFIG__"));
-    // The purposes' disclosure fingerprint, and the loader's words in the policy's default
-    // language when the browser names none.
     assert!(text.contains(r#""disclosure":""#), "{text}");
-    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
     assert!(
         text.contains(r#""layout":"bar","control":"bottom-left","reload":false"#),
         "{text}"
     );
-
-    // The first of the browser's languages the policy has, by primary subtag; one language only.
-    let loader_in = |accept_language: &'static str| {
-        let request = Request::get("/s/demo.js")
-            .header(header::ACCEPT_LANGUAGE, accept_language)
-            .body(Body::empty())
-            .expect("request");
-        collector.send(request)
-    };
-    let swedish = loader_in("de-DE;q=0.9, sv-FI;q=0.95, en;q=0.5").await;
-    let text = String::from_utf8(swedish.bytes.clone()).expect("utf-8");
+    // The first layer, rendered from the banner's components in the policy's default language
+    // when the browser names none: the three answers in their order, the purposes by name,
+    // and the styles it needs.
+    assert!(text.contains(r#""lang":"en""#), "{text}");
+    let accept = text
+        .find(r#"data-action=\"accept-all\""#)
+        .expect("accept all");
+    let reject = text
+        .find(r#"data-action=\"reject-all\""#)
+        .expect("reject all");
+    let settings = text.find(r#"data-action=\"settings\""#).expect("settings");
+    assert!(accept < reject && reject < settings, "{text}");
+    for name in ["Statistics", "Embedded videos", "Personalised advertising"] {
+        assert!(text.contains(&format!("<li>{name}</li>")), "{name}: {text}");
+    }
+    assert!(
+        text.contains(r#""css":".panel{"#) || text.contains(r#""css":":host{"#),
+        "{text}"
+    );
+    // No hydration markers: the app replaces this rendering, it does not hydrate it.
+    assert!(!text.contains("<!--"), "{text}");
+    // The loader's own words on the page, in every policy language, with the purposes' names
+    // for embed placeholders.
+    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
     assert!(
         text.contains(r#""settings":"Integritetsinställningar""#),
         "{text}"
     );
-    assert!(!text.contains("Privacy settings"), "{text}");
-    let vary: Vec<_> = swedish
+    assert!(text.contains(r#""media":"Inbäddade videoklipp""#), "{text}");
+}
+
+#[tokio::test]
+async fn the_first_layer_speaks_the_browsers_language_and_names_global_privacy_control() {
+    let collector = with_the_real_loader().await;
+    let (swedish, text) = loader_with(
+        &collector,
+        &[("accept-language", "de-DE;q=0.9, sv-FI;q=0.95, en;q=0.5")],
+    )
+    .await;
+    assert!(text.contains(r#""lang":"sv""#), "{text}");
+    assert!(text.contains("Godkänn alla"), "{text}");
+    assert!(!text.contains("Accept all"), "{text}");
+    let vary = swedish
         .headers
-        .get_all(header::VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    assert!(
-        vary.iter()
-            .any(|v| v.eq_ignore_ascii_case("accept-language")),
-        "{vary:?}"
+        .get(header::VARY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in ["accept-language", "sec-gpc", "accept-encoding"] {
+        assert!(vary.contains(header), "{vary}");
+    }
+    let (_, refused) = loader_with(&collector, &[("accept-language", "sv;q=0, en;q=0.5")]).await;
+    assert!(refused.contains(r#""lang":"en""#), "{refused}");
+    let (_, neither) = loader_with(&collector, &[("accept-language", "fr-FR, de;q=0.8")]).await;
+    assert!(neither.contains(r#""lang":"en""#), "{neither}");
+
+    // Under Global Privacy Control the first layer says why advertising stays off.
+    let (_, plain) = loader_with(&collector, &[]).await;
+    let (_, gpc) = loader_with(&collector, &[("sec-gpc", "1")]).await;
+    assert!(gpc.contains("Global Privacy Control"), "{gpc}");
+    assert!(!plain.contains("Global Privacy Control"), "{plain}");
+}
+
+#[tokio::test]
+async fn the_loader_is_served_compressed_revalidated_and_measurable_by_the_sites_pages() {
+    let collector = with_the_real_loader().await;
+    let (identity, text) = loader_with(&collector, &[]).await;
+    let (brotli, _) = loader_with(&collector, &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(
+        brotli
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+        Some("br")
     );
-    let refused = loader_in("sv;q=0, en;q=0.5").await;
-    let text = String::from_utf8(refused.bytes.clone()).expect("utf-8");
-    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
-    let neither = loader_in("fr-FR, de;q=0.8, *;q=0.1").await;
-    let text = String::from_utf8(neither.bytes.clone()).expect("utf-8");
-    assert!(text.contains(r#""settings":"Privacy settings""#), "{text}");
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &brotli.bytes[..], &mut decoded).expect("brotli");
+    assert_eq!(decoded, text.as_bytes());
+    assert!(brotli.bytes.len() * 2 < identity.bytes.len());
+    let (gzip, _) = loader_with(&collector, &[("accept-encoding", "gzip, br;q=0")]).await;
+    assert_eq!(
+        gzip.headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+
+    let etag = identity.headers.get(header::ETAG).expect("etag").clone();
+    let again = collector
+        .send(
+            Request::get("/s/demo.js")
+                .header(header::IF_NONE_MATCH, etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // Resource Timing shows the loader's and the policy's sizes to the site's own pages.
+    for answer in [identity, collector.get("/v1/sites/demo/policy").await] {
+        assert_eq!(
+            answer
+                .headers
+                .get("timing-allow-origin")
+                .and_then(|v| v.to_str().ok()),
+            Some(ORIGIN)
+        );
+    }
+    let policy = collector
+        .send(
+            Request::get("/v1/sites/demo/policy")
+                .header(header::ACCEPT_ENCODING, "br")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &policy.bytes[..], &mut decoded).expect("brotli");
+    assert_eq!(decoded, std::fs::read(demo_policy_path()).expect("file"));
 }
 
 #[tokio::test]

@@ -21,6 +21,8 @@ pub struct Text {
     /// Label of the language switch.
     pub language: &'static str,
     pub dialog_title: &'static str,
+    /// Names the first layer's list of the purposes asked about (to screen readers).
+    pub purposes: &'static str,
     pub policy_link: &'static str,
     pub accept_all: &'static str,
     pub reject_all: &'static str,
@@ -81,7 +83,7 @@ pub struct Text {
     pub settings_control: &'static str,
     /// The button on a blocked embed's placeholder, which opens the settings.
     pub load_embed: &'static str,
-    /// A blocked embed's placeholder.
+    /// A blocked embed's placeholder, under the purpose's name, followed by the embed's host.
     pub embed_blocked: &'static str,
 }
 

@@ -20,8 +20,8 @@ use web_sys::Element;
 
 use super::pending;
 use crate::bridge;
-use crate::choice::{self, Occasion, Shown};
 use crate::submit::{self, to_js};
+use samtycke_banner::choice::{self, Occasion, Shown};
 
 /// One opt-in box and the form around it.
 pub struct OptInForm {

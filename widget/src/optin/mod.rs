@@ -24,9 +24,9 @@ use web_sys::Element;
 use yew::{Callback, Renderer};
 
 use crate::bridge;
-use crate::choice::Shown;
 use crate::mount;
 use form::OptInForm;
+use samtycke_banner::choice::Shown;
 use view::{OptIn, OptInProps};
 
 const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/optin-optin.min.css"));

@@ -16,8 +16,8 @@ use wasm_bindgen::JsValue;
 
 use super::form;
 use crate::bridge;
-use crate::choice::Shown;
 use crate::submit::{self, to_js};
+use samtycke_banner::choice::Shown;
 
 /// Writes down the opt-in the visitor submits now, under the policy and language shown, then
 /// completes it.

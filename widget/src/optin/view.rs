@@ -9,8 +9,8 @@ use samtycke_shared::text::Text;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::choice::Shown;
-use crate::layers::disclosure::{controller, details};
+use samtycke_banner::choice::Shown;
+use samtycke_banner::layers::disclosure::{controller, details};
 
 #[derive(Properties, PartialEq)]
 pub struct OptInProps {

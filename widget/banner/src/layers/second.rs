@@ -7,7 +7,6 @@ use yew::prelude::*;
 
 use super::disclosure::{controller, purpose_row};
 use super::{View, action_button, gpc_note, heading, language_switch, policy_link};
-use crate::bridge;
 use crate::choice::{Action, Choices};
 
 /// `can_close`: a decision is on record, so leaving closes the banner instead of going back.
@@ -23,6 +22,10 @@ pub fn view(
         ("close", text.close)
     } else {
         ("back", text.back)
+    };
+    let download = {
+        let host = view.host.clone();
+        Callback::from(move |_| host.download_receipts())
     };
     // Purposes asked in a form have their box there, never a toggle here.
     let purposes = view.shown.policy.purposes.iter();
@@ -47,10 +50,10 @@ pub fn view(
             <div class="purposes">{ for rows }</div>
             { signups(view) }
             { controller(view.shown, text) }
-            if bridge::has_receipts() {
+            if view.host.has_receipts() {
                 <p>
                     <button type="button" class="leave" data-action="download"
-                        onclick={Callback::from(|_| bridge::download_receipts())}>
+                        onclick={download}>
                         { text.download }
                     </button>
                 </p>
@@ -69,7 +72,9 @@ pub fn view(
 /// one click, as one tick gave it. Only purposes the policy still asks in a form are listed.
 fn signups(view: &View) -> Html {
     let policy = &view.shown.policy;
-    let rows: Vec<Html> = bridge::signed_up()
+    let rows: Vec<Html> = view
+        .host
+        .signed_up()
         .iter()
         .filter_map(|id| PurposeId::parse(id).ok())
         .filter_map(|id| policy.purpose(&id))

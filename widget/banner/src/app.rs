@@ -3,14 +3,14 @@
 
 use std::rc::Rc;
 
+use samtycke_shared::text::Text;
 use samtycke_shared::{CollectionMethod, PurposeId};
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use crate::choice::{self, Action, Earlier, Shown};
+use crate::host::{Decision, HostRef};
 use crate::layers::{self, View};
-use crate::{bridge, mount, submit};
-use samtycke_shared::text::Text;
 
 /// The two layers of the banner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl Layer {
     }
 }
 
-/// Where the banner sits, as the site configures it (`window.samtycke._cfg.layout`).
+/// Where the banner sits, as the site configures it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// A bar along the bottom of the window; the page stays usable.
@@ -44,13 +44,46 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// The layout the loader's configuration names; anything unknown is the bar.
+    /// The layout a configuration names; anything unknown is the bar.
     pub fn named(name: Option<&str>) -> Self {
         match name {
             Some("modal") => Layout::Modal,
             Some("corner") => Layout::Corner,
             _ => Layout::Bar,
         }
+    }
+}
+
+/// How the banner begins. When the app takes over the first layer the loader showed before
+/// any wasm arrived, the visitor may already be in it: the focus and the panel's scroll are
+/// kept, and a button pressed meanwhile is carried out.
+#[derive(Debug, Default)]
+pub struct Start {
+    /// Where the focus goes first.
+    pub focus: Focus,
+    /// The panel's scroll offset to restore, in CSS pixels.
+    pub scroll_top: i32,
+    /// A decision button pressed before the app was live: made as the app's first act.
+    pub action: Option<Action>,
+}
+
+/// Where the focus goes when the banner opens.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Focus {
+    /// The layer's heading: keyboard and screen-reader users land in the banner.
+    #[default]
+    Heading,
+    /// The element matching this selector in the panel (where it was in the loader's drawing,
+    /// or a purpose's switch).
+    On(String),
+    /// Nowhere: the visitor had moved the focus out of the loader's drawing to the page.
+    Elsewhere,
+}
+
+/// By identity, like [`Shown`]: one `Start` per showing of the banner.
+impl PartialEq for Start {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
     }
 }
 
@@ -66,13 +99,18 @@ pub struct AppProps {
     pub layer: Layer,
     /// Where the banner sits.
     pub layout: Layout,
+    /// What the banner asks of the page.
+    pub host: HostRef,
+    /// How it begins.
+    pub start: Rc<Start>,
 }
 
 /// Where a decision stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
     Idle,
-    Saving,
+    /// Being recorded; `Some` names the decision button that was pressed.
+    Saving(Option<Action>),
     Failed,
 }
 
@@ -86,26 +124,15 @@ pub fn App(props: &AppProps) -> Html {
     let busy = use_mut_ref(|| false);
     let panel = use_node_ref();
     let rerender = use_force_update();
+    let host = props.host.clone();
 
     // Set when the visitor leaves the settings for the first layer.
     let came_back = use_mut_ref(|| false);
 
-    // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it;
-    // back from the settings, to the Settings button that opened them, where they left off.
-    {
-        let (panel, came_back) = (panel.clone(), came_back.clone());
-        use_effect_with(*layer, move |layer| {
-            let back = *layer == Layer::First && came_back.replace(false);
-            if let Some(panel) = panel.cast::<web_sys::Element>() {
-                let target = if back { "[data-action=settings]" } else { "h2" };
-                bridge::focus(&panel, target);
-            }
-        });
-    }
-
     let on_action = {
         let (shown, prior, gpc) = (props.shown.clone(), props.prior.clone(), props.gpc);
         let (layer, ticked, status) = (layer.clone(), ticked.clone(), status.clone());
+        let host = host.clone();
         Callback::from(move |action: Action| {
             if busy.replace(true) {
                 return;
@@ -114,43 +141,87 @@ pub fn App(props: &AppProps) -> Html {
                 Layer::First => CollectionMethod::Banner,
                 Layer::Second => CollectionMethod::Settings,
             };
-            let chosen = choice::apply(action, &shown.policy, gpc, &ticked);
-            let (shown, prior, status, busy) =
-                (shown.clone(), prior.clone(), status.clone(), busy.clone());
-            status.set(Status::Saving);
-            wasm_bindgen_futures::spawn_local(async move {
-                match submit::decide(&shown, &chosen, &prior, method, gpc).await {
-                    Ok(()) => mount::hide(),
-                    Err(error) => {
-                        bridge::report("samtycke: cannot record the decision:", &error);
+            let decision = Decision {
+                shown: shown.clone(),
+                chosen: choice::apply(action, &shown.policy, gpc, &ticked),
+                earlier: prior.clone(),
+                method,
+                gpc,
+            };
+            status.set(Status::Saving(Some(action)));
+            let (status, busy, closing) = (status.clone(), busy.clone(), host.clone());
+            host.decide(
+                decision,
+                Callback::from(move |recorded: bool| {
+                    if recorded {
+                        closing.close();
+                    } else {
                         *busy.borrow_mut() = false;
                         status.set(Status::Failed);
                     }
-                }
-            });
+                }),
+            );
         })
     };
+
+    // Move the focus to the new layer's heading, so keyboard and screen-reader users land in it;
+    // back from the settings, to the Settings button that opened them, where they left off. On
+    // taking over from the loader's first layer, where the visitor was instead, and a button
+    // they pressed meanwhile is pressed now.
+    {
+        let (panel, came_back, start) = (panel.clone(), came_back.clone(), props.start.clone());
+        let (host, on_action) = (host.clone(), on_action.clone());
+        let first = use_mut_ref(|| true);
+        use_effect_with(*layer, move |layer| {
+            let back = *layer == Layer::First && came_back.replace(false);
+            let starting = first.replace(false);
+            if let Some(panel) = panel.cast::<web_sys::Element>() {
+                let target = match (&start.focus, starting, back) {
+                    (_, _, true) => Some("[data-action=settings]"),
+                    (Focus::On(selector), true, _) => Some(selector.as_str()),
+                    (Focus::Elsewhere, true, _) => None,
+                    _ => Some("h2"),
+                };
+                if let Some(target) = target {
+                    host.focus(&panel, target);
+                }
+                if starting && start.scroll_top > 0 {
+                    panel.set_scroll_top(start.scroll_top);
+                }
+            }
+            if let (true, Some(action)) = (starting, start.action) {
+                on_action.emit(action);
+            }
+        });
+    }
+
+    // The page makes room for the panel after every drawing: its size may have changed.
+    {
+        let (panel, host) = (panel.clone(), host.clone());
+        use_effect(move || {
+            if let Some(panel) = panel.cast::<web_sys::Element>() {
+                host.fit(&panel);
+            }
+        });
+    }
 
     // Withdrawing a form's opt-in records at once and leaves the settings open: the banner's
     // own choices are not part of it.
     let on_withdraw = {
         let (shown, gpc, status) = (props.shown.clone(), props.gpc, status.clone());
-        let rerender = rerender.clone();
+        let (rerender, host) = (rerender.clone(), host.clone());
         Callback::from(move |purpose: PurposeId| {
-            let (shown, status, rerender) = (shown.clone(), status.clone(), rerender.clone());
-            status.set(Status::Saving);
-            wasm_bindgen_futures::spawn_local(async move {
-                match submit::withdraw_opt_in(&shown, &purpose, gpc).await {
-                    Ok(()) => {
-                        status.set(Status::Idle);
-                        rerender.force_update();
-                    }
-                    Err(error) => {
-                        bridge::report("samtycke: cannot record the withdrawal:", &error);
-                        status.set(Status::Failed);
-                    }
+            let (status, rerender) = (status.clone(), rerender.clone());
+            status.set(Status::Saving(None));
+            let done = Callback::from(move |recorded: bool| {
+                if recorded {
+                    status.set(Status::Idle);
+                    rerender.force_update();
+                } else {
+                    status.set(Status::Failed);
                 }
             });
+            host.withdraw_opt_in(shown.clone(), purpose, gpc, done);
         })
     };
 
@@ -172,11 +243,10 @@ pub fn App(props: &AppProps) -> Html {
     // the banner; otherwise it goes back to the first layer, which still needs an answer.
     let can_close = !props.prior.decisions.is_empty();
     let on_leave = {
-        let (layer, came_back) = (layer.clone(), came_back.clone());
+        let (layer, came_back, host) = (layer.clone(), came_back.clone(), host.clone());
         Callback::from(move |()| {
             if can_close {
-                // Outside this event's dispatch: the handler belongs to the app being destroyed.
-                wasm_bindgen_futures::spawn_local(async { mount::hide() });
+                host.close();
             } else {
                 *came_back.borrow_mut() = true;
                 layer.set(Layer::First);
@@ -202,19 +272,25 @@ pub fn App(props: &AppProps) -> Html {
             "Escape" if *layer == Layer::Second => on_leave.emit(()),
             "Tab" if modal => {
                 if let Some(panel) = panel.cast::<web_sys::Element>() {
-                    bridge::trap_tab(&event, &panel);
+                    host.trap_tab(&event, &panel);
                 }
             }
             _ => {}
         })
     };
 
+    let (saving, pressed) = match *status {
+        Status::Saving(pressed) => (true, pressed),
+        _ => (false, None),
+    };
     let view = View {
         shown: &props.shown,
         text,
         gpc: props.gpc,
-        saving: *status == Status::Saving,
+        saving,
+        pressed,
         earlier: &props.prior,
+        host: &props.host,
         on_action: &on_action,
         on_withdraw: &on_withdraw,
         on_language: &on_language,
@@ -225,7 +301,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     let message = match *status {
         Status::Idle => "",
-        Status::Saving => text.saving,
+        Status::Saving(_) => text.saving,
         Status::Failed => text.failed,
     };
     let class = match (*layer, props.layout) {
@@ -237,6 +313,7 @@ pub fn App(props: &AppProps) -> Html {
         (Layer::Second, Layout::Corner) => "panel second corner",
     };
     let aria_modal = if modal { "true" } else { "false" };
+    // `data-saving`: the loader shows it when a button is pressed before the app is live.
     html! {
         <>
             if modal {
@@ -246,7 +323,9 @@ pub fn App(props: &AppProps) -> Html {
                 aria-labelledby="samtycke-title" aria-describedby="samtycke-notice"
                 lang={props.shown.language().as_str().to_owned()} {onkeydown}>
                 { body }
-                <p class="status" role="status" aria-live="polite">{ message }</p>
+                <p class="status" role="status" aria-live="polite" data-saving={text.saving}>
+                    { message }
+                </p>
             </div>
         </>
     }

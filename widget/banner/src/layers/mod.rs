@@ -11,8 +11,10 @@ pub mod second;
 
 use yew::prelude::*;
 
-use crate::choice::{Action, Earlier, Shown};
 use samtycke_shared::text::Text;
+
+use crate::choice::{Action, Earlier, Shown};
+use crate::host::HostRef;
 
 /// What every part of a layer draws from.
 pub struct View<'a> {
@@ -22,8 +24,12 @@ pub struct View<'a> {
     pub gpc: bool,
     /// A decision is being recorded: the buttons wait.
     pub saving: bool,
+    /// The decision button whose press is being recorded: it shows that it is saving.
+    pub pressed: Option<Action>,
     /// The visitor's decisions on record, and when they were made.
     pub earlier: &'a Earlier,
+    /// The page around the banner.
+    pub host: &'a HostRef,
     pub on_action: &'a Callback<Action>,
     /// Withdraws a consent given in a form on this browser.
     pub on_withdraw: &'a Callback<samtycke_shared::PurposeId>,
@@ -31,15 +37,20 @@ pub struct View<'a> {
     pub on_language: &'a Callback<usize>,
 }
 
-/// A decision button. `data-action` is stable: the browser tests click by it.
+/// A decision button. `data-action` is stable: the browser tests click by it, and the loader
+/// carries out a press that comes before the app is live. The pressed button says it is busy
+/// (`aria-busy`, which styles.css draws), the others wait.
 fn choice_button(
     data_action: &'static str,
     label: &'static str,
     saving: bool,
+    pressed: bool,
     onclick: Callback<MouseEvent>,
 ) -> Html {
+    let busy = pressed.then_some("true");
     html! {
-        <button type="button" class="choice" data-action={data_action} disabled={saving} {onclick}>
+        <button type="button" class="choice" data-action={data_action} disabled={saving}
+            aria-busy={busy} {onclick}>
             { label }
         </button>
     }
@@ -56,6 +67,7 @@ fn action_button(view: &View, action: Action) -> Html {
         data_action,
         label,
         view.saving,
+        view.pressed == Some(action),
         view.on_action.reform(move |_| action),
     )
 }

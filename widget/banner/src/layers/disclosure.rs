@@ -7,7 +7,6 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::View;
-use crate::bridge;
 use crate::choice::Shown;
 use samtycke_shared::text::Text;
 
@@ -78,7 +77,7 @@ fn decided(view: &View, purpose: &Purpose) -> Html {
         Decision::Denied => view.text.denied_at,
         Decision::Withdrawn => view.text.withdrawn_at,
     };
-    let when = bridge::format_time(*at as f64, view.shown.language().as_str());
+    let when = view.host.format_time(*at, view.shown.language().as_str());
     html! { <span class="decided">{ label }{ " " }{ when }</span> }
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 
 fn demo_policy() -> Policy {
-    Policy::parse(include_bytes!("../../www/policies/demo.json")).expect("demo policy")
+    Policy::parse(include_bytes!("../../../www/policies/demo.json")).expect("demo policy")
 }
 
 fn shown_of(policy: Policy) -> Shown {

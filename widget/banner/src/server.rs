@@ -1,0 +1,95 @@
+//! The first layer rendered on the server, from the very components the app renders: the
+//! loader shows it the moment it runs, and the app, once loaded, takes the banner over
+//! (`widget/src/mount.rs`). Plain HTML, no hydration markers: the app replaces it rather than
+//! hydrating it, which keeps yew's hydration code out of the wasm and cannot leave a dead banner
+//! when the HTML and the app disagree.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use samtycke_shared::{Policy, PurposeId};
+use web_sys::{Element, KeyboardEvent};
+use yew::{Callback, ServerRenderer};
+
+use crate::app::{App, AppProps, Layer, Layout, Start};
+use crate::choice::{Earlier, Shown};
+use crate::host::{Decision, Host, HostRef};
+
+/// What a first layer is rendered for.
+#[derive(Debug, Clone)]
+pub struct FirstLayer {
+    /// The site's current policy.
+    pub policy: Policy,
+    /// Hex SHA-256 of its exact bytes.
+    pub sha256: String,
+    /// The language to show, an index in `policy.languages`.
+    pub language: usize,
+    /// Where the banner sits.
+    pub layout: Layout,
+    /// Whether the browser sends Global Privacy Control (`Sec-GPC: 1`).
+    pub gpc: bool,
+}
+
+impl FirstLayer {
+    /// The banner's first layer as a first visit shows it, as HTML for a shadow root styled
+    /// with [`crate::CSS`].
+    pub async fn render(self) -> String {
+        ServerRenderer::<App>::with_props(move || self.props())
+            .hydratable(false)
+            .render()
+            .await
+    }
+
+    fn props(self) -> AppProps {
+        AppProps {
+            shown: Rc::new(Shown {
+                policy: Rc::new(self.policy),
+                sha256: self.sha256,
+                language: Cell::new(self.language),
+            }),
+            prior: Rc::new(Earlier::default()),
+            gpc: self.gpc,
+            layer: Layer::First,
+            layout: self.layout,
+            host: HostRef(Rc::new(NoVisitor)),
+            start: Rc::new(Start::default()),
+        }
+    }
+}
+
+/// The host of a rendering on the server: a page with no visitor yet, so nothing on record and
+/// nothing to act on. Rendering reads none of it for the first layer; it exists so that the
+/// components need no browser.
+struct NoVisitor;
+
+impl Host for NoVisitor {
+    fn decide(&self, _: Decision, done: Callback<bool>) {
+        done.emit(false);
+    }
+
+    fn withdraw_opt_in(&self, _: Rc<Shown>, _: PurposeId, _: bool, done: Callback<bool>) {
+        done.emit(false);
+    }
+
+    fn close(&self) {}
+
+    fn focus(&self, _: &Element, _: &str) {}
+
+    fn trap_tab(&self, _: &KeyboardEvent, _: &Element) {}
+
+    fn format_time(&self, _: u64, _: &str) -> String {
+        String::new()
+    }
+
+    fn has_receipts(&self) -> bool {
+        false
+    }
+
+    fn download_receipts(&self) {}
+
+    fn signed_up(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn fit(&self, _: &Element) {}
+}
