@@ -163,7 +163,8 @@
       control.id = 'samtycke-settings';
       control.onclick = () => S.open();
       d.body.append(control);
-      if (host && host.isConnected) fit(panel);
+      // It steps aside while the banner is open (the app's bridge shows it again on closing).
+      if (host && host.isConnected) control.style.display = 'none';
     }
   }
   d.addEventListener('click', (e) => {
@@ -174,10 +175,9 @@
   });
 
   // The banner's host: a <div id="samtycke"> at the end of <body> with an open shadow root that
-  // the banner's stylesheet styles (constructed: no style-src needed). The first layer the
+  // the first layer's stylesheet styles (constructed: no style-src needed). The first layer the
   // collector rendered is drawn in it at once; the app draws in the same host.
   let host = null;
-  let panel = null;
   function banner() {
     if (!host || !host.isConnected) {
       host = d.createElement('div');
@@ -195,21 +195,6 @@
     return host;
   }
 
-  // While the banner is open the settings control steps aside, and a bar or corner box gets room
-  // of its own below the page's content (the host's height, kept to the panel's), so that the
-  // page can scroll everything out from under it.
-  let sizer = null;
-  function fit(p) {
-    panel = p;
-    if (sizer) sizer.disconnect();
-    if (control) control.style.display = p ? 'none' : '';
-    if (!p || p.matches('.modal')) return;
-    sizer = new ResizeObserver(() => {
-      if (host.isConnected) host.style.cssText = 'display:block;height:' + Math.max(0, innerHeight - p.getBoundingClientRect().top) + 'px';
-    });
-    sizer.observe(p);
-  }
-
   // The first layer before the app: drawn from the collector's rendering the moment <body>
   // exists. A press on one of its buttons is never lost: the button says it is busy at once and
   // the app, once live, carries it out (`_pending`); only the app decides.
@@ -220,7 +205,7 @@
     const box = d.createElement('div');
     box.innerHTML = C.banner;
     root.append(box);
-    fit(box.querySelector('[role=dialog]'));
+    if (control) control.style.display = 'none';
     // As the app does on opening: keyboard and screen-reader users land in the banner.
     S._back = d.activeElement;
     root.querySelector('h2').focus({ preventScroll: true });
@@ -233,7 +218,6 @@
         if (!S._pending) {
           S._pending = b.dataset.action || 'lang:' + b.dataset.language;
           b.setAttribute('aria-busy', 'true');
-          panel.setAttribute('aria-busy', 'true');
           const status = root.querySelector('[data-saving]');
           if (/all$/.test(S._pending)) status.textContent = status.dataset.saving;
         }
@@ -335,7 +319,6 @@
       if (ev === 'change') subs.push(fn);
     },
     _host: banner,
-    _fit: fit,
     _receipts: () => load(RECEIPTS) || [],
     // From the app: stored and queued first, so that nothing is lost. `body` is the POST body
     // when it carries more than the request (a form's identifiers); a record-less submit (a

@@ -9,7 +9,7 @@ use samtycke_collector::config::{Layout, WidgetOptions};
 use samtycke_e2e::{Browser, BrowserOptions, DemoCollector, DemoSite};
 use serde_json::{Value, json};
 
-use crate::helpers::{WAIT, visit};
+use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit};
 
 /// A visitor's language, and words of ours the banner must then show.
 struct Language {
@@ -93,6 +93,11 @@ async fn reduced_motion_stops_the_banner_and_backdrop_fading_in() {
     .await
     .expect("collector");
     let browser = visit(&collector, BrowserOptions::default()).await;
+    // The settings, opened afresh once a decision is on record: a banner the app draws anew
+    // fades in (one it takes over from the loader's drawing is already on screen).
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    browser.eval("samtycke.open();").await.expect("open");
     browser
         .widget_element(".backdrop + .panel", WAIT)
         .await

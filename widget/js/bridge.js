@@ -76,8 +76,48 @@ export function takeOver() {
 // The element that had the focus before the loader drew the first layer.
 export const focusBefore = () => S()._back || null;
 export const bannerHost = () => S()._host();
-export const fit = (panel) => S()._fit(panel);
-export const unfit = () => S()._fit(null);
+
+// What only the settings layer needs of the banner's styles, beside the loader's first-layer
+// sheet in the same shadow root (once per root).
+let second;
+export function addStyles(root, css) {
+  try {
+    second = second || new CSSStyleSheet();
+    if (!second.cssRules.length) second.replaceSync(css);
+    if (!root.adoptedStyleSheets.includes(second)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, second];
+  } catch (e) {
+    if (!root.querySelector('style[data-second]')) {
+      const style = document.createElement('style');
+      style.dataset.second = '';
+      style.textContent = css;
+      root.append(style);
+    }
+  }
+}
+
+// While the banner is open, the loader's settings control steps aside, and a bar or corner box
+// gets room of its own below the page's content (its host's height, kept to the panel's), so
+// that the page can scroll everything out from under it. The modal layout covers the page.
+let sizer;
+const control = (shown) => {
+  const c = document.getElementById('samtycke-settings');
+  if (c) c.style.display = shown ? '' : 'none';
+};
+export function fit(panel) {
+  if (sizer) sizer.disconnect();
+  control(false);
+  const host = panel.getRootNode().host;
+  if (panel.matches('.modal')) return;
+  sizer = new ResizeObserver(() => {
+    const room = Math.max(0, innerHeight - panel.getBoundingClientRect().top);
+    host.style.cssText = 'display:block;height:' + room + 'px';
+  });
+  sizer.observe(panel);
+}
+export function unfit() {
+  if (sizer) sizer.disconnect();
+  control(true);
+}
 export const stored = (purpose) => S().get(purpose);
 export const submit = (record, jws) => S()._submit(record, jws);
 

@@ -69,10 +69,15 @@ extern "C" {
     #[wasm_bindgen(js_name = bannerHost)]
     pub fn banner_host() -> web_sys::Element;
 
-    /// Tells the loader the banner's panel is drawn anew (`Host::fit`).
+    /// Adds the settings layer's stylesheet to the banner's shadow root, once.
+    #[wasm_bindgen(js_name = addStyles)]
+    pub fn add_styles(root: &web_sys::ShadowRoot, css: &str);
+
+    /// The banner's panel is drawn anew (`Host::fit`): room below the page, the settings
+    /// control out of the way.
     pub fn fit(panel: &web_sys::Element);
 
-    /// Tells the loader the banner is closed: its settings control comes back.
+    /// The banner is closed: the settings control comes back.
     pub fn unfit();
 
     /// The visitor's valid stored decision on a purpose (`"granted"`, …), if any.

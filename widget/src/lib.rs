@@ -7,11 +7,12 @@
 //! rules that turn their choices into a `ReceiptRequest`.
 
 mod bridge;
-mod from_js;
 mod host;
 mod mount;
 mod optin;
+mod read;
 mod submit;
+mod write;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -43,12 +44,9 @@ async fn run() -> Result<(), JsValue> {
     let config = bridge::config();
     let url = format!("{}/v1/sites/{}/policy", config.base(), config.site());
     let fetched = bridge::fetch_policy(&url).await?;
-    let policy: Policy = from_js::from_js(fetched.document())?;
-    // The collector checked these very bytes before serving them, and says why when it cannot:
-    // here the check only guards the code below, so its messages need not be in the wasm.
-    let policy = policy
-        .checked()
-        .map_err(|_| JsValue::from_str("the policy document does not pass its checks"))?;
+    // The collector checked these very bytes before serving them (`Policy::parse`), and says
+    // why when it cannot: here they are only read.
+    let policy = read::policy(&fetched.document())?;
     let shown = Rc::new(Shown {
         language: language(&policy),
         sha256: fetched.sha256(),

@@ -105,6 +105,7 @@ fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Sta
         },
         scroll_top: taken.scroll(),
         action: None,
+        taken_over: true,
     };
     let layer = match pending.as_str() {
         "accept-all" => {

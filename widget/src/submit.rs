@@ -4,10 +4,9 @@
 use samtycke_banner::choice::{self, Occasion, Shown};
 use samtycke_banner::host::Decision as Chosen;
 use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId};
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use crate::bridge;
+use crate::{bridge, write};
 
 /// Signs and submits one decision. On success the loader holds it: stored locally, queued for
 /// the collector, granted scripts running. Nothing is stored on failure.
@@ -19,12 +18,12 @@ pub async fn decide(chosen: &Chosen) -> Result<(), JsValue> {
         method,
         gpc,
     } = chosen;
-    let (_, occasion) = now(*method, *gpc)?;
+    let (id, occasion) = now(*method, *gpc)?;
     let decisions = choice::decisions(chosen, &earlier.decisions);
     let request = choice::request(shown, decisions.clone(), occasion);
-    let jws = bridge::sign(&to_js(&request)?).await?;
+    let jws = bridge::sign(&write::request(&request, &id)).await?;
     let record = choice::record(&shown.policy, &decisions, earlier, occasion);
-    bridge::submit(&to_js(&record)?, &jws)?;
+    bridge::submit(&write::record(&record, &id), &jws)?;
     let cookies = choice::refused_cookies(&shown.policy, &decisions);
     if !cookies.is_empty() {
         bridge::drop_cookies(&cookies);
@@ -38,7 +37,7 @@ pub async fn decide(chosen: &Chosen) -> Result<(), JsValue> {
 pub async fn withdraw_opt_in(shown: &Shown, purpose: &PurposeId, gpc: bool) -> Result<(), JsValue> {
     let (id, occasion) = now(CollectionMethod::Settings, gpc)?;
     let request = choice::request(shown, choice::only(purpose, Decision::Withdrawn), occasion);
-    let jws = bridge::sign(&to_js(&request)?).await?;
+    let jws = bridge::sign(&write::request(&request, &id)).await?;
     bridge::submit_withdrawal(&id, &jws, purpose.as_str())
 }
 
@@ -47,21 +46,11 @@ pub async fn withdraw_opt_in(shown: &Shown, purpose: &PurposeId, gpc: bool) -> R
 pub fn now(method: CollectionMethod, gpc: bool) -> Result<(String, Occasion), JsValue> {
     let id = bridge::random_uuid();
     let occasion = Occasion {
-        receipt_id: ReceiptId::parse(&id).map_err(error)?,
+        receipt_id: ReceiptId::parse(&id)
+            .map_err(|_| JsValue::from_str("crypto.randomUUID() gave no UUID"))?,
         now_ms: js_sys::Date::now() as u64,
         method,
         gpc,
     };
     Ok((id, occasion))
-}
-
-/// The value as a plain JS object, which the bridge and the loader `JSON.stringify`: the browser
-/// writes the JSON, so the wasm carries no JSON writer.
-pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    let objects = serde_wasm_bindgen::Serializer::json_compatible();
-    Ok(value.serialize(&objects)?)
-}
-
-fn error(e: impl std::fmt::Display) -> JsValue {
-    JsValue::from_str(&e.to_string())
 }

@@ -65,6 +65,9 @@ pub struct Start {
     pub scroll_top: i32,
     /// A decision button pressed before the app was live: made as the app's first act.
     pub action: Option<Action>,
+    /// The app draws over the loader's drawing: the panel is already on screen, so it does not
+    /// fade in again.
+    pub taken_over: bool,
 }
 
 /// Where the focus goes when the banner opens.
@@ -312,12 +315,18 @@ pub fn App(props: &AppProps) -> Html {
         (Layer::Second, Layout::Modal) => "panel second modal",
         (Layer::Second, Layout::Corner) => "panel second corner",
     };
-    let aria_modal = if modal { "true" } else { "false" };
+    // Left out where false, its default: the loader carries this markup to every visitor.
+    let aria_modal = modal.then_some("true");
+    let class = if props.start.taken_over {
+        [class, " still"].concat()
+    } else {
+        class.to_owned()
+    };
     // `data-saving`: the loader shows it when a button is pressed before the app is live.
     html! {
         <>
             if modal {
-                <div class="backdrop"></div>
+                <div class={if props.start.taken_over { "backdrop still" } else { "backdrop" }}></div>
             }
             <div {class} ref={panel} role="dialog" aria-modal={aria_modal}
                 aria-labelledby="samtycke-title" aria-describedby="samtycke-notice"

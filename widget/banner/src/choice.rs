@@ -15,7 +15,6 @@ use samtycke_shared::{
     CollectionMethod, Decision, Language, LocalizedText, Policy, PurposeId, ReceiptId,
     ReceiptRequest,
 };
-use serde::Serialize;
 
 /// The policy document as shown, with what a receipt must cite about it.
 #[derive(Debug)]
@@ -210,18 +209,22 @@ pub fn times(decisions: &BTreeMap<PurposeId, Decision>, earlier: &Earlier, now_m
     times
 }
 
-/// What the loader stores in `localStorage["samtycke:SITE"]`. `g` is the Google Consent Mode
-/// state, so that a returning visitor's loader can update Consent Mode without the policy;
-/// `t` says when each decision in `d` was made (see [`times`]).
-#[derive(Debug, Serialize)]
+/// What the loader stores in `localStorage["samtycke:SITE"]` (the widget writes it as a JS
+/// object, with the receipt id as `id`). `g` is the Google Consent Mode state, so that a
+/// returning visitor's loader can update Consent Mode without the policy; `t` says when each
+/// decision in `d` was made (see [`times`]).
+#[derive(Debug)]
 pub struct Record<'a> {
     pub v: u32,
     pub at: u64,
     pub d: &'a BTreeMap<PurposeId, Decision>,
-    pub id: ReceiptId,
-    pub g: BTreeMap<&'a str, &'static str>,
+    pub g: ConsentMode<'a>,
     pub t: Times,
 }
+
+/// Google Consent Mode types and their state, `"granted"` or `"denied"`, in the order the
+/// policy first names them. A list, not a map: a few entries, and one map type fewer in the wasm.
+pub type ConsentMode<'a> = Vec<(&'a str, &'static str)>;
 
 /// The loader's record of a decision.
 pub fn record<'a>(
@@ -234,7 +237,6 @@ pub fn record<'a>(
         v: policy.version,
         at: occasion.now_ms,
         d: decisions,
-        id: occasion.receipt_id,
         g: consent_mode(policy, decisions),
         t: times(decisions, earlier, occasion.now_ms),
     }
@@ -245,14 +247,21 @@ pub fn record<'a>(
 pub fn consent_mode<'a>(
     policy: &'a Policy,
     decisions: &BTreeMap<PurposeId, Decision>,
-) -> BTreeMap<&'a str, &'static str> {
-    let mut state = BTreeMap::new();
+) -> ConsentMode<'a> {
+    let mut state = ConsentMode::new();
     for purpose in policy.banner_purposes() {
         let granted = decisions.get(&purpose.id) == Some(&Decision::Granted);
         for kind in &purpose.consent_mode {
-            let entry = state.entry(kind.as_str()).or_insert("denied");
+            let kind = kind.as_str();
+            let at = match state.iter().position(|(known, _)| *known == kind) {
+                Some(at) => at,
+                None => {
+                    state.push((kind, "denied"));
+                    state.len() - 1
+                }
+            };
             if granted {
-                *entry = "granted";
+                state[at].1 = "granted";
             }
         }
     }

@@ -23,6 +23,29 @@ pub mod server;
 pub use app::{App, AppProps, Focus, Layer, Layout, Start};
 pub use host::{Host, HostRef};
 
-/// The banner's stylesheet, minified (`build.rs`). The loader carries it, so that the first
-/// layer it shows before the app is styled; the app adopts the loader's copy.
-pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/styles.min.css"));
+/// The banner's stylesheet for everything the first layer shows in `layout` (its placement,
+/// colours, buttons), minified (`build.rs`). The loader carries it, so that the first layer it
+/// draws before the app is styled; the app draws in the same shadow root, under the same sheet.
+/// Only the site's own layout is sent: every byte here is fetched by returning visitors too.
+/// The layout's rules come first, so that the narrow-window rules of `first.css` override them.
+pub fn first_css(layout: Layout) -> &'static str {
+    match layout {
+        Layout::Bar => FIRST_BAR,
+        Layout::Modal => FIRST_MODAL,
+        Layout::Corner => FIRST_CORNER,
+    }
+}
+
+macro_rules! stylesheet {
+    ($name:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/", $name, ".min.css"))
+    };
+}
+
+const FIRST_BAR: &str = concat!(stylesheet!("bar"), stylesheet!("first"));
+const FIRST_MODAL: &str = concat!(stylesheet!("modal"), stylesheet!("first"));
+const FIRST_CORNER: &str = concat!(stylesheet!("corner"), stylesheet!("first"));
+
+/// What the settings layer adds to [`first_css`]; the app carries it, since only the app ever
+/// shows that layer.
+pub const SECOND_CSS: &str = stylesheet!("second");

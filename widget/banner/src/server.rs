@@ -32,7 +32,7 @@ pub struct FirstLayer {
 
 impl FirstLayer {
     /// The banner's first layer as a first visit shows it, as HTML for a shadow root styled
-    /// with [`crate::CSS`].
+    /// with [`crate::first_css`].
     pub async fn render(self) -> String {
         ServerRenderer::<App>::with_props(move || self.props())
             .hydratable(false)

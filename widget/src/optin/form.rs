@@ -20,7 +20,7 @@ use web_sys::Element;
 
 use super::pending;
 use crate::bridge;
-use crate::submit::{self, to_js};
+use crate::{submit, write};
 use samtycke_banner::choice::{self, Occasion, Shown};
 
 /// One opt-in box and the form around it.
@@ -170,7 +170,7 @@ impl OptInForm {
             vec![committed.commitment()],
             occasion,
         );
-        let jws = bridge::sign(&to_js(&request)?).await?;
+        let jws = bridge::sign(&write::request(&request, &id)).await?;
         Ok(Prepared {
             email,
             id,

@@ -16,15 +16,15 @@ use wasm_bindgen::JsValue;
 
 use super::form;
 use crate::bridge;
-use crate::submit::{self, to_js};
+use crate::{submit, write};
 use samtycke_banner::choice::Shown;
 
 /// Writes down the opt-in the visitor submits now, under the policy and language shown, then
 /// completes it.
 pub fn keep_and_complete(shown: &Shown, purpose: &PurposeId, email: &str) -> Result<(), JsValue> {
-    let (_, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
+    let (id, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
     let request = form::request(shown, purpose, Vec::new(), occasion);
-    let note = bridge::keep_pending(&to_js(&request)?, email);
+    let note = bridge::keep_pending(&write::request(&request, &id), email);
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = bridge::complete_pending(&note).await {
             bridge::report("samtycke: cannot record the opt-in:", &error);

@@ -165,7 +165,7 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
         control: site.widget.settings_control,
         reload: site.widget.reload_on_withdrawal,
         disclosure: &site.policy.disclosure,
-        css: samtycke_banner::CSS,
+        css: samtycke_banner::first_css(layout(site.widget.layout)),
         banner: &first_layer,
         lang: language.primary(),
         words: words(policy),
