@@ -9,7 +9,7 @@ use samtycke_collector::config::{Layout, WidgetOptions};
 use samtycke_e2e::{Browser, BrowserOptions, DemoCollector, DemoSite};
 use serde_json::{Value, json};
 
-use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit};
+use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, reload, visit};
 
 /// A visitor's language, and words of ours the banner must then show.
 struct Language {
@@ -128,17 +128,48 @@ async fn audit_layout(layout: Layout, class: &str) {
     .await
     .expect("collector");
     for language in [ENGLISH, SWEDISH] {
-        let browser = visit(
-            &collector,
-            BrowserOptions {
-                languages: Some(language.accept_languages.into()),
-                ..Default::default()
-            },
-        )
-        .await;
+        let browser = Browser::start_with(BrowserOptions {
+            languages: Some(language.accept_languages.into()),
+            ..Default::default()
+        })
+        .await
+        .expect("browser");
         let panel = format!(".panel.{class}[lang={}]", language.tag);
 
-        // The first layer, in the visitor's language: the audit cannot pass on an empty page.
+        // The first layer as the loader draws it from the collector's rendering, the app held
+        // back: what a visitor sees until the app has loaded.
+        browser.block_urls(&["*/assets/*"]).await.expect("block");
+        browser
+            .client
+            .goto(&format!("{}/", collector.url))
+            .await
+            .expect("page loads");
+        let accept = widget_text(&browser, &format!("{panel} [data-action=accept-all]")).await;
+        assert_eq!(accept, language.accept_all);
+        assert_eq!(
+            browser
+                .eval("return !!window.samtycke._show;")
+                .await
+                .expect("eval"),
+            json!(false),
+            "the app is held back"
+        );
+        audit_in_every_viewing(
+            &browser,
+            &format!(
+                "{class}, {}, first layer drawn before the app",
+                language.tag
+            ),
+        )
+        .await;
+
+        // The first layer, in the visitor's language, as the app draws it.
+        browser.block_urls(&[]).await.expect("unblock");
+        reload(&browser).await;
+        browser
+            .widget_element("[data-action=accept-all]", WAIT)
+            .await
+            .expect("the app draws");
         let accept = widget_text(&browser, &format!("{panel} [data-action=accept-all]")).await;
         assert_eq!(accept, language.accept_all);
         audit_in_every_viewing(&browser, &format!("{class}, {}, first layer", language.tag)).await;

@@ -5,6 +5,7 @@ mod accessibility;
 mod blocking;
 mod choices;
 mod csp;
+mod first_paint;
 mod helpers;
 mod layout;
 mod lifecycle;

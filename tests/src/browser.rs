@@ -222,6 +222,28 @@ impl Browser {
             .collect())
     }
 
+    /// Every request from now on takes at least `latency` before its answer starts, as on a slow
+    /// network (CDP network emulation; throughput unlimited). `Duration::ZERO` ends it.
+    pub async fn slow_network(&self, latency: Duration) -> anyhow::Result<()> {
+        self.cdp("Network.enable", json!({})).await?;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": false, "latency": latency.as_millis() as u64,
+                    "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Requests for URLs matching any of `patterns` (`*` wildcards) fail from now on, as if the
+    /// network refused them; an empty list lets everything through again.
+    pub async fn block_urls(&self, patterns: &[&str]) -> anyhow::Result<()> {
+        self.cdp("Network.enable", json!({})).await?;
+        self.cdp("Network.setBlockedURLs", json!({ "urls": patterns }))
+            .await?;
+        Ok(())
+    }
+
     /// Names of every resource the page fetched.
     pub async fn fetched_resources(&self) -> anyhow::Result<Vec<String>> {
         let value = self

@@ -71,6 +71,7 @@ pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
     let root = host
         .shadow_root()
         .ok_or("the banner's host has no shadow root")?;
+    bridge::add_styles(&root, samtycke_banner::SECOND_CSS);
     let container = document.create_element("div")?;
     root.append_child(&container)?;
 

@@ -1,6 +1,7 @@
-//! The first layer rendered on the server, from the very components the app renders: the
-//! loader shows it the moment it runs, and the app, once loaded, takes the banner over
-//! (`widget/src/mount.rs`). Plain HTML, no hydration markers: the app replaces it rather than
+//! The banner rendered on the server, from the very components the app renders. The collector
+//! renders the first layer: the loader shows it the moment it runs, and the app, once loaded,
+//! takes the banner over (`widget/src/mount.rs`). The browser tests render the settings too, to
+//! compare them with what the app draws. Plain HTML, no hydration markers: the app replaces it rather than
 //! hydrating it, which keeps yew's hydration code out of the wasm and cannot leave a dead banner
 //! when the HTML and the app disagree.
 
@@ -15,9 +16,9 @@ use crate::app::{App, AppProps, Layer, Layout, Start};
 use crate::choice::{Earlier, Shown};
 use crate::host::{Decision, Host, HostRef};
 
-/// What a first layer is rendered for.
+/// What the banner is rendered for: a first visit, with nothing on record.
 #[derive(Debug, Clone)]
-pub struct FirstLayer {
+pub struct Rendering {
     /// The site's current policy.
     pub policy: Policy,
     /// Hex SHA-256 of its exact bytes.
@@ -28,11 +29,13 @@ pub struct FirstLayer {
     pub layout: Layout,
     /// Whether the browser sends Global Privacy Control (`Sec-GPC: 1`).
     pub gpc: bool,
+    /// The layer shown.
+    pub layer: Layer,
 }
 
-impl FirstLayer {
-    /// The banner's first layer as a first visit shows it, as HTML for a shadow root styled
-    /// with [`crate::first_css`].
+impl Rendering {
+    /// The banner as a first visit shows it, as HTML for a shadow root styled with
+    /// [`crate::first_css`] (and, for the settings, [`crate::SECOND_CSS`]).
     pub async fn render(self) -> String {
         ServerRenderer::<App>::with_props(move || self.props())
             .hydratable(false)
@@ -49,7 +52,7 @@ impl FirstLayer {
             }),
             prior: Rc::new(Earlier::default()),
             gpc: self.gpc,
-            layer: Layer::First,
+            layer: self.layer,
             layout: self.layout,
             host: HostRef(Rc::new(NoVisitor)),
             start: Rc::new(Start::default()),

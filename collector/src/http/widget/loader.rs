@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use samtycke_banner::server::FirstLayer;
+use samtycke_banner::Layer;
+use samtycke_banner::server::Rendering;
 use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::text::Text;
 use samtycke_shared::{Language, Policy, SiteId};
@@ -146,12 +147,13 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
         .languages
         .get(variant.language)
         .unwrap_or(policy.default_language());
-    let first_layer = FirstLayer {
+    let first_layer = Rendering {
         policy: policy.clone(),
         sha256: site.policy.sha256.clone(),
         language: variant.language,
         layout: layout(site.widget.layout),
         gpc: variant.gpc,
+        layer: Layer::First,
     }
     .render()
     .await;
