@@ -248,12 +248,14 @@
       keepalive: true,
     });
 
-  // Sends queued requests oldest first. Each leaves the queue once the collector has it (2xx)
-  // or never can (4xx but 408/429: its problem document is in the network log). A 408 or 429
-  // (the collector asks everyone to wait) or no network stops the round until the next page,
-  // `online`, or a later round. A 5xx is this item's own trouble: it waits, twice as long after
-  // each (1 s up to an hour), while the items behind it go on in order; the collector orders
-  // decisions by when they were made, so one that arrives late changes nothing that came after.
+  // Sends queued requests oldest first, so that decisions reach the collector in the order they
+  // were made. Each leaves the queue once the collector has it (2xx) or never can (4xx but
+  // 408/429: its problem document is in the network log). A 408 or 429 (the collector asks
+  // everyone to wait) or no network ends the round until the next page, `online` or a timer.
+  // A 5xx puts that request off, twice as long after each (2 s, 4 s, … up to an hour), and the
+  // requests behind it wait for it; once it has failed three times it is taken to be its own
+  // trouble and no longer holds them up. Only then can a later decision arrive first, and the
+  // collector orders decisions by when they were made.
   let sending = false;
   let again = false;
   let timer = 0;
@@ -265,7 +267,8 @@
       for (const item of load(QUEUE) || []) {
         if (item.due > Date.now()) {
           next = Math.min(next, item.due);
-          continue;
+          if (item.n > 2) continue;
+          break;
         }
         const res = await post(item);
         if (res.ok) keep(item.id, (await res.json()).receipt);
@@ -275,6 +278,7 @@
           item.n = (item.n || 0) + 1;
           next = Math.min(next, (item.due = Date.now() + Math.min(1e3 * 2 ** item.n, 36e5)));
           save(QUEUE, queue.map((i) => (i.id === item.id ? item : i)));
+          if (item.n < 3) break;
         } else save(QUEUE, queue.filter((i) => i.id !== item.id));
       }
     } catch (e) {} // offline: retried later

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use samtycke_e2e::{BrowserOptions, DemoCollector, DemoSite};
+use samtycke_e2e::{Browser, BrowserOptions, DemoCollector, DemoSite};
 use samtycke_shared::{Decision, PurposeId};
 
 use crate::helpers::wait_for_flag;
@@ -227,5 +227,105 @@ async fn a_decision_made_while_the_collector_is_away_is_delivered_when_it_is_bac
         0
     );
     assert!(flag(&browser, "demoAnalyticsRan").await);
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
+async fn a_decision_the_collector_keeps_failing_stops_holding_up_the_later_ones() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = Browser::start().await.expect("browser");
+    // The collector's answer to the page's posts becomes a 500 while `__failing` is `'*'` or a
+    // substring of the body: a request the collector cannot take, for reasons of its own (the
+    // collector itself is real, and takes everything else).
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "const realFetch = window.fetch; \
+              window.fetch = (url, init) => String(url).endsWith('/v1/receipts') && window.__failing \
+                && (window.__failing === '*' || String(init.body).includes(window.__failing)) \
+                ? Promise.resolve(new Response('{}', { status: 500 })) : realFetch(url, init);" }),
+        )
+        .await
+        .expect("script");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    browser
+        .widget_element("[data-action=reject-all]", WAIT)
+        .await
+        .expect("banner");
+    let queue = "return JSON.parse(localStorage.getItem('samtycke:demo:queue') || '[]') \
+                   .map((i) => ({ id: i.id, n: i.n || 0 }));";
+
+    // A first decision fails once; a second, made meanwhile, waits behind it: in order.
+    browser.eval("window.__failing = '*';").await.expect("eval");
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    let first = browser
+        .wait_for(
+            "the first request to be put off",
+            "const q = JSON.parse(localStorage.getItem('samtycke:demo:queue') || '[]'); \
+             return q.length === 1 && q[0].n === 1 ? q[0] : null;",
+            WAIT,
+        )
+        .await
+        .expect("put off");
+    // From now on only the first request fails (its signed request is in the body).
+    let jws = first["jws"].as_str().expect("jws").to_owned();
+    let first = first["id"].as_str().expect("id").to_owned();
+    browser
+        .eval(&format!("window.__failing = {jws:?};"))
+        .await
+        .expect("eval");
+    // A second later at least: decisions are timed to the second (`consentTimestamp`), and the
+    // collector can only order by time those made in different seconds.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    browser.eval("samtycke.open();").await.expect("open");
+    click_in_widget(&browser, "[data-action=accept-all]").await;
+    let queued = browser.eval(queue).await.expect("eval");
+    let second = queued[1]["id"].as_str().expect("second queued").to_owned();
+    assert_eq!(
+        queued,
+        serde_json::json!([{ "id": first, "n": 1 }, { "id": second, "n": 0 }]),
+        "the second waits behind the first"
+    );
+
+    // The first keeps failing: after its third failure it no longer holds the second up.
+    let acknowledged = acknowledged_decision(&browser).await;
+    assert_eq!(acknowledged["id"], second.as_str());
+    assert_eq!(
+        browser.eval(queue).await.expect("eval"),
+        serde_json::json!([{ "id": first, "n": 3 }])
+    );
+
+    // Once the collector takes it, it is sent again by itself when its back-off is over.
+    browser
+        .eval("window.__failing = null;")
+        .await
+        .expect("eval");
+    browser
+        .wait_for(
+            "the queue to empty",
+            "return JSON.parse(localStorage.getItem('samtycke:demo:queue')).length === 0;",
+            WAIT,
+        )
+        .await
+        .expect("delivered after its back-off");
+    let (_, early) = stored_receipt(&collector, &first).await;
+    let (_, late) = stored_receipt(&collector, &second).await;
+    assert!(
+        late.claims.sequence < early.claims.sequence,
+        "the later decision arrived first"
+    );
+    // The first arrived last but was made first: the visitor's last decision stands.
+    let store = samtycke_collector::store::connect(&collector.database_url)
+        .await
+        .expect("store");
+    let current = store
+        .current_decisions(&early.claims.site, &early.claims.subject)
+        .await
+        .expect("state");
+    assert_eq!(current.get(&purpose("analytics")), Some(&Decision::Granted));
     browser.close().await.expect("browser closes");
 }

@@ -12,3 +12,4 @@ mod lifecycle;
 mod optin;
 mod settings;
 mod skeleton;
+mod visitor;
