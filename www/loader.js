@@ -11,7 +11,7 @@
   //  disclosure: fingerprint of what the purposes disclose,
   //  css: the banner's stylesheet, banner: its first layer as the collector rendered it,
   //  lang: the language of that rendering, chosen from the browser's Accept-Language,
-  //  words: {LANG: {settings, load, blocked, names: {purpose: name}}} in each policy language}
+  //  words: {LANG: {settings, load, provider, names: {purpose: name}}} in each policy language}
   const C = __SAMTYCKE_CONFIG__;
   // A classic script's own element, while it runs (async or not).
   const base = new URL(d.currentScript.src).origin;
@@ -105,31 +105,21 @@
   };
 
   // In the frame's place: which purpose it waits for, whose content it is, and the way to that
-  // purpose's switch in the settings.
+  // purpose's switch in the settings (a button of a readable size, dark on the light box).
   function placeholder(frame) {
     const purpose = frame.dataset.samtycke.split(/\s+/)[0];
     const box = d.createElement('div');
-    const root = box.attachShadow({ mode: 'open' });
     box.style.cssText =
-      'display:grid;place-content:center;text-align:center;box-sizing:border-box;padding:1em;background:#eee;color:#111;font:1rem/1.4 system-ui,sans-serif;max-width:100%;width:' +
+      'display:grid;place-content:center;gap:.5em;text-align:center;box-sizing:border-box;padding:1em;background:#eee;color:#111;font:1rem/1.4 system-ui,sans-serif;max-width:100%;width:' +
       (frame.width || 300) + 'px;min-height:' + (frame.height || 150) + 'px';
-    let host = '';
+    let host = frame.dataset.src;
     try {
-      host = new URL(frame.dataset.src, location.href).hostname;
-    } catch (e) {}
+      host = new URL(host, location.href).hostname;
+    } catch (e) {} // not a URL: named as written
     // Our words and the policy's names as text: a shadow root's button submits no page form.
-    const b = make(
-      'button',
-      words.load,
-      'font:600 1rem/1.2 system-ui,sans-serif;min-height:2.75rem;margin-top:.75rem;padding:.5rem 1rem;border:0;border-radius:8px;background:#111;color:#fff;cursor:pointer',
-    );
-    b.type = 'button';
+    const b = make('button', words.load, 'font:inherit;padding:.75em 1em;border:0;border-radius:8px;background:#111;color:#fff;cursor:pointer');
     b.onclick = () => S.open(purpose);
-    root.append(
-      make('strong', words.names[purpose] || purpose, ''),
-      make('span', words.blocked + (host ? ' ' + host : ''), 'margin-top:.25rem'),
-      b,
-    );
+    box.attachShadow({ mode: 'open' }).append(make('b', words.names[purpose] || purpose, ''), make('span', words.provider + ' ' + host, ''), b);
     frame.samtyckeHolder = box;
     frame.hidden = true;
     frame.before(box);
@@ -200,15 +190,14 @@
   // the app, once live, carries it out (`_pending`); only the app decides.
   function draw() {
     if (!d.body) return void new MutationObserver((_, o) => d.body && (o.disconnect(), draw())).observe(d.documentElement, { childList: true });
-    if (S._show) return;
     const root = banner().shadowRoot;
     const box = d.createElement('div');
     box.innerHTML = C.banner;
     root.append(box);
     if (control) control.style.display = 'none';
-    // As the app does on opening: keyboard and screen-reader users land in the banner.
-    S._back = d.activeElement;
-    root.querySelector('h2').focus({ preventScroll: true });
+    // As the app does on opening: keyboard and screen-reader users land in the banner, unless
+    // the visitor has already put the focus somewhere on the page.
+    if (d.activeElement === d.body) root.querySelector('h2').focus({ preventScroll: true });
     root.addEventListener(
       'click',
       (e) => {

@@ -160,7 +160,9 @@ impl Language {
             return Err(IdError::BadLanguage(value.to_owned()));
         }
         let (head, tail) = value.split_at(primary.len());
-        Ok(Self(format!("{}{}", head.to_ascii_lowercase(), tail)))
+        let mut tag = head.to_ascii_lowercase();
+        tag.push_str(tail);
+        Ok(Self(tag))
     }
 
     /// The tag as text.

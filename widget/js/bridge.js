@@ -73,8 +73,6 @@ export function takeOver() {
   return taken;
 }
 
-// The element that had the focus before the loader drew the first layer.
-export const focusBefore = () => S()._back || null;
 export const bannerHost = () => S()._host();
 
 // What only the settings layer needs of the banner's styles, beside the loader's first-layer

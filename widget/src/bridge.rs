@@ -61,10 +61,6 @@ extern "C" {
     #[wasm_bindgen(js_name = takeOver)]
     pub fn take_over() -> Option<TakenOver>;
 
-    /// The element that had the focus before the loader drew the first layer.
-    #[wasm_bindgen(js_name = focusBefore)]
-    pub fn focus_before() -> Option<web_sys::Element>;
-
     /// The loader's banner host, `<div id="samtycke">` with its styled open shadow root.
     #[wasm_bindgen(js_name = bannerHost)]
     pub fn banner_host() -> web_sys::Element;

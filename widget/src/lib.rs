@@ -42,7 +42,14 @@ fn start() {
 
 async fn run() -> Result<(), JsValue> {
     let config = bridge::config();
-    let url = format!("{}/v1/sites/{}/policy", config.base(), config.site());
+    // Strings joined, not formatted: `format!` would bring `core::fmt` into the wasm for this.
+    let url = [
+        config.base().as_str(),
+        "/v1/sites/",
+        &config.site(),
+        "/policy",
+    ]
+    .concat();
     let fetched = bridge::fetch_policy(&url).await?;
     // The collector checked these very bytes before serving them (`Policy::parse`), and says
     // why when it cannot: here they are only read.

@@ -57,13 +57,15 @@ pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
     };
     let start = match &opening.purpose {
         Some(purpose) if layer == Layer::Second => Start {
-            focus: Focus::On(format!("#samtycke-p-{purpose}")),
+            focus: Focus::On(["#samtycke-p-", purpose].concat()),
             ..start
         },
         _ => start,
     };
-    let return_focus = bridge::focus_before()
-        .or_else(|| document.active_element())
+    // Where the focus goes back to on closing: where it is now, unless that is in the banner
+    // already (the loader's drawing), which took it from nowhere on the page.
+    let return_focus = document
+        .active_element()
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())
         .filter(|e| e.id() != "samtycke");
 
@@ -106,7 +108,6 @@ fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Sta
         },
         scroll_top: taken.scroll(),
         action: None,
-        taken_over: true,
     };
     let layer = match pending.as_str() {
         "accept-all" => {

@@ -70,7 +70,7 @@ pub fn record(record: &Record, receipt_id: &str) -> JsValue {
     }
     set(&object, "g", &consent_mode);
     let times = Object::new();
-    for (purpose, at) in &record.t {
+    for (purpose, at) in record.t.iter() {
         set(&times, purpose.as_str(), &(*at as f64).into());
     }
     set(&object, "t", &times);

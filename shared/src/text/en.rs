@@ -6,7 +6,6 @@ pub const EN: Text = Text {
     name: "English",
     language: "Language",
     dialog_title: "Your privacy choices",
-    purposes: "Purposes",
     policy_link: "Read the full privacy policy",
     accept_all: "Accept all",
     reject_all: "Reject all",
@@ -62,5 +61,5 @@ pub const EN: Text = Text {
     basis_legitimate_interests: "Legitimate interests (GDPR Art. 6(1)(f))",
     settings_control: "Privacy settings",
     load_embed: "Load after consent",
-    embed_blocked: "Shown only with your consent. Provider:",
+    embed_provider: "Provider:",
 };

@@ -3,7 +3,7 @@
 //! The policy brings the site's texts (names, notices, disclosures); everything Samtycke says
 //! itself is here, so that adding a language is adding one file and one line in [`CATALOGUES`].
 //! The widget compiles it in; the collector sends the loader the few strings it shows without
-//! the app (`settings_control`, `load_embed`, `embed_blocked`).
+//! the app (`settings_control`, `load_embed`, `embed_provider`).
 
 mod en;
 mod sv;
@@ -21,8 +21,6 @@ pub struct Text {
     /// Label of the language switch.
     pub language: &'static str,
     pub dialog_title: &'static str,
-    /// Names the first layer's list of the purposes asked about (to screen readers).
-    pub purposes: &'static str,
     pub policy_link: &'static str,
     pub accept_all: &'static str,
     pub reject_all: &'static str,
@@ -83,8 +81,8 @@ pub struct Text {
     pub settings_control: &'static str,
     /// The button on a blocked embed's placeholder, which opens the settings.
     pub load_embed: &'static str,
-    /// A blocked embed's placeholder, under the purpose's name, followed by the embed's host.
-    pub embed_blocked: &'static str,
+    /// A blocked embed's placeholder, under the purpose's name: before the embed's host.
+    pub embed_provider: &'static str,
 }
 
 /// The catalogues by primary language subtag.

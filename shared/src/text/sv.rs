@@ -6,7 +6,6 @@ pub const SV: Text = Text {
     name: "Svenska",
     language: "Språk",
     dialog_title: "Dina integritetsval",
-    purposes: "Ändamål",
     policy_link: "Läs hela integritetspolicyn",
     accept_all: "Godkänn alla",
     reject_all: "Avvisa alla",
@@ -68,5 +67,5 @@ pub const SV: Text = Text {
     basis_legitimate_interests: "Berättigat intresse (art. 6.1 f dataskyddsförordningen)",
     settings_control: "Integritetsinställningar",
     load_embed: "Ladda efter samtycke",
-    embed_blocked: "Visas bara med ditt samtycke. Leverantör:",
+    embed_provider: "Leverantör:",
 };

@@ -65,9 +65,6 @@ pub struct Start {
     pub scroll_top: i32,
     /// A decision button pressed before the app was live: made as the app's first act.
     pub action: Option<Action>,
-    /// The app draws over the loader's drawing: the panel is already on screen, so it does not
-    /// fade in again.
-    pub taken_over: bool,
 }
 
 /// Where the focus goes when the banner opens.
@@ -317,22 +314,18 @@ pub fn App(props: &AppProps) -> Html {
     };
     // Left out where false, its default: the loader carries this markup to every visitor.
     let aria_modal = modal.then_some("true");
-    let class = if props.start.taken_over {
-        [class, " still"].concat()
-    } else {
-        class.to_owned()
-    };
+
     // `data-saving`: the loader shows it when a button is pressed before the app is live.
     html! {
         <>
             if modal {
-                <div class={if props.start.taken_over { "backdrop still" } else { "backdrop" }}></div>
+                <div class="backdrop"></div>
             }
             <div {class} ref={panel} role="dialog" aria-modal={aria_modal}
                 aria-labelledby="samtycke-title" aria-describedby="samtycke-notice"
                 lang={props.shown.language().as_str().to_owned()} {onkeydown}>
                 { body }
-                <p class="status" role="status" aria-live="polite" data-saving={text.saving}>
+                <p class="status" role="status" data-saving={text.saving}>
                     { message }
                 </p>
             </div>

@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::by_purpose::ByPurpose;
 use samtycke_shared::{
     CollectionMethod, Decision, Language, LocalizedText, Policy, PurposeId, ReceiptId,
     ReceiptRequest,
@@ -72,13 +73,13 @@ impl Shown {
 }
 
 /// Ticked or not, per optional purpose.
-pub type Choices = BTreeMap<PurposeId, bool>;
+pub type Choices = ByPurpose<bool>;
 
 /// The visitor's earlier, still valid decisions (empty on a first visit).
 pub type Prior = BTreeMap<PurposeId, Decision>;
 
 /// When each decision was made, milliseconds since the Unix epoch.
-pub type Times = BTreeMap<PurposeId, u64>;
+pub type Times = ByPurpose<u64>;
 
 /// What the visitor decided before, and when, as the loader's record holds it.
 #[derive(Debug, Default)]
@@ -141,7 +142,7 @@ pub fn apply(action: Action, policy: &Policy, gpc: bool, ticked: &Choices) -> Ch
 /// receipt chain says "said yes before, no now" rather than a plain refusal.
 pub fn decisions(choices: &Choices, prior: &Prior) -> BTreeMap<PurposeId, Decision> {
     let mut decisions = BTreeMap::new();
-    for (id, &on) in choices {
+    for (id, &on) in choices.iter() {
         let decision = if on {
             Decision::Granted
         } else if prior.get(id) == Some(&Decision::Granted) {

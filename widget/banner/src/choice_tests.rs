@@ -47,15 +47,15 @@ fn nothing_is_ticked_on_a_first_visit() {
     let shown = shown();
     let ticked = initial(&shown.policy, &Prior::new());
     assert_eq!(
-        ticked.len(),
+        ticked.iter().count(),
         shown.policy.banner_purposes().count(),
         "only the banner's optional purposes: {ticked:?}"
     );
     assert!(
-        !ticked.contains_key(&id("newsletter")),
+        ticked.get(&id("newsletter")).is_none(),
         "a purpose asked in a form is no banner toggle"
     );
-    assert!(ticked.values().all(|on| !on));
+    assert!(ticked.iter().all(|(_, on)| !on));
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn accept_all_under_gpc_leaves_sale_or_sharing_purposes_off() {
     assert!(chosen[&id("analytics")]);
     assert!(!chosen[&id("ads")]);
     let chosen = apply(Action::AcceptAll, &shown.policy, false, &Choices::new());
-    assert!(chosen.values().all(|on| *on));
+    assert!(chosen.iter().all(|(_, on)| *on));
 }
 
 #[test]

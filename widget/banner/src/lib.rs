@@ -14,6 +14,7 @@ compile_error!(
 );
 
 pub mod app;
+pub mod by_purpose;
 pub mod choice;
 pub mod host;
 pub mod layers;

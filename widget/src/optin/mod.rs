@@ -55,10 +55,14 @@ fn mount(shown: &Shown, element: &Element) -> Result<(), JsValue> {
                 .is_some_and(|p| p.asked_in == AskedIn::Form)
         })
         .ok_or_else(|| {
-            JsValue::from_str(&format!(
-                "data-samtycke-optin=\"{named}\" names no purpose the policy asks in a form \
-                 (\"askedIn\": \"form\")"
-            ))
+            JsValue::from_str(
+                &[
+                    "data-samtycke-optin=\"",
+                    &named,
+                    "\" names no purpose the policy asks in a form (\"askedIn\": \"form\")",
+                ]
+                .concat(),
+            )
         })?;
     let shown = Rc::new(shown.in_language(language_at(shown, element)));
     let form = Rc::new(OptInForm::new(
@@ -76,9 +80,14 @@ fn mount(shown: &Shown, element: &Element) -> Result<(), JsValue> {
         Closure::<dyn Fn()>::new(move || OptInForm::edited(&form))
     };
     if !bridge::watch_form(element, &on_submit, &on_input) {
-        return Err(JsValue::from_str(&format!(
-            "data-samtycke-optin=\"{named}\" is not inside a <form>"
-        )));
+        return Err(JsValue::from_str(
+            &[
+                "data-samtycke-optin=\"",
+                &named,
+                "\" is not inside a <form>",
+            ]
+            .concat(),
+        ));
     }
     // The form calls them for the life of the page.
     on_submit.forget();

@@ -39,7 +39,7 @@ pub fn OptIn(props: &OptInProps) -> Html {
     html! {
         <div class="optin" lang={shown.language().as_str().to_owned()}>
             <div class="box">
-                <input type="checkbox" id="samtycke-optin" data-purpose={purpose.id.to_string()}
+                <input type="checkbox" id="samtycke-optin" data-purpose={purpose.id.as_str().to_owned()}
                     aria-describedby="samtycke-optin-about" {onchange} />
                 <label for="samtycke-optin">
                     { text.optin_label }{ " " }{ shown.local(&purpose.name) }

@@ -54,7 +54,7 @@ struct LoaderConfig<'a> {
 struct Words<'a> {
     settings: &'static str,
     load: &'static str,
-    blocked: &'static str,
+    provider: &'static str,
     /// The banner purposes' names, for the placeholder of an embed waiting for one.
     names: BTreeMap<&'a str, &'a str>,
 }
@@ -191,7 +191,7 @@ fn words(policy: &Policy) -> BTreeMap<&str, Words<'_>> {
         all.entry(language.primary()).or_insert(Words {
             settings: text.settings_control,
             load: text.load_embed,
-            blocked: text.embed_blocked,
+            provider: text.embed_provider,
             names,
         });
     }

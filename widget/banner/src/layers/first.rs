@@ -43,6 +43,6 @@ fn purpose_names(view: &View) -> Html {
         html! { <li>{ shown.local(&purpose.name) }</li> }
     });
     html! {
-        <ul class="asked" aria-label={view.text.purposes}>{ for names }</ul>
+        <ul class="asked">{ for names }</ul>
     }
 }

@@ -37,7 +37,8 @@ pub struct View<'a> {
     pub on_language: &'a Callback<usize>,
 }
 
-/// A decision button. `data-action` is stable: the browser tests click by it, and the loader
+/// A decision button (no `type`: the banner's shadow root holds no form a button could submit,
+/// and the first layer's markup goes to every visitor with the loader). `data-action` is stable: the browser tests click by it, and the loader
 /// carries out a press that comes before the app is live. The pressed button says it is busy
 /// (`aria-busy`, which styles.css draws), the others wait.
 fn choice_button(
@@ -49,7 +50,7 @@ fn choice_button(
 ) -> Html {
     let busy = pressed.then_some("true");
     html! {
-        <button type="button" class="choice" data-action={data_action} disabled={saving}
+        <button class="choice" data-action={data_action} disabled={saving}
             aria-busy={busy} {onclick}>
             { label }
         </button>
@@ -103,7 +104,7 @@ fn language_switch(view: &View) -> Html {
         let name = Text::find(language).map_or(tag, |text| text.name);
         let pressed = if index == current { "true" } else { "false" };
         html! {
-            <button type="button" class="language" data-language={tag.to_owned()}
+            <button class="language" data-language={tag.to_owned()}
                 lang={tag.to_owned()} aria-pressed={pressed}
                 onclick={view.on_language.reform(move |_| index)}>
                 { name }

@@ -82,7 +82,7 @@ fn signups(view: &View) -> Html {
         .map(|purpose| {
             let id = purpose.id.clone();
             // The button names what it withdraws to screen readers too.
-            let name_id = format!("samtycke-signup-{}", purpose.id.as_str());
+            let name_id = ["samtycke-signup-", purpose.id.as_str()].concat();
             html! {
                 <li>
                     <span id={name_id.clone()}>{ view.shown.local(&purpose.name) }</span>
