@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     WAIT, acknowledged_receipt, click_in_widget, demo_policy_variant, demo_purposes, press,
+    set_window,
 };
 
 /// Long enough that the app (its module, then its wasm and the policy) is still on its way while
@@ -41,9 +42,8 @@ async fn described_panel(browser: &Browser) -> Value {
         .expect("eval")
 }
 
-/// The visitor's own page with the loader: the app is on its way, the loader's drawing is up.
-async fn slow_visit(collector: &DemoCollector, options: BrowserOptions) -> Browser {
-    let browser = Browser::start_with(options).await.expect("browser");
+/// The demo's front page on a slow network: the app is on its way, the loader's drawing is up.
+async fn open_slowly(browser: &Browser, collector: &DemoCollector) {
     browser.slow_network(SLOW).await.expect("slow network");
     browser
         .client
@@ -54,7 +54,6 @@ async fn slow_visit(collector: &DemoCollector, options: BrowserOptions) -> Brows
         .drawn_element("[data-action=reject-all]", WAIT)
         .await
         .expect("the loader draws the first layer");
-    browser
 }
 
 async fn app_is_live(browser: &Browser) -> bool {
@@ -68,7 +67,8 @@ async fn app_is_live(browser: &Browser) -> bool {
 #[tokio::test]
 async fn the_first_layer_shows_before_any_wasm_and_a_key_press_on_it_waits_for_the_app() {
     let collector = DemoCollector::start().await.expect("collector");
-    let browser = slow_visit(&collector, BrowserOptions::default()).await;
+    let browser = Browser::start().await.expect("browser");
+    open_slowly(&browser, &collector).await;
 
     // On screen before the app: no wasm fetched yet, the panel laid out and visible, the
     // focus in it as the app would put it, the page's settings control out of the way.
@@ -159,23 +159,8 @@ async fn the_app_takes_the_first_layer_over_unchanged_keeping_the_focus_and_the_
     let collector = DemoCollector::start().await.expect("collector");
     let browser = Browser::start().await.expect("browser");
     // A short window, so that the first layer scrolls inside its panel.
-    browser
-        .cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({ "width": 320, "height": 360, "deviceScaleFactor": 1, "mobile": false }),
-        )
-        .await
-        .expect("window size");
-    browser.slow_network(SLOW).await.expect("slow network");
-    browser
-        .client
-        .goto(&format!("{}/", collector.url))
-        .await
-        .expect("page loads");
-    browser
-        .drawn_element("[data-action=reject-all]", WAIT)
-        .await
-        .expect("drawn");
+    set_window(&browser, 320, 360).await;
+    open_slowly(&browser, &collector).await;
 
     let drawn = described_panel(&browser).await;
     let placed = browser

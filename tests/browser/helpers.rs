@@ -194,3 +194,14 @@ pub async fn press(browser: &samtycke_e2e::Browser, key: fantoccini::key::Key) {
         .then(KeyAction::Up { value: key.into() });
     browser.client.perform_actions(keys).await.expect("keys");
 }
+
+/// Makes the page's window `width` × `height` CSS pixels (CDP device metrics).
+pub async fn set_window(browser: &samtycke_e2e::Browser, width: u32, height: u32) {
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await
+        .expect("window size");
+}

@@ -4,18 +4,7 @@
 use samtycke_e2e::{Browser, BrowserOptions, DemoCollector};
 use serde_json::{Value, json};
 
-use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit, visit_page};
-
-/// Makes the page's window `width` × `height` CSS pixels.
-async fn window(browser: &Browser, width: u32, height: u32) {
-    browser
-        .cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
-        )
-        .await
-        .expect("window size");
-}
+use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, set_window, visit, visit_page};
 
 /// Where the banner's panel and its answers are, and whether the panel has been scrolled.
 async fn panel_and_actions(browser: &Browser) -> Value {
@@ -41,7 +30,7 @@ fn number(value: &Value, name: &str) -> f64 {
 async fn the_page_scrolls_its_last_button_out_from_under_the_bar() {
     let collector = DemoCollector::start().await.expect("collector");
     let browser = Browser::start().await.expect("browser");
-    window(&browser, 1280, 800).await;
+    set_window(&browser, 1280, 800).await;
     browser
         .client
         .goto(&format!("{}/newsletter.html", collector.url))
@@ -78,7 +67,7 @@ async fn the_settings_keep_their_answers_in_view_at_320_px_and_200_percent_zoom(
         .await
         .expect("settings");
     for (width, height) in [(320, 640), (640, 400)] {
-        window(&browser, width, height).await;
+        set_window(&browser, width, height).await;
         let at = panel_and_actions(&browser).await;
         assert_eq!(at["scrolled"], json!(0), "{width}×{height}: {at}");
         assert!(
@@ -95,7 +84,7 @@ async fn the_settings_keep_their_answers_in_view_at_320_px_and_200_percent_zoom(
 async fn under_css_zoom_the_whole_settings_panel_stays_within_reach() {
     let collector = DemoCollector::start().await.expect("collector");
     let browser = visit(&collector, BrowserOptions::default()).await;
-    window(&browser, 1280, 800).await;
+    set_window(&browser, 1280, 800).await;
     browser
         .eval("document.documentElement.style.zoom = '2';")
         .await
@@ -193,7 +182,7 @@ async fn the_settings_control_steps_aside_while_the_banner_is_open() {
 async fn the_opt_in_text_wraps_within_its_box_at_320_px() {
     let collector = DemoCollector::start().await.expect("collector");
     let browser = Browser::start().await.expect("browser");
-    window(&browser, 320, 640).await;
+    set_window(&browser, 320, 640).await;
     browser
         .client
         .goto(&format!("{}/newsletter.html", collector.url))

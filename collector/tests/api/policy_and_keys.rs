@@ -169,7 +169,10 @@ async fn the_loader_inlines_the_sites_configuration_the_banners_first_layer_and_
     }
     // The first layer's styles, for the site's layout only.
     assert!(text.contains(r#""css":".bar{"#), "{text}");
-    assert!(text.contains(".panel{") && !text.contains(".modal{"), "{text}");
+    assert!(
+        text.contains(".panel{") && !text.contains(".modal{"),
+        "{text}"
+    );
     // No hydration markers: the app replaces this rendering, it does not hydrate it.
     assert!(!text.contains("<!--"), "{text}");
     // The loader's own words on the page, in every policy language, with the purposes' names
