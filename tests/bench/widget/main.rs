@@ -79,18 +79,34 @@ async fn main() -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let result = run(&browser, &site.url, &collector.url, &contenders, loads).await;
+    let origins = Origins {
+        site: &site.url,
+        collector: &collector.url,
+        cdn: &cdn.url,
+    };
+    let result = run(&browser, &origins, &contenders, loads).await;
     browser.close().await?;
     result
 }
 
+/// Where the pages, Samtycke and the peers are served from.
+struct Origins<'a> {
+    site: &'a str,
+    collector: &'a str,
+    cdn: &'a str,
+}
+
 async fn run(
     browser: &Browser,
-    site: &str,
-    collector: &str,
+    origins: &Origins<'_>,
     contenders: &[Contender],
     loads: usize,
 ) -> anyhow::Result<()> {
+    let Origins {
+        site,
+        collector,
+        cdn,
+    } = *origins;
     let banners: Map<String, Value> = contenders
         .iter()
         .map(|c| (c.page.to_owned(), c.banner.clone()))
@@ -121,8 +137,8 @@ async fn run(
         agent.as_str().unwrap_or("?")
     );
     println!(
-        "  pages from {site}; Samtycke from its collector, {collector}; the peers from a CDN \
-         origin (precompressed brotli, immutable caching). 1 KB = 1000 B."
+        "  the shop's pages from {site}, Samtycke from its collector at {collector}, the peers \
+         from a CDN at {cdn}. 1 KB = 1000 B."
     );
     for (condition, runs) in CONDITIONS.iter().zip(&results) {
         report::print(condition, contenders, runs);
