@@ -29,6 +29,8 @@ pub struct BrowserOptions {
     pub languages: Option<String>,
     /// Whether the browser sends Global Privacy Control (`navigator.globalPrivacyControl`).
     pub gpc: bool,
+    /// Keep the DevTools network events of every page, for [`Browser::network_events`].
+    pub network_log: bool,
 }
 
 impl Browser {
@@ -73,10 +75,17 @@ impl Browser {
             ));
             prefs = json!({ "intl": { "accept_languages": languages } });
         }
+        let mut chrome_options = json!({ "binary": CHROMIUM, "args": args, "prefs": prefs });
+        // Keeps the console for `console_messages`.
+        let mut logging = json!({ "browser": "ALL" });
+        if options.network_log {
+            chrome_options["perfLoggingPrefs"] =
+                json!({ "enableNetwork": true, "enablePage": false });
+            logging["performance"] = json!("ALL");
+        }
         let capabilities = json!({
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs },
-            // Keeps the console for `console_messages`.
-            "goog:loggingPrefs": { "browser": "ALL" }
+            "goog:chromeOptions": chrome_options,
+            "goog:loggingPrefs": logging
         });
         let Value::Object(capabilities) = capabilities else {
             bail!("capabilities are an object")
@@ -211,7 +220,7 @@ impl Browser {
     /// What pages wrote to the console since the last call, and what Chromium itself reported
     /// there (CSP refusals, failed loads, deprecations), as `LEVEL message` lines.
     pub async fn console_messages(&self) -> anyhow::Result<Vec<String>> {
-        let entries = self.client.issue_cmd(BrowserLog).await?;
+        let entries = self.client.issue_cmd(Log("browser")).await?;
         let entries = entries.as_array().context("the browser log is a list")?;
         Ok(entries
             .iter()
@@ -242,6 +251,27 @@ impl Browser {
         self.cdp("Network.setBlockedURLs", json!({ "urls": patterns }))
             .await?;
         Ok(())
+    }
+
+    /// The DevTools `Network.*` events since the last call, each `{method, params}` (a browser
+    /// started with [`BrowserOptions::network_log`]; chromedriver's performance log, emptied as
+    /// read). Unlike Resource Timing, they size every response, cross-origin ones too.
+    pub async fn network_events(&self) -> anyhow::Result<Vec<Value>> {
+        let entries = self.client.issue_cmd(Log("performance")).await?;
+        let entries = entries
+            .as_array()
+            .context("the performance log is a list")?;
+        entries
+            .iter()
+            .map(|entry| {
+                let text = entry
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .context("a performance log entry has a message")?;
+                let mut message: Value = serde_json::from_str(text)?;
+                Ok(message["message"].take())
+            })
+            .collect()
     }
 
     /// Names of every resource the page fetched.
@@ -288,11 +318,12 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
-/// chromedriver's console log of the session (kept by `goog:loggingPrefs`), emptied as read.
+/// One of chromedriver's logs of the session (kept by `goog:loggingPrefs`), emptied as read:
+/// `browser` (the console) or `performance` (DevTools events).
 #[derive(Debug)]
-struct BrowserLog;
+struct Log(&'static str);
 
-impl WebDriverCompatibleCommand for BrowserLog {
+impl WebDriverCompatibleCommand for Log {
     fn endpoint(
         &self,
         base_url: &url::Url,
@@ -307,7 +338,7 @@ impl WebDriverCompatibleCommand for BrowserLog {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (
             http::Method::POST,
-            Some(json!({ "type": "browser" }).to_string()),
+            Some(json!({ "type": self.0 }).to_string()),
         )
     }
 }

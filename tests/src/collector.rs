@@ -37,6 +37,9 @@ pub struct DemoSite {
     pub policy: PathBuf,
     /// The widget's options.
     pub widget: WidgetOptions,
+    /// Origins besides the collector's own whose pages embed the site, as a real site's do (the
+    /// widget benchmark serves the shop from an origin of its own).
+    pub extra_origins: Vec<String>,
 }
 
 impl Default for DemoSite {
@@ -44,6 +47,7 @@ impl Default for DemoSite {
         Self {
             policy: paths::root().join("www/policies/demo.json"),
             widget: WidgetOptions::default(),
+            extra_origins: Vec::new(),
         }
     }
 }
@@ -103,9 +107,11 @@ impl DemoCollector {
         config.key_dir = self.key_dir();
         config.assets_dir = Some(paths::assets_dir()?);
         config.pages_dir = Some(paths::root().join("www/demo"));
+        let mut allowed_origins = vec![self.url.clone(), format!("http://localhost:{}", self.port)];
+        allowed_origins.extend(site.extra_origins);
         config.sites = vec![SiteConfig {
             id: "demo".into(),
-            allowed_origins: vec![self.url.clone(), format!("http://localhost:{}", self.port)],
+            allowed_origins,
             policy: site.policy,
             widget: site.widget,
         }];

@@ -1,7 +1,9 @@
-//! `cargo xtask bench widget`: builds the widget as `cargo xtask dist` does, then runs the
-//! widget benchmark (`tests/bench/widget/`, which reuses the browser tests' collector and
-//! Chromium harness) against it: bytes fetched per file and the time to the banner, for first
-//! and returning visitors.
+//! `cargo xtask bench widget`: builds the widget as `cargo xtask dist` does, installs the two
+//! peer consent banners from npm (Osano's cookieconsent 3.1.1, vanilla-cookieconsent 3.1.0), then
+//! runs the widget benchmark (`tests/bench/widget/`, which reuses the browser tests' collector
+//! and Chromium harness): the demo shop with Samtycke and with each peer, side by side,
+//! unthrottled and on a phone profile: time to the banner being visible, bytes before it, first
+//! and returning visits, long tasks, against Samtycke's targets; and Samtycke's bytes per file.
 //!
 //! `cargo xtask bench collector`: the release collector under load (`collector/benches/collector/`)
 //! on SQLite and PostgreSQL: sustained receipts/s, latency at a fixed rate, peak RSS, and the
@@ -25,11 +27,15 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum Target {
-    /// The widget in headless Chromium: bytes fetched (raw, gzip, brotli) by first and returning
-    /// visitors against their budgets, time to the banner, main-thread long tasks.
+    /// The widget beside Osano's cookieconsent 3 and vanilla-cookieconsent 3 (from npm) on the
+    /// same demo shop page in headless Chromium, unthrottled and on a phone profile (CPU ×4,
+    /// 150 ms, 1.6/0.75 Mbit/s): time to the banner being visible (median, p90, ratio to each
+    /// peer), bytes received before it, on a first and a returning visit, main-thread long tasks,
+    /// against Samtycke's targets; then Samtycke's files (raw, gzip, brotli).
     Widget {
-        /// Measured page loads of each kind (after two warm-up loads).
-        #[arg(long, default_value_t = 20)]
+        /// Measured page loads of each kind, per contender and condition (after two warm-up
+        /// rounds).
+        #[arg(long, default_value_t = 21)]
         loads: u32,
     },
     /// The collector, release build, as its own process: receipts/s at 64 connections, p50/p99
@@ -93,6 +99,7 @@ fn widget(root: &Path, loads: u32) -> anyhow::Result<()> {
     // Its own output folder: a benchmark never replaces the build a demo or test is using.
     let out = crate::target_dir().join("bench/widget");
     dist::run(&dist::Args::writing_to(out.clone()))?;
+    let peers = tools::peer_banners(&crate::target_dir().join("tools"))?;
     // The dev profile, like the browser tests: their compiled dependencies are reused, and the
     // browser's work, not the collector's, is what is measured.
     tools::run(
@@ -109,6 +116,7 @@ fn widget(root: &Path, loads: u32) -> anyhow::Result<()> {
                 "dev",
             ])
             .env("SAMTYCKE_ASSETS_DIR", &out)
+            .env("SAMTYCKE_BENCH_PEERS", &peers)
             .env("SAMTYCKE_BENCH_LOADS", loads.to_string()),
     )
 }

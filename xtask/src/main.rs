@@ -30,8 +30,9 @@ enum Task {
     /// Everything CI checks: formatting, clippy (native and wasm32), the widget build, all tests
     /// including the browser tests in headless Chromium.
     Test,
-    /// Benchmarks: `widget` measures what visitors fetch and how soon the banner shows, in
-    /// headless Chromium against the demo shop.
+    /// Benchmarks: `widget` measures how soon the banner shows and what visitors fetch, in
+    /// headless Chromium on the demo shop, beside two peer consent banners; `collector` and
+    /// `contacts` measure the collector.
     Bench(bench::Args),
 }
 

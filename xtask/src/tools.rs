@@ -1,6 +1,6 @@
 //! The programs the tasks run, found or installed: cargo, the wasm32 target, and from npm
-//! binaryen's `wasm-opt` (Debian's binaryen is too old for what rustc emits today), terser and
-//! axe-core.
+//! binaryen's `wasm-opt` (Debian's binaryen is too old for what rustc emits today), terser,
+//! axe-core, and the two consent banners the widget benchmark compares Samtycke with.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,18 @@ const TERSER: &str = "5.51.1";
 /// The axe-core release the accessibility tests run: a new one brings new rules, which should
 /// be a reviewed change.
 const AXE_CORE: &str = "4.14.0";
+
+/// The peer consent banners `cargo xtask bench widget` compares Samtycke with: Osano's
+/// cookieconsent and vanilla-cookieconsent. Pinned, as the benchmark's page snippets are written
+/// for these releases (`tests/bench/widget/contenders.rs` names the same versions).
+const PEER_BANNERS: [(&str, &str, &str); 2] = [
+    ("cookieconsent", "3.1.1", "build/cookieconsent.min.js"),
+    (
+        "vanilla-cookieconsent",
+        "3.1.0",
+        "dist/cookieconsent.umd.js",
+    ),
+];
 
 /// The cargo that runs us (`$CARGO`), so the same toolchain builds everything.
 pub fn cargo() -> Command {
@@ -99,6 +111,14 @@ pub fn terser(tools: &Path) -> anyhow::Result<PathBuf> {
 /// axe-core's browser bundle, which the accessibility tests inject into pages.
 pub fn axe_core(tools: &Path) -> anyhow::Result<PathBuf> {
     npm_package(tools, "axe-core", AXE_CORE, "axe.min.js")
+}
+
+/// The peer consent banners, installed into `TOOLS/node_modules`; returns that folder.
+pub fn peer_banners(tools: &Path) -> anyhow::Result<PathBuf> {
+    for (package, version, file) in PEER_BANNERS {
+        npm_package(tools, package, version, file)?;
+    }
+    Ok(tools.join("node_modules"))
 }
 
 /// A file of an npm package at a pinned version, installed with npm into

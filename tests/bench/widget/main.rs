@@ -1,27 +1,34 @@
-//! The widget benchmark (`cargo xtask bench widget`): what a first and a returning visitor of the
-//! demo shop fetch, and how long the first waits for the banner, in real headless Chromium
-//! against a real collector serving the widget in `SAMTYCKE_ASSETS_DIR`.
+//! The widget benchmark (`cargo xtask bench widget`): the demo shop with Samtycke beside the same
+//! page with two peer consent banners from npm, Osano's cookieconsent 3 and vanilla-cookieconsent
+//! 3, in real headless Chromium: how soon each banner is visible, the bytes each contender's own
+//! files cost a first and a returning visitor, and main-thread long tasks, unthrottled and on a
+//! phone profile.
 //!
-//! Every load starts with a cold HTTP cache. A first visit also starts with no stored data for the
-//! site, so the banner shows; a returning visitor has a decision stored, so only the loader runs.
+//! Three origins, as deployed: a "site" serves the three pages, Samtycke comes from a real
+//! collector (the widget in `SAMTYCKE_ASSETS_DIR`), and the peers' files (installed from npm into
+//! `SAMTYCKE_BENCH_PEERS`, a `node_modules` folder) from a "CDN". The contenders' loads are
+//! interleaved, each with a cold HTTP cache; `SAMTYCKE_BENCH_LOADS` measured loads of each kind
+//! per contender and condition (default 21).
 
+mod conditions;
+mod contenders;
+mod measure;
+mod network;
 mod report;
+mod servers;
 mod sizes;
 
-use std::time::Duration;
-
 use anyhow::{Context as _, bail};
-use samtycke_e2e::{Browser, DemoCollector};
-use serde_json::{Value, json};
+use samtycke_e2e::{Browser, BrowserOptions, DemoCollector, DemoSite, paths};
+use serde_json::{Map, Value, json};
 
-/// The page script that timestamps the banner and sums long tasks.
+use crate::conditions::CONDITIONS;
+use crate::contenders::Contender;
+use crate::measure::Runs;
+use crate::servers::Server;
+
+/// The page script that finds each banner in every frame and sums long tasks.
 const PROBE: &str = include_str!("probe.js");
-/// How long one step may take.
-const WAIT: Duration = Duration::from_secs(20);
-/// After the banner (or the returning page's load), time for late long tasks and fetches.
-const SETTLE: Duration = Duration::from_millis(500);
-/// Loads run first and not counted: a fresh Chromium's first pages are slower.
-const WARM_UP: usize = 2;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -29,141 +36,124 @@ async fn main() -> anyhow::Result<()> {
         Ok(n) => n
             .parse()
             .context("SAMTYCKE_BENCH_LOADS is a number of loads")?,
-        Err(_) => 20,
+        Err(_) => 21,
     };
-    let collector = DemoCollector::start().await?;
-    let browser = Browser::start().await?;
-    let result = measure(&browser, &collector.url, loads).await;
-    let result = match result {
-        Ok((first, returning)) => sizes::read(&browser, &[&first, &returning])
-            .await
-            .map(|sizes| (first, returning, sizes)),
-        Err(error) => Err(error),
+    if loads < 1 {
+        bail!("SAMTYCKE_BENCH_LOADS must be at least 1");
+    }
+    let node_modules = std::env::var_os("SAMTYCKE_BENCH_PEERS")
+        .map(|dir| paths::root().join(dir))
+        .unwrap_or_else(|| paths::root().join("target/tools/node_modules"));
+
+    let mut site = Server::bind().await?;
+    let collector = DemoCollector::start_with(DemoSite {
+        extra_origins: vec![site.url.clone()],
+        ..Default::default()
+    })
+    .await?;
+    let cdn_files = tempfile::tempdir()?;
+    let mut cdn = Server::bind().await?;
+    cdn.serve_cdn(&node_modules, &contenders::PACKAGES, cdn_files.path())
+        .with_context(|| {
+            format!(
+                "cannot serve the peers from {} (cargo xtask bench widget installs them)",
+                node_modules.display()
+            )
+        })?;
+    let contenders = contenders::all(&collector.url, &cdn.url)?;
+    let shop = std::fs::read_to_string(paths::root().join("www/demo/index.html"))?;
+    let pages = contenders
+        .iter()
+        .map(|c| Ok((c.page, c.page_from(&shop)?)))
+        .collect::<anyhow::Result<_>>()?;
+    site.serve_site(
+        pages,
+        vec![(
+            "cookieconsent-config.js",
+            contenders::vanilla_config(&cdn.url),
+        )],
+    )?;
+
+    let browser = Browser::start_with(BrowserOptions {
+        network_log: true,
+        ..Default::default()
+    })
+    .await?;
+    let origins = Origins {
+        site: &site.url,
+        collector: &collector.url,
+        cdn: &cdn.url,
     };
+    let result = run(&browser, &origins, &contenders, loads).await;
     browser.close().await?;
-    let (first, returning, sizes) = result?;
-    report::print(&first, &returning, &sizes);
-    Ok(())
+    result
 }
 
-async fn measure(
+/// Where the pages, Samtycke and the peers are served from.
+struct Origins<'a> {
+    site: &'a str,
+    collector: &'a str,
+    cdn: &'a str,
+}
+
+async fn run(
     browser: &Browser,
-    url: &str,
+    origins: &Origins<'_>,
+    contenders: &[Contender],
     loads: usize,
-) -> anyhow::Result<(Vec<Load>, Vec<Load>)> {
+) -> anyhow::Result<()> {
+    let Origins {
+        site,
+        collector,
+        cdn,
+    } = *origins;
+    let banners: Map<String, Value> = contenders
+        .iter()
+        .map(|c| (c.page.to_owned(), c.banner.clone()))
+        .collect();
+    let probe = PROBE.replace("__BANNERS__", &Value::Object(banners).to_string());
     browser
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": PROBE }),
+            json!({ "source": probe }),
         )
         .await?;
-    let page = format!("{url}/");
+    let agent = browser.eval("return navigator.userAgent;").await?;
 
-    let mut first = Vec::new();
-    for i in 0..WARM_UP + loads {
-        clear_cache(browser).await?;
-        browser
-            .cdp(
-                "Storage.clearDataForOrigin",
-                json!({ "origin": url, "storageTypes": "all" }),
-            )
-            .await?;
-        browser.client.goto(&page).await?;
-        browser
-            .wait_for(
-                "the banner",
-                "return window.__samtyckeBench.frame !== null;",
-                WAIT,
-            )
-            .await?;
-        tokio::time::sleep(SETTLE).await;
-        let load = Load::read(browser).await?;
-        if i >= WARM_UP {
-            first.push(load);
-        }
+    let mut results: Vec<Vec<Runs>> = Vec::new();
+    for condition in &CONDITIONS {
+        eprintln!(
+            "bench widget: {} ({loads} loads of each kind per contender)",
+            condition.name
+        );
+        results.push(measure::condition(browser, site, contenders, condition, loads).await?);
     }
+    // Samtycke's files are the same in both conditions: sized once, from the first.
+    let samtycke = &results[0][0];
+    let sizes = sizes::read(browser, collector, &[&samtycke.first, &samtycke.returning]).await?;
 
-    // Decide once; from then on the loader finds a valid decision.
-    browser
-        .widget_element("[data-action=reject-all]", WAIT)
-        .await?
-        .click()
-        .await?;
-    browser
-        .wait_for(
-            "the decision to be stored",
-            "return !!localStorage.getItem('samtycke:demo');",
-            WAIT,
-        )
-        .await?;
-
-    let mut returning = Vec::new();
-    for i in 0..WARM_UP + loads {
-        clear_cache(browser).await?;
-        browser.client.goto(&page).await?;
-        browser
-            .wait_for(
-                "the page to load",
-                "return document.readyState === 'complete' && !!window.samtycke;",
-                WAIT,
-            )
-            .await?;
-        tokio::time::sleep(SETTLE).await;
-        let load = Load::read(browser).await?;
-        if load.dialog.is_some() {
-            bail!("the banner showed to a returning visitor");
-        }
-        if i >= WARM_UP {
-            returning.push(load);
-        }
+    println!(
+        "\nwidget benchmark: the demo shop with each consent banner, in headless Chromium ({})",
+        agent.as_str().unwrap_or("?")
+    );
+    println!(
+        "  the shop's pages from {site}, Samtycke from its collector at {collector}, the peers \
+         from a CDN at {cdn}. 1 KB = 1000 B."
+    );
+    for (condition, runs) in CONDITIONS.iter().zip(&results) {
+        report::print(condition, contenders, runs);
     }
-    Ok((first, returning))
-}
-
-async fn clear_cache(browser: &Browser) -> anyhow::Result<Value> {
-    browser.cdp("Network.clearBrowserCache", json!({})).await
-}
-
-/// What one page load fetched and timed, milliseconds from navigation start.
-#[derive(Debug)]
-pub struct Load {
-    /// Paths (same origin) or URLs of the resources fetched, in order.
-    pub resources: Vec<String>,
-    /// The banner's dialog is in the page and visible.
-    pub dialog: Option<f64>,
-    /// The frame that paints it begins.
-    pub frame: Option<f64>,
-    /// Long tasks on the main thread, summed; `None` where the browser cannot observe them.
-    pub long_tasks: Option<f64>,
-    /// The page's load event has ended.
-    pub load_event: Option<f64>,
-}
-
-impl Load {
-    async fn read(browser: &Browser) -> anyhow::Result<Self> {
-        let value = browser
-            .eval(
-                "const p = window.__samtyckeBench; \
-                 const nav = performance.getEntriesByType('navigation')[0]; \
-                 const path = (name) => { const u = new URL(name); \
-                   return u.origin === location.origin ? u.pathname : name; }; \
-                 return { resources: performance.getEntriesByType('resource').map((e) => path(e.name)), \
-                   dialog: p.dialog, frame: p.frame, longTasks: p.longTasks, \
-                   load: nav ? nav.loadEventEnd : null };",
-            )
-            .await?;
-        let resources = value["resources"]
-            .as_array()
-            .context("the page lists its resources")?
-            .iter()
-            .filter_map(|r| r.as_str().map(str::to_owned))
-            .collect();
-        Ok(Self {
-            resources,
-            dialog: value["dialog"].as_f64(),
-            frame: value["frame"].as_f64(),
-            long_tasks: value["longTasks"].as_f64(),
-            load_event: value["load"].as_f64(),
-        })
-    }
+    sizes::print(
+        "first visit, unthrottled",
+        &samtycke.first,
+        &sizes,
+        collector,
+    );
+    sizes::print(
+        "returning visitor, unthrottled",
+        &samtycke.returning,
+        &sizes,
+        collector,
+    );
+    Ok(())
 }

@@ -1,35 +1,43 @@
-// Installed before the page's own scripts (CDP Page.addScriptToEvaluateOnNewDocument) by the
-// widget benchmark: records, on `performance.now()`'s clock (0 = navigation start), when the
-// banner's dialog is visible and the main thread's long tasks.
+// Installed before every page's own scripts (CDP Page.addScriptToEvaluateOnNewDocument) by the
+// widget benchmark, the same script for every contender's page: records, on
+// `performance.now()`'s clock (0 = navigation start), the first animation frame in which the
+// page's consent banner is visible, and the main thread's long tasks.
+//
+// `__BANNERS__` (filled in by the benchmark) maps each page's path to its banner's root:
+// `{ host, selector }`, the root being `selector` inside `host`'s open shadow root, or in the
+// document when `host` is null.
 (() => {
-  const probe = (window.__samtyckeBench = { dialog: null, frame: null, longTasks: 0 });
+  const banner = __BANNERS__[location.pathname];
+  const probe = (window.__bench = { visible: null, longTasks: [] });
   try {
     new PerformanceObserver((list) => {
-      for (const task of list.getEntries()) probe.longTasks += task.duration;
+      for (const task of list.getEntries()) probe.longTasks.push([task.startTime, task.duration]);
     }).observe({ type: 'longtask', buffered: true });
   } catch (e) {
     probe.longTasks = null;
   }
+  if (!banner) return;
 
-  // The dialog is in the host's shadow root, which a document observer does not see: watch each
-  // shadow root as it is attached, and the document for the host.
-  const check = () => {
-    if (probe.dialog !== null) return;
-    const host = document.getElementById('samtycke');
-    const dialog = host && host.shadowRoot && host.shadowRoot.querySelector('[role=dialog]');
-    if (dialog && dialog.checkVisibility()) {
-      probe.dialog = performance.now();
-      // The next frame is the one that paints it.
-      requestAnimationFrame(() => (probe.frame = performance.now()));
+  const root = () => {
+    let scope = document;
+    if (banner.host) {
+      const host = document.querySelector(banner.host);
+      scope = host && host.shadowRoot;
     }
+    return scope ? scope.querySelector(banner.selector) : null;
   };
-  const watch = (node) =>
-    new MutationObserver(check).observe(node, { childList: true, subtree: true, attributes: true });
-  const attachShadow = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (init) {
-    const root = attachShadow.call(this, init);
-    watch(root);
-    return root;
+  // Visible: it has a layout box, and neither it nor an ancestor is hidden by `display`,
+  // `content-visibility`, `visibility` or an opacity of 0 (a fade-in counts from its first frame
+  // above 0).
+  const visible = (element) =>
+    element.getClientRects().length > 0 &&
+    element.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+  // Animation frame callbacks run just before the frame is rendered, after the tasks since the
+  // last one: the first callback that finds the banner visible is in the frame that shows it.
+  const frame = () => {
+    const element = root();
+    if (element && visible(element)) probe.visible = performance.now();
+    else requestAnimationFrame(frame);
   };
-  watch(document);
+  requestAnimationFrame(frame);
 })();
