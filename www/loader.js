@@ -7,7 +7,8 @@
   'use strict';
   if ((w.samtycke || {})._cfg) return;
 
-  // {site, consentDays, refusalDays, app, wasm, layout, control, reload,
+  // {site, consentDays, refusalDays, app, wasm, layout, control, reload (the last three left out
+  //  at their defaults: "bar", "bottom-left", false),
   //  disclosure: fingerprint of what the purposes disclose,
   //  css: the banner's stylesheet, banner: its first layer as the collector rendered it,
   //  lang: the language of that rendering, chosen from the browser's Accept-Language,
@@ -195,6 +196,9 @@
     box.innerHTML = C.banner;
     root.append(box);
     if (control) control.style.display = 'none';
+    // The app is fetched once the banner is painted: nothing before the banner waits for it,
+    // and on a slow line it takes no bandwidth from what the page shows first.
+    requestAnimationFrame(() => setTimeout(boot));
     // As the app does on opening: keyboard and screen-reader users land in the banner, unless
     // the visitor has already put the focus somewhere on the page.
     if (d.activeElement === d.body) root.querySelector('h2').focus({ preventScroll: true });
@@ -342,7 +346,6 @@
   const stored = valid(load(KEY));
   if (stored) apply(stored);
   else {
-    boot();
     draw();
   }
   if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', ready);

@@ -28,7 +28,9 @@ use crate::config::{Layout, SettingsControl};
 use crate::domain::sites::Site;
 use crate::state::AppState;
 
-/// What the loader is told about its site (`www/loader.js` documents each field).
+/// What the loader is told about its site (`www/loader.js` documents each field). Settings at
+/// their defaults are left out (the loader and the app read an absent one as its default): every
+/// byte here goes to every visitor.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LoaderConfig<'a> {
@@ -37,8 +39,11 @@ struct LoaderConfig<'a> {
     refusal_days: u32,
     app: &'a str,
     wasm: &'a str,
+    #[serde(skip_serializing_if = "is_default")]
     layout: Layout,
+    #[serde(skip_serializing_if = "is_default")]
     control: SettingsControl,
+    #[serde(skip_serializing_if = "is_default")]
     reload: bool,
     disclosure: &'a str,
     css: &'static str,
@@ -204,4 +209,8 @@ fn layout(layout: Layout) -> samtycke_banner::Layout {
         Layout::Modal => samtycke_banner::Layout::Modal,
         Layout::Corner => samtycke_banner::Layout::Corner,
     }
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
