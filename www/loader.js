@@ -7,8 +7,8 @@
   'use strict';
   if ((w.samtycke || {})._cfg) return;
 
-  // {site, consentDays, refusalDays, app, wasm, layout, control, reload (the last three left out
-  //  at their defaults: "bar", "bottom-left", false),
+  // {site, version: the policy's, consentDays, refusalDays, app, wasm, layout, control, reload
+  //  (the last three left out at their defaults: "bar", "bottom-left", false),
   //  disclosure: fingerprint of what the purposes disclose,
   //  css: the banner's stylesheet, banner: its first layer as the collector rendered it,
   //  lang: the language of that rendering, chosen from the browser's Accept-Language,
@@ -165,7 +165,7 @@
     }
   });
 
-  // The banner's host: a <div id="samtycke"> at the end of <body> with an open shadow root that
+  // The banner's host: a <div id="samtycke"> appended to <body> with an open shadow root that
   // the first layer's stylesheet styles (constructed: no style-src needed). The first layer the
   // collector rendered is drawn in it at once; the app draws in the same host.
   let host = null;
@@ -208,7 +208,8 @@
         const b = e.target.closest('button');
         if (S._show || !b) return;
         e.stopImmediatePropagation();
-        if (!S._pending) {
+        // A decision, once pressed, stands; a press on Settings or a language gives way to one.
+        if (!/all$/.test(S._pending)) {
           S._pending = b.dataset.action || 'lang:' + b.dataset.language;
           b.setAttribute('aria-busy', 'true');
           const status = root.querySelector('[data-saving]');
@@ -345,9 +346,8 @@
 
   const stored = valid(load(KEY));
   if (stored) apply(stored);
-  else {
-    draw();
-  }
+  // A policy that asks nothing in the banner is rendered without one (`banner` absent).
+  else if (C.banner) draw();
   if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', ready);
   else ready();
   flush();

@@ -76,6 +76,11 @@ impl Application {
             source,
         })?;
         let state = open_state(&config, config.issuer(addr)).await?;
+        crate::http::sites::warm(&state);
+        if let Err(error) = crate::http::widget::loader::warm(&state).await {
+            // Served all the same: a request renders what is missing.
+            tracing::warn!(%error, "cannot render the loaders ahead");
+        }
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),

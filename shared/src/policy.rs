@@ -254,8 +254,9 @@ impl Policy {
         serde_json::from_slice::<Policy>(bytes)?.checked()
     }
 
-    /// Checks a policy document deserialised some other way: the widget deserialises the
-    /// browser's `JSON.parse` of it, so that the wasm carries no JSON parser.
+    /// Checks a policy document read some other way than [`Policy::parse`]. (The widget reads
+    /// the browser's `JSON.parse` of the document the collector checked, and does not check it
+    /// again.)
     pub fn checked(self) -> Result<Self, PolicyError> {
         self.check()?;
         Ok(self)

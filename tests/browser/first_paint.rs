@@ -279,3 +279,183 @@ async fn the_app_draws_the_settings_exactly_as_the_server_renders_them() {
     assert_eq!(drawn, server, "the app's settings differ from the server's");
     browser.close().await.expect("browser closes");
 }
+
+#[tokio::test]
+async fn the_app_goes_on_in_the_drawn_language_and_a_decision_pressed_after_a_language_stands() {
+    let collector = DemoCollector::start().await.expect("collector");
+    // The browser asks for Swedish pages but its script-visible languages say English: the
+    // drawing (from Accept-Language) is Swedish, the app on its own would pick English.
+    let browser = Browser::start_with(BrowserOptions {
+        languages: Some("sv-SE,sv".into()),
+        ..Default::default()
+    })
+    .await
+    .expect("browser");
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": "Object.defineProperty(Navigator.prototype, 'languages', { get: () => ['en-GB', 'en'], configurable: true });" }),
+        )
+        .await
+        .expect("script");
+    open_slowly(&browser, &collector).await;
+    let drawn = browser
+        .eval(
+            "const root = document.getElementById('samtycke').shadowRoot; \
+             return root.querySelector('[role=dialog]').lang;",
+        )
+        .await
+        .expect("eval");
+    assert_eq!(drawn, json!("sv"));
+
+    // A press on "English", then on "Avvisa alla" (Reject all), both before the app is live:
+    // the decision stands, in the language the visitor was reading.
+    browser
+        .drawn_element("[data-language=en]", WAIT)
+        .await
+        .expect("language button")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .drawn_element("[data-action=reject-all]", WAIT)
+        .await
+        .expect("reject button")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        browser
+            .eval("return [window.samtycke._pending, !!window.samtycke._show];")
+            .await
+            .expect("eval"),
+        json!(["reject-all", false])
+    );
+    let receipt = acknowledged_receipt(&collector, &browser).await;
+    assert_eq!(receipt.claims.language.as_str(), "sv");
+    for purpose in demo_purposes() {
+        assert_eq!(
+            receipt.claims.decisions.get(&purpose),
+            Some(&Decision::Denied)
+        );
+    }
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
+async fn a_decision_pressed_on_an_older_versions_drawing_is_not_made_and_the_banner_asks_again() {
+    let mut collector = DemoCollector::start().await.expect("collector");
+    let browser = Browser::start().await.expect("browser");
+    // The drawing of version 3, the app held back; meanwhile the site publishes version 4,
+    // which adds a purpose the drawing never named.
+    browser.block_urls(&["*/assets/*"]).await.expect("block");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    browser
+        .drawn_element("[data-action=accept-all]", WAIT)
+        .await
+        .expect("drawn");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = demo_policy_variant(dir.path(), "v4.json", |p| {
+        p["version"] = json!(4);
+        let mut extra = p["purposes"][2].clone();
+        extra["id"] = json!("recipes");
+        extra["name"] = json!({ "en": "Recipe suggestions", "sv": "Receptförslag" });
+        p["purposes"].as_array_mut().expect("purposes").push(extra);
+    });
+    collector
+        .restart_with(DemoSite {
+            policy,
+            ..Default::default()
+        })
+        .await
+        .expect("restart");
+    browser.block_urls(&[]).await.expect("unblock");
+
+    // "Accept all" on the old drawing starts the app, which finds version 4.
+    browser
+        .drawn_element("[data-action=accept-all]", WAIT)
+        .await
+        .expect("accept")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .widget_element(".panel.first li:nth-child(4)", WAIT)
+        .await
+        .expect("the app's first layer names the new purpose");
+    let state = browser
+        .eval(
+            "return { stored: localStorage.getItem('samtycke:demo'), \
+                      queued: localStorage.getItem('samtycke:demo:queue'), \
+                      busy: !!document.getElementById('samtycke').shadowRoot \
+                        .querySelector('[aria-busy]') };",
+        )
+        .await
+        .expect("eval");
+    assert_eq!(
+        state,
+        json!({ "stored": null, "queued": null, "busy": false }),
+        "nothing was decided on a version the visitor did not see"
+    );
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
+async fn a_drawing_the_app_cannot_take_over_is_taken_down() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let browser = Browser::start().await.expect("browser");
+    // The app loads, but the policy it needs does not come.
+    browser.block_urls(&["*/policy"]).await.expect("block");
+    browser
+        .client
+        .goto(&format!("{}/", collector.url))
+        .await
+        .expect("page loads");
+    browser
+        .wait_for(
+            "the drawing to go and the settings control to come back",
+            "const c = document.getElementById('samtycke-settings'); \
+             return !document.getElementById('samtycke') && c && getComputedStyle(c).display !== 'none';",
+            WAIT,
+        )
+        .await
+        .expect("taken down");
+    browser.close().await.expect("browser closes");
+}
+
+#[tokio::test]
+async fn a_policy_that_asks_nothing_in_the_banner_draws_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = demo_policy_variant(dir.path(), "forms-only.json", |p| {
+        p["version"] = json!(5);
+        let kept: Vec<Value> = p["purposes"]
+            .as_array()
+            .expect("purposes")
+            .iter()
+            .filter(|x| x["necessary"] == json!(true) || x["askedIn"] == json!("form"))
+            .cloned()
+            .collect();
+        p["purposes"] = Value::Array(kept);
+    });
+    let collector = DemoCollector::start_with(DemoSite {
+        policy,
+        ..Default::default()
+    })
+    .await
+    .expect("collector");
+    let browser = crate::helpers::visit(&collector, BrowserOptions::default()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let page = browser
+        .eval(
+            "return { banner: !!document.getElementById('samtycke'), \
+                      wasm: performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')) };",
+        )
+        .await
+        .expect("eval");
+    assert_eq!(page, json!({ "banner": false, "wasm": false }));
+    browser.close().await.expect("browser closes");
+}

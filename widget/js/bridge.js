@@ -67,10 +67,19 @@ export function takeOver() {
         : a.tagName === 'A'
           ? 'a'
           : 'h2';
-  const taken = { focus, scroll: panel.scrollTop, pending: S()._pending || '' };
+  const taken = { focus, scroll: panel.scrollTop, pending: S()._pending || '', lang: panel.lang, version: config().version };
   S()._pending = '';
   panel.parentNode.remove();
   return taken;
+}
+
+// When the app will not draw the banner (nothing to ask, or it failed to start): the loader's
+// drawing goes, with any press made on it, and the settings control comes back.
+export function release() {
+  const host = document.getElementById('samtycke');
+  if (host && host.shadowRoot && !host.shadowRoot.querySelector('[data-app]')) host.remove();
+  S()._pending = '';
+  unfit();
 }
 
 export const bannerHost = () => S()._host();
@@ -94,9 +103,11 @@ export function addStyles(root, css) {
 }
 
 // While the banner is open, the loader's settings control steps aside, and a bar or corner box
-// gets room of its own below the page's content (its host's height, kept to the panel's), so
-// that the page can scroll everything out from under it. The modal layout covers the page.
+// gets room of its own after the page's content (an empty block kept last in <body>, as tall as
+// the panel reaches up from the window's bottom), so that the page can scroll everything out
+// from under it. The modal layout covers the page.
 let sizer;
+let room;
 const control = (shown) => {
   const c = document.getElementById('samtycke-settings');
   if (c) c.style.display = shown ? '' : 'none';
@@ -104,16 +115,21 @@ const control = (shown) => {
 export function fit(panel) {
   if (sizer) sizer.disconnect();
   control(false);
-  const host = panel.getRootNode().host;
-  if (panel.matches('.modal')) return;
+  if (panel.matches('.modal')) return room && room.remove();
+  if (!room) {
+    room = document.createElement('div');
+    room.setAttribute('aria-hidden', 'true');
+  }
+  if (document.body.lastElementChild !== room) document.body.append(room);
   sizer = new ResizeObserver(() => {
-    const room = Math.max(0, innerHeight - panel.getBoundingClientRect().top);
-    host.style.cssText = 'display:block;height:' + room + 'px';
+    const height = Math.max(0, innerHeight - panel.getBoundingClientRect().top);
+    room.style.cssText = 'display:block;margin:0;padding:0;border:0;height:' + height + 'px';
   });
   sizer.observe(panel);
 }
 export function unfit() {
   if (sizer) sizer.disconnect();
+  if (room) room.remove();
   control(true);
 }
 export const stored = (purpose) => S().get(purpose);
@@ -253,7 +269,10 @@ export function downloadReceipts() {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export const focus = (panel, selector) => panel.querySelector(selector)?.focus();
+// The element matching `selector` in the panel, else its heading (a purpose the policy lacks,
+// say), takes the focus without scrolling the page.
+export const focus = (panel, selector) =>
+  (panel.querySelector(selector) || panel.querySelector('h2'))?.focus({ preventScroll: true });
 
 // A modal dialog's focus trap: Tab from the last visible control goes to the first, Shift+Tab
 // from the first (or from the heading, which holds the focus on opening) to the last.

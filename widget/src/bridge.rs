@@ -56,10 +56,20 @@ extern "C" {
     /// The button pressed meanwhile (`data-action`, or `lang:` and a language), or `""`.
     #[wasm_bindgen(method, getter)]
     pub fn pending(this: &TakenOver) -> String;
+    /// The language the drawing was in (its panel's `lang`).
+    #[wasm_bindgen(method, getter)]
+    pub fn lang(this: &TakenOver) -> String;
+    /// The policy version the drawing was rendered from (the loader's configuration).
+    #[wasm_bindgen(method, getter)]
+    pub fn version(this: &TakenOver) -> u32;
 
     /// Takes down the first layer the loader drew, if it did, and says where the visitor was.
     #[wasm_bindgen(js_name = takeOver)]
     pub fn take_over() -> Option<TakenOver>;
+
+    /// Takes down the loader's drawing when the app will not draw the banner, forgetting a press
+    /// made on it, and shows the settings control again.
+    pub fn release();
 
     /// The loader's banner host, `<div id="samtycke">` with its styled open shadow root.
     #[wasm_bindgen(js_name = bannerHost)]

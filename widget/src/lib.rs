@@ -2,9 +2,11 @@
 //! decision is needed (or the page has a form opt-in), which fetches the site's policy, shows
 //! it, and records the visitor's choice as a request signed by their device key.
 //!
-//! The loader owns storage, the queue of unsent requests and script activation; the JS bridge
-//! (`js/bridge.js`) owns WebCrypto and IndexedDB; this crate owns what the visitor sees and the
-//! rules that turn their choices into a `ReceiptRequest`.
+//! The loader owns storage, the queue of unsent requests, script activation and the first
+//! layer it draws before the app; the JS bridge (`js/bridge.js`) owns WebCrypto and IndexedDB;
+//! the banner's components and the rules that turn choices into a `ReceiptRequest` are
+//! `samtycke-banner`'s, which the collector renders too; this crate puts them on the page and
+//! connects them to the loader.
 
 mod bridge;
 mod host;
@@ -36,6 +38,9 @@ fn start() {
     wasm_bindgen_futures::spawn_local(async {
         if let Err(error) = run().await {
             bridge::report("samtycke: the consent banner cannot start:", &error);
+            // A drawing the app will never take over must not stay: its buttons would do
+            // nothing (and a modal one would cover the page).
+            bridge::release();
         }
     });
 }
@@ -85,6 +90,9 @@ async fn run() -> Result<(), JsValue> {
     // sees no banner then, unless `samtycke.open()` asked for it.
     let layer = bridge::take_layer();
     if layer.is_empty() && !needs_decision(&shown.policy) {
+        // Nothing to ask after all (another tab decided meanwhile, or the policy asks nothing
+        // in the banner): the loader's drawing, if any, goes.
+        bridge::release();
         return Ok(());
     }
     let opening = Opening {

@@ -1,9 +1,9 @@
 //! Putting the banner on the page and taking it off again.
 //!
-//! The banner lives in an open shadow root on the loader's host `<div id="samtycke">` at the end
-//! of `<body>`, styled by the loader's copy of the banner's stylesheet: the site's CSS cannot
-//! reach in and ours cannot leak out. Site themes still apply through CSS custom properties
-//! (`--samtycke-*`), which inherit across the shadow boundary.
+//! The banner lives in an open shadow root on the loader's host `<div id="samtycke">` in
+//! `<body>`, styled by the loader's first-layer stylesheet and the settings' one this adds:
+//! the site's CSS cannot reach in and ours cannot leak out. Site themes still apply through CSS
+//! custom properties (`--samtycke-*`), which inherit across the shadow boundary.
 //!
 //! When a decision is needed, the loader has usually drawn the first layer already, from the
 //! collector's server rendering of these same components. The app then takes it over: it clears
@@ -51,6 +51,12 @@ pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
+    // Where the focus goes back to on closing: where it is now, unless that is in the loader's
+    // drawing, which took it from nowhere on the page.
+    let return_focus = document
+        .active_element()
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        .filter(|e| e.id() != "samtycke");
     let (layer, start) = match bridge::take_over() {
         Some(taken) => resume(&shown, opening.layer, &taken),
         None => (opening.layer, Start::default()),
@@ -62,19 +68,14 @@ pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
         },
         _ => start,
     };
-    // Where the focus goes back to on closing: where it is now, unless that is in the banner
-    // already (the loader's drawing), which took it from nowhere on the page.
-    let return_focus = document
-        .active_element()
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-        .filter(|e| e.id() != "samtycke");
-
     let host = bridge::banner_host();
     let root = host
         .shadow_root()
         .ok_or("the banner's host has no shadow root")?;
     bridge::add_styles(&root, samtycke_banner::SECOND_CSS);
     let container = document.create_element("div")?;
+    // Marks the app's own drawing, which `bridge.release` leaves alone.
+    container.set_attribute("data-app", "")?;
     root.append_child(&container)?;
 
     let props = AppProps {
@@ -98,8 +99,20 @@ pub fn show(shown: Rc<Shown>, opening: Opening) -> Result<(), JsValue> {
 }
 
 /// Where the visitor was in the loader's first layer, as the app's start: the layer and the
-/// language a press asked for, the decision a press asked for, the focus and the scroll.
+/// language a press asked for, the decision a press asked for, the focus and the scroll. The app
+/// goes on in the language the drawing was in, which the visitor was reading (the drawing's comes
+/// from `Accept-Language`, the app's own pick from `navigator.languages`). A decision pressed on
+/// a drawing of another policy version than the app fetched (a loader cached across a new
+/// version) is not made: the visitor did not see this version; the banner stays open to ask.
 fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Start) {
+    let languages = &shown.policy.languages;
+    let show_language = |tag: &str| {
+        if let Some(index) = languages.iter().position(|l| l.as_str() == tag) {
+            shown.language.set(index);
+        }
+    };
+    show_language(&taken.lang());
+    let same_version = taken.version() == shown.policy.version;
     let pending = taken.pending();
     let mut start = Start {
         focus: match taken.focus().as_str() {
@@ -110,11 +123,11 @@ fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Sta
         action: None,
     };
     let layer = match pending.as_str() {
-        "accept-all" => {
+        "accept-all" if same_version => {
             start.action = Some(Action::AcceptAll);
             layer
         }
-        "reject-all" => {
+        "reject-all" if same_version => {
             start.action = Some(Action::RejectAll);
             layer
         }
@@ -124,10 +137,7 @@ fn resume(shown: &Shown, layer: Layer, taken: &bridge::TakenOver) -> (Layer, Sta
         }
         other => {
             if let Some(tag) = other.strip_prefix("lang:") {
-                let languages = &shown.policy.languages;
-                if let Some(index) = languages.iter().position(|l| l.as_str() == tag) {
-                    shown.language.set(index);
-                }
+                show_language(tag);
             }
             layer
         }

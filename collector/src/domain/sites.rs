@@ -225,6 +225,11 @@ impl SiteRegistry {
         self.sites.get(id)
     }
 
+    /// Every site.
+    pub fn iter(&self) -> impl Iterator<Item = &Site> {
+        self.sites.values()
+    }
+
     /// Every allowed origin of every site (for CORS preflight answers).
     pub fn all_origins(&self) -> Vec<String> {
         let mut origins: Vec<String> = self

@@ -78,6 +78,21 @@ async fn policy_version(
     Ok(response)
 }
 
+/// Every site's current policy, compressed before the collector serves (see `loader::warm`).
+pub fn warm(state: &AppState) {
+    for site in state.sites.iter() {
+        let key = policy_key(&site.policy.sha256);
+        if state.compressed.get(&key).is_none() {
+            let document = Compressed::new(site.policy.document.to_vec(), &site.policy.sha256);
+            state.compressed.keep(key, document);
+        }
+    }
+}
+
+fn policy_key(sha256: &str) -> String {
+    ["policy ", sha256].concat()
+}
+
 /// A JSON document with its hex SHA-256 as strong ETag, answering `If-None-Match` with 304,
 /// compressed as the browser accepts. `document` makes the bytes on the first request for this
 /// hash; later ones are served from the compressed copy kept.
@@ -88,7 +103,7 @@ fn document_response(
     document: impl FnOnce() -> Vec<u8>,
     cache: &'static str,
 ) -> Response {
-    let key = format!("policy {sha256}");
+    let key = policy_key(sha256);
     let compressed = match state.compressed.get(&key) {
         Some(compressed) => compressed,
         None => state

@@ -19,7 +19,7 @@ use samtycke_shared::text::Text;
 use samtycke_shared::{Language, Policy, SiteId};
 use serde::Serialize;
 
-use super::super::compressed::Compressed;
+use super::super::compressed::{Compressed, CompressedCache};
 use super::super::error::Problem;
 use super::super::path::Path as UrlPath;
 use super::super::{Error, Result};
@@ -35,6 +35,9 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 struct LoaderConfig<'a> {
     site: &'a str,
+    /// The policy version the first layer was rendered from: a press on it is carried out only
+    /// under the same version.
+    version: u32,
     consent_days: u32,
     refusal_days: u32,
     app: &'a str,
@@ -46,7 +49,10 @@ struct LoaderConfig<'a> {
     #[serde(skip_serializing_if = "is_default")]
     reload: bool,
     disclosure: &'a str,
+    /// Left out, with `banner`, when the policy asks nothing in the banner.
+    #[serde(skip_serializing_if = "str::is_empty")]
     css: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
     banner: &'a str,
     lang: &'a str,
     words: BTreeMap<&'a str, Words<'a>>,
@@ -121,20 +127,7 @@ pub async fn loader(
     let site = site.ok_or(Error::SiteNotFound)?;
     let widget = state.widget.as_deref().ok_or(Error::WidgetNotBuilt)?;
     let variant = Variant::of(&site.policy.policy, &headers);
-    let key = format!(
-        "loader {} {} {} {}",
-        site.id, site.policy.sha256, variant.language, variant.gpc
-    );
-    let served = match state.compressed.get(&key) {
-        Some(served) => served,
-        None => {
-            let body = render(widget, &site, &variant).await?;
-            let sha256 = sha256_hex(&body);
-            state
-                .compressed
-                .keep(key, Compressed::new(body.into_bytes(), &sha256))
-        }
-    };
+    let served = served(&state.compressed, widget, &site, &variant).await?;
     let mut response = served.respond(
         &headers,
         "text/javascript; charset=utf-8",
@@ -145,6 +138,43 @@ pub async fn loader(
     Ok(response)
 }
 
+/// Every site's loader in every variant, rendered and compressed before the collector serves:
+/// the sites are known at start, so no visitor waits for a rendering or a brotli pass, and no
+/// burst of first requests does the same work many times over.
+pub async fn warm(state: &AppState) -> Result<()> {
+    let Some(widget) = state.widget.as_deref() else {
+        return Ok(());
+    };
+    for site in state.sites.iter() {
+        for language in 0..site.policy.policy.languages.len() {
+            for gpc in [false, true] {
+                let variant = Variant { language, gpc };
+                served(&state.compressed, widget, site, &variant).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The loader of one variant, compressed, from the cache or rendered into it.
+async fn served(
+    cache: &CompressedCache,
+    widget: &WidgetAssets,
+    site: &Site,
+    variant: &Variant,
+) -> Result<std::sync::Arc<Compressed>> {
+    let key = format!(
+        "loader {} {} {} {}",
+        site.id, site.policy.sha256, variant.language, variant.gpc
+    );
+    if let Some(served) = cache.get(&key) {
+        return Ok(served);
+    }
+    let body = render(widget, site, variant).await?;
+    let sha256 = sha256_hex(&body);
+    Ok(cache.keep(key, Compressed::new(body.into_bytes(), &sha256)))
+}
+
 /// The loader for one variant: the template with the configuration in place of its token.
 async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result<String> {
     let policy = &site.policy.policy;
@@ -152,18 +182,24 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
         .languages
         .get(variant.language)
         .unwrap_or(policy.default_language());
-    let first_layer = Rendering {
-        policy: policy.clone(),
-        sha256: site.policy.sha256.clone(),
-        language: variant.language,
-        layout: layout(site.widget.layout),
-        gpc: variant.gpc,
-        layer: Layer::First,
-    }
-    .render()
-    .await;
+    let asks = policy.banner_purposes().next().is_some();
+    let first_layer = if asks {
+        Rendering {
+            policy: policy.clone(),
+            sha256: site.policy.sha256.clone(),
+            language: variant.language,
+            layout: layout(site.widget.layout),
+            gpc: variant.gpc,
+            layer: Layer::First,
+        }
+        .render()
+        .await
+    } else {
+        String::new()
+    };
     let config = LoaderConfig {
         site: site.id.as_str(),
+        version: policy.version,
         consent_days: policy.consent_validity_days,
         refusal_days: policy.refusal_validity_days,
         app: &widget.manifest.app,
@@ -172,7 +208,10 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
         control: site.widget.settings_control,
         reload: site.widget.reload_on_withdrawal,
         disclosure: &site.policy.disclosure,
-        css: samtycke_banner::first_css(layout(site.widget.layout)),
+        css: match asks {
+            true => samtycke_banner::first_css(layout(site.widget.layout)),
+            false => "",
+        },
         banner: &first_layer,
         lang: language.primary(),
         words: words(policy),

@@ -1,6 +1,6 @@
 //! What a visitor must be told before deciding (GDPR Art 13): one row per purpose with its
 //! full disclosure, and who the controller is with the visitor's rights. A form's opt-in box
-//! (`crate::optin`) shows the same [`details`] and [`controller`].
+//! (the widget's `optin` module) shows the same [`details`] and [`controller`].
 
 use samtycke_shared::{Decision, Purpose, PurposeId};
 use web_sys::HtmlInputElement;
