@@ -58,8 +58,12 @@ export function takeOver() {
   const panel = root && root.querySelector('[role=dialog]');
   if (!panel) return null;
   const a = root.activeElement;
+  // Nowhere (the page has no focus either): the heading, as the loader and the app take it.
+  const nowhere = !document.activeElement || document.activeElement === document.body;
   const focus = !a
-    ? ''
+    ? nowhere
+      ? 'h2'
+      : ''
     : a.dataset.action
       ? '[data-action=' + a.dataset.action + ']'
       : a.dataset.language
