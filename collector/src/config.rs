@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::mail::config::{MailConfig, SmtpConfig};
 use crate::http::rate_limit::RateLimitConfig;
 use crate::server::ServerLimits;
 
@@ -63,6 +64,13 @@ pub struct Config {
     /// Request rate limits per client and per site (`[rate_limits]`; see `http/rate_limit.rs`).
     #[serde(default)]
     pub rate_limits: RateLimitConfig,
+    /// The SMTP server mail goes to (`[smtp]`; credentials from the environment).
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+    /// How mail is sent and what it says (`[mail]`: the sender, a folder instead of SMTP,
+    /// how long a confirmation link lasts).
+    #[serde(default)]
+    pub mail: MailConfig,
 }
 
 /// One site: its policy document and the origins its pages are served from.
@@ -78,6 +86,13 @@ pub struct SiteConfig {
     /// How the widget looks and behaves on the site's pages.
     #[serde(default)]
     pub widget: WidgetOptions,
+    /// The From of the site's mail (`Name <address>`); `[mail] from` when left out.
+    #[serde(default)]
+    pub mail_from: Option<String>,
+    /// A folder of the site's own mail templates, each overriding the built-in one of its name
+    /// (`confirmation.en.txt`, `confirmation.sv.html`, …).
+    #[serde(default)]
+    pub mail_templates: Option<PathBuf>,
 }
 
 /// A site's choices about the widget, passed to the loader as they are.
@@ -162,6 +177,8 @@ impl Config {
             sites: Vec::new(),
             limits: ServerLimits::default(),
             rate_limits: RateLimitConfig::default(),
+            smtp: None,
+            mail: MailConfig::default(),
         }
     }
 
@@ -187,6 +204,12 @@ impl Config {
         }
         for site in &mut self.sites {
             fix(&mut site.policy);
+            if let Some(p) = site.mail_templates.as_mut() {
+                fix(p);
+            }
+        }
+        if let Some(p) = self.mail.folder.as_mut() {
+            fix(p);
         }
         if let Some(rest) = self.database_url.strip_prefix("sqlite://") {
             let file = Path::new(rest);

@@ -13,7 +13,7 @@ use samtycke_shared::jose::ReceiptSigner;
 mod data;
 mod files;
 
-pub use data::{DataKey, DataKeys, LookupKey};
+pub use data::{DataKey, DataKeys, LinkKey, LookupKey};
 
 /// Why the key directory cannot be used.
 #[derive(Debug, thiserror::Error)]

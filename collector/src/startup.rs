@@ -12,6 +12,13 @@ use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::contacts::import::Importer;
 use crate::domain::contacts::{ContactError, ContactService};
+use crate::domain::issuing::ReceiptIssuer;
+use crate::domain::mail::links::Links;
+use crate::domain::mail::opt_in::DoubleOptIn;
+use crate::domain::mail::templates::MailTemplates;
+use crate::domain::mail::transport::Transport;
+use crate::domain::mail::unsubscribe::Unsubscribe;
+use crate::domain::mail::{Mail, MailError};
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::http::rate_limit::RateLimits;
@@ -50,6 +57,9 @@ pub enum StartupError {
     /// Making contacts of addresses opted in before contacts existed failed.
     #[error("cannot make contacts of earlier opt-ins: {0}")]
     Contacts(#[from] ContactError),
+    /// Mail is not set up as the sites need.
+    #[error(transparent)]
+    Mail(#[from] MailError),
 }
 
 /// A collector bound to its port, ready to run.
@@ -59,6 +69,7 @@ pub struct Application {
     addr: SocketAddr,
     router: axum::Router,
     limits: ServerLimits,
+    mail: Mail,
 }
 
 impl Application {
@@ -81,6 +92,7 @@ impl Application {
             // Served all the same: a request renders what is missing.
             tracing::warn!(%error, "cannot render the loaders ahead");
         }
+        let mail = state.mail.clone();
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),
@@ -91,6 +103,7 @@ impl Application {
             addr,
             router,
             limits: config.limits,
+            mail,
         })
     }
 
@@ -115,7 +128,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.addr, limits = ?self.limits, "collector listening");
-        crate::server::serve(self.listener, self.router, self.limits, shutdown).await
+        // The outbox's sender lives as long as the server; it keeps nothing that a crash
+        // could lose (`domain/mail/sender.rs`).
+        let sender = tokio::spawn(crate::domain::mail::sender::run(self.mail));
+        let served = crate::server::serve(self.listener, self.router, self.limits, shutdown).await;
+        sender.abort();
+        served
     }
 
     /// Serves until Ctrl-C or SIGTERM.
@@ -163,7 +181,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         .transpose()?
         .map(Arc::new);
     let rate_limits = RateLimits::new(&config.rate_limits);
-    let subjects = SubjectVault::new(Arc::clone(&store), data_keys);
+    let subjects = SubjectVault::new(Arc::clone(&store), Arc::clone(&data_keys));
     let consent = ConsentService::new(
         Arc::clone(&store),
         Arc::clone(&sites),
@@ -171,7 +189,12 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         subjects.clone(),
         issuer.clone(),
     )
-    .with_site_limits(Arc::clone(&rate_limits));
+    .with_site_limits(Arc::clone(&rate_limits))
+    .with_mail_settings(config.mail.clone());
+    let mail = open_mail(config, &store, &sites, &subjects, &data_keys, &issuer)?;
+    let receipts = ReceiptIssuer::new(Arc::clone(&keys), issuer.clone());
+    let double_opt_in = DoubleOptIn::new(mail.clone(), receipts.clone());
+    let unsubscribe = Unsubscribe::new(mail.clone(), receipts);
     let access = Access::new(Arc::clone(&store));
     let contacts = ContactService::new(
         Arc::clone(&store),
@@ -204,5 +227,42 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         contacts,
         importer,
         compressed: Arc::default(),
+        mail,
+        double_opt_in,
+        unsubscribe,
     })
+}
+
+/// Mail as configured, checked against what the sites ask of it.
+fn open_mail(
+    config: &Config,
+    store: &Arc<dyn crate::store::Store>,
+    sites: &Arc<SiteRegistry>,
+    subjects: &SubjectVault,
+    data_keys: &Arc<DataKeys>,
+    issuer: &str,
+) -> Result<Mail, MailError> {
+    let folders: Vec<_> = config
+        .sites
+        .iter()
+        .filter_map(|site| Some((site.id.clone(), site.mail_templates.clone()?)))
+        .collect();
+    let senders: Vec<_> = config
+        .sites
+        .iter()
+        .filter_map(|site| {
+            let id = samtycke_shared::SiteId::parse(&site.id).ok()?;
+            Some((id, site.mail_from.clone()))
+        })
+        .collect();
+    Mail::new(
+        Arc::clone(store),
+        Arc::clone(sites),
+        subjects.contacts(),
+        Links::new(Arc::clone(data_keys), issuer),
+        MailTemplates::load(&folders)?,
+        Transport::from_config(config.smtp.as_ref(), &config.mail)?,
+        &senders,
+        config.mail.clone(),
+    )
 }

@@ -7,6 +7,9 @@ use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::contacts::ContactService;
 use crate::domain::contacts::import::Importer;
+use crate::domain::mail::Mail;
+use crate::domain::mail::opt_in::DoubleOptIn;
+use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::sites::SiteRegistry;
 use crate::http::compressed::CompressedCache;
 use crate::http::rate_limit::RateLimits;
@@ -40,4 +43,10 @@ pub struct AppState {
     pub importer: Importer,
     /// Documents served as compressed once: each loader variant, each policy version.
     pub compressed: Arc<CompressedCache>,
+    /// Mail: links, templates, the transport.
+    pub mail: Mail,
+    /// Double opt-in confirmations.
+    pub double_opt_in: DoubleOptIn,
+    /// Unsubscribe links.
+    pub unsubscribe: Unsubscribe,
 }

@@ -47,6 +47,11 @@ pub enum PolicyError {
          never acts on a form's opt-in"
     )]
     FormOnPage(PurposeId),
+    /// Only an opt-in that comes with an e-mail address can be confirmed from a mailbox.
+    #[error(
+        "purpose {0} asks for double opt-in, so it must be asked in a form (\"askedIn\": \"form\")"
+    )]
+    DoubleOptInOutsideForm(PurposeId),
     /// Storing or reading anything on the visitor's device needs consent unless strictly
     /// necessary (ePrivacy Art 5(3)); the EDPB cookie-banner taskforce lists "legitimate
     /// interest" for cookies as an infringement.
@@ -176,6 +181,11 @@ pub struct Purpose {
     /// field existed stays the same.
     #[serde(default, skip_serializing_if = "AskedIn::is_banner")]
     pub asked_in: AskedIn,
+    /// A form opt-in for it counts only once the person confirms it from their own mailbox
+    /// (only for purposes asked in a form). Left out when false, as `askedIn` is, so that the
+    /// disclosure fingerprint of policies written before it stays the same.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub double_opt_in: bool,
     /// Short name shown beside the toggle. For a purpose asked in a form, it completes "I want
     /// to receive …" ("the weekly newsletter").
     pub name: LocalizedText,
@@ -325,6 +335,9 @@ impl Policy {
                     return Err(PolicyError::FormOnPage(purpose.id.clone()));
                 }
             }
+            if purpose.double_opt_in && purpose.asked_in != AskedIn::Form {
+                return Err(PolicyError::DoubleOptInOutsideForm(purpose.id.clone()));
+            }
             let at = |name: &str| format!("purposes[{}].{name}", purpose.id);
             require(at("name"), &purpose.name)?;
             require(at("description"), &purpose.description)?;
@@ -346,6 +359,11 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// For `skip_serializing_if`: a flag left out when it is off.
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 #[cfg(test)]
@@ -500,6 +518,27 @@ pub(crate) mod tests {
         let policy = parse(sample_json()).expect("valid");
         let written = serde_json::to_string(&policy.purposes).expect("json");
         assert!(!written.contains("askedIn"), "{written}");
+        assert!(!written.contains("doubleOptIn"), "{written}");
+    }
+
+    #[test]
+    fn only_a_form_purpose_may_ask_for_double_opt_in() {
+        let mut json = sample_json();
+        let mut purpose = newsletter();
+        purpose["doubleOptIn"] = true.into();
+        json["purposes"]
+            .as_array_mut()
+            .expect("array")
+            .push(purpose);
+        let policy = parse(json).expect("valid");
+        assert!(policy.purposes[2].double_opt_in);
+        let mut json = sample_json();
+        json["purposes"][0]["doubleOptIn"] = true.into();
+        assert_eq!(
+            parse(json).expect_err("must fail").to_string(),
+            "purpose analytics asks for double opt-in, so it must be asked in a form \
+             (\"askedIn\": \"form\")"
+        );
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub struct ReceiptClaims {
 
 /// What a receipt the collector issued without a visitor's request (an import, a double opt-in
 /// confirmation, an unsubscribe) relied on: who asked for it, and the record it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Evidence {
     /// Who made the collector issue it: an API key (`key:<id>`) or `cli`.
@@ -134,6 +134,12 @@ pub struct Evidence {
     /// The line of that file (1 is the header).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// The receipt this one follows from: for a double opt-in, the form opt-in it confirms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_id: Option<String>,
+    /// Hex SHA-256 of that receipt's JWT, so the chain holds without the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_sha256: Option<String>,
 }
 
 /// The answer to `POST /v1/receipts`.

@@ -55,6 +55,8 @@ pub enum CollectionMethod {
     Import,
     /// The collector's API.
     Api,
+    /// A CRM reporting its own unsubscribes and consent changes.
+    CrmSync,
 }
 
 impl CollectionMethod {
@@ -78,6 +80,7 @@ impl CollectionMethod {
             CollectionMethod::Unsubscribe => "unsubscribe",
             CollectionMethod::Import => "import",
             CollectionMethod::Api => "api",
+            CollectionMethod::CrmSync => "crm-sync",
         }
     }
 }

@@ -212,7 +212,7 @@ async fn the_app_draws_the_settings_exactly_as_the_server_renders_them() {
     // document (`widget/src/read.rs`) is compared with serde's, member by member.
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = demo_policy_variant(dir.path(), "full.json", |p| {
-        p["version"] = json!(4);
+        p["version"] = json!(p["version"].as_u64().expect("version") + 1);
         p["consentValidityDays"] = json!(200);
         p["controller"]["dpoContact"] = json!("dpo@demo.samtycke.example");
         p["purposes"][1]["automatedDecisions"] = json!({ "en": "Visits are grouped by browser type.", "sv": "Besök grupperas efter webbläsartyp." });
@@ -346,7 +346,7 @@ async fn the_app_goes_on_in_the_drawn_language_and_a_decision_pressed_after_a_la
 async fn a_decision_pressed_on_an_older_versions_drawing_is_not_made_and_the_banner_asks_again() {
     let mut collector = DemoCollector::start().await.expect("collector");
     let browser = Browser::start().await.expect("browser");
-    // The drawing of version 3, the app held back; meanwhile the site publishes version 4,
+    // The drawing of the demo's version, the app held back; meanwhile the site publishes the next,
     // which adds a purpose the drawing never named.
     browser.block_urls(&["*/assets/*"]).await.expect("block");
     browser
@@ -360,7 +360,7 @@ async fn a_decision_pressed_on_an_older_versions_drawing_is_not_made_and_the_ban
         .expect("drawn");
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = demo_policy_variant(dir.path(), "v4.json", |p| {
-        p["version"] = json!(4);
+        p["version"] = json!(p["version"].as_u64().expect("version") + 1);
         let mut extra = p["purposes"][2].clone();
         extra["id"] = json!("recipes");
         extra["name"] = json!({ "en": "Recipe suggestions", "sv": "Receptförslag" });
@@ -375,7 +375,7 @@ async fn a_decision_pressed_on_an_older_versions_drawing_is_not_made_and_the_ban
         .expect("restart");
     browser.block_urls(&[]).await.expect("unblock");
 
-    // "Accept all" on the old drawing starts the app, which finds version 4.
+    // "Accept all" on the old drawing starts the app, which finds the new version.
     browser
         .drawn_element("[data-action=accept-all]", WAIT)
         .await
@@ -431,7 +431,7 @@ async fn a_drawing_the_app_cannot_take_over_is_taken_down() {
 async fn a_policy_that_asks_nothing_in_the_banner_draws_none() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = demo_policy_variant(dir.path(), "forms-only.json", |p| {
-        p["version"] = json!(5);
+        p["version"] = json!(p["version"].as_u64().expect("version") + 2);
         let kept: Vec<Value> = p["purposes"]
             .as_array()
             .expect("purposes")

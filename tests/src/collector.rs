@@ -114,7 +114,13 @@ impl DemoCollector {
             allowed_origins,
             policy: site.policy,
             widget: site.widget,
+            mail_from: None,
+            mail_templates: None,
         }];
+        // The demo's newsletter asks for double opt-in: its mail goes into a folder, as in
+        // `cargo xtask demo`.
+        config.mail.folder = Some(self.mail_dir());
+        config.mail.from = Some("Fika & Co. <news@demo.samtycke.example>".into());
         let app = Application::build(config)
             .await
             .context("collector starts")?;
@@ -124,6 +130,11 @@ impl DemoCollector {
         }));
         self.running = Some(Running { task, shutdown });
         Ok(())
+    }
+
+    /// Where the collector writes the mail it sends (`.eml` files).
+    pub fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("mail")
     }
 
     /// The key directory, for the JWKS.

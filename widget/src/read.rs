@@ -98,6 +98,7 @@ fn purpose(value: &JsValue) -> Result<Purpose> {
         id,
         necessary: flag(value, "necessary"),
         asked_in,
+        double_opt_in: flag(value, "doubleOptIn"),
         name: text(value, "name")?,
         description: text(value, "description")?,
         data_categories: text(value, "dataCategories")?,

@@ -2,10 +2,12 @@
 //!
 //! One module per subcommand; `tools` finds and installs what they run.
 
+mod apt;
 mod bench;
 mod chromium;
 mod demo;
 mod dist;
+mod smtp;
 mod test;
 mod tools;
 

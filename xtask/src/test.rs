@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
-use crate::{chromium, dist, tools};
+use crate::{chromium, dist, smtp, tools};
 
 /// Runs the whole check.
 pub fn run(root: &Path) -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     chromium::ensure()?;
+    smtp::ensure()?;
 
     step("formatting");
     cargo(root, &["fmt", "--all", "--", "--check"])?;

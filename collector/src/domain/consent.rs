@@ -10,6 +10,8 @@ use samtycke_shared::{
 
 use crate::domain::contacts::identifiers::{ContactIdentifier, IdentifierKind as ContactIdKind};
 use crate::domain::identifiers::{self, CheckedIdentifier, IdentifierKind};
+use crate::domain::mail::config::MailConfig;
+use crate::domain::mail::opt_in as double_opt_in;
 use crate::domain::receipt_claims;
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
 use crate::domain::vault::SubjectVault;
@@ -44,6 +46,7 @@ pub struct ConsentService {
     vault: SubjectVault,
     issuer: String,
     site_limits: Option<Arc<RateLimits>>,
+    mail: MailConfig,
 }
 
 impl ConsentService {
@@ -62,7 +65,14 @@ impl ConsentService {
             vault,
             issuer,
             site_limits: None,
+            mail: MailConfig::default(),
         }
+    }
+
+    /// Double opt-ins follow these settings (how long a link lasts, when to mail again).
+    pub fn with_mail_settings(mut self, settings: MailConfig) -> Self {
+        self.mail = settings;
+        self
     }
 
     /// Counts each site's receipts against its rate limit.
@@ -232,11 +242,13 @@ impl ConsentService {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Seal(e.to_string()))?;
+        let confirmation = self.double_opt_in(asked, policy, &contacts).await?;
         let job = AppendJob {
             draft,
             countersign,
             seal,
             contacts,
+            confirmation,
         };
         let (stored, created) = match self.store.append_receipt(job).await? {
             Appended::Created(stored) => (stored, true),
@@ -252,6 +264,42 @@ impl ConsentService {
             sequence: stored.sequence,
         };
         Ok(Ingested { response, created })
+    }
+}
+
+impl ConsentService {
+    /// What a form opt-in for a purpose that asks for double opt-in must also write: the
+    /// contact's hold and, unless one went out moments ago, a confirmation mail.
+    async fn double_opt_in(
+        &self,
+        asked: &samtycke_shared::ReceiptRequest,
+        policy: &PublishedPolicy,
+        contacts: &[crate::store::PreparedContact],
+    ) -> Result<Option<crate::store::PendingConfirmation>, IngestError> {
+        if asked.collection_method != CollectionMethod::Form {
+            return Ok(None);
+        }
+        let Some(purpose) = asked.decisions.iter().find_map(|(purpose, decision)| {
+            let asks = policy
+                .policy
+                .purpose(purpose)
+                .is_some_and(|p| p.double_opt_in);
+            (asks && *decision == Decision::Granted).then_some(purpose)
+        }) else {
+            return Ok(None);
+        };
+        let Some(contact) = contacts.iter().find(|c| c.kind == "email") else {
+            return Ok(None);
+        };
+        Ok(double_opt_in::pending_for(
+            &*self.store,
+            &self.mail,
+            &asked.site,
+            purpose,
+            &contact.lookup,
+            &asked.language,
+        )
+        .await?)
     }
 }
 

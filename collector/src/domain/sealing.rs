@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::keys::{DataKey, LookupKey};
+use crate::keys::{DataKey, LinkKey, LookupKey};
 
 const NONCE_LEN: usize = 24;
 
@@ -206,6 +206,17 @@ pub fn blind_index(lookup: &LookupKey, kind: &str, normalised: &str) -> String {
     mac.update(b":");
     mac.update(normalised.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// Seals a mail link's payload: only this collector (or one with its key directory) makes or
+/// opens one, and an altered token does not open.
+pub fn seal_link(key: &LinkKey, payload: &[u8]) -> Result<Vec<u8>, SealError> {
+    seal(key.secret(), payload, b"samtycke/mail-link/v1")
+}
+
+/// Opens what [`seal_link`] sealed.
+pub fn open_link(key: &LinkKey, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    open(key.secret(), sealed, b"samtycke/mail-link/v1")
 }
 
 #[cfg(test)]

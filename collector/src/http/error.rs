@@ -81,6 +81,9 @@ pub enum Error {
     /// An import was refused (bad rows, header, options) or failed.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// Mail's parts failed (a link could not be sealed).
+    #[error(transparent)]
+    Mail(#[from] crate::domain::mail::MailError),
 }
 
 /// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
@@ -144,7 +147,7 @@ impl Error {
                 "receipt-id-conflict",
                 "The receipt id is taken by another request",
             ),
-            Error::Ingest(I::Store(_)) | Error::Store(_) => (
+            Error::Ingest(I::Store(_)) | Error::Store(_) | Error::Mail(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal error",

@@ -11,8 +11,11 @@ pub mod health;
 pub mod imports;
 pub mod json;
 pub mod jwks;
+pub mod mail;
+pub mod mailbox;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod path;
 pub mod problem_fallback;
 pub mod query;
@@ -51,6 +54,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(audit::router())
         .merge(contacts::router())
         .merge(imports::router())
+        .merge(mail::router())
+        .merge(mailbox::router())
         .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

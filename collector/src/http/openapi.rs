@@ -47,6 +47,14 @@ use crate::state::AppState;
         super::contacts::bulk_update,
         super::imports::start,
         super::imports::progress,
+        super::contacts::unsubscribe_headers,
+        super::mail::confirm_page,
+        super::mail::confirm,
+        super::mail::unsubscribe_page,
+        super::mail::unsubscribe,
+        super::mail::stylesheet,
+        super::mailbox::mailbox,
+        super::mailbox::message,
         openapi_json,
     ),
     modifiers(&CommonProblems),
@@ -56,6 +64,7 @@ use crate::state::AppState;
         (name = "sites", description = "Policy documents, every version ever served"),
         (name = "contacts", description = "Contacts for marketers (masked) and the DPO"),
         (name = "access", description = "The audit log"),
+        (name = "mail", description = "The links in mail: double opt-in confirmation, one-click unsubscribe (RFC 8058)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

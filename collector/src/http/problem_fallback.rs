@@ -3,6 +3,8 @@
 //! router's 404 and 405, the static file services, timeouts, CORS), and replaces any error
 //! response that is not already a problem with one that says only what its status says. Their
 //! own bodies are dropped: empty at best, and axum's rejections quote what the request held.
+//! The one exception is a page of ours shown to a person (`pages.rs`), whose error pages are
+//! written for them.
 
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
@@ -19,7 +21,13 @@ pub async fn errors_as_problems(request: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // A page of ours for a person who followed a link (`pages.rs`) says what went wrong in
+    // their language; it stays a page.
+    let is_own_page = response
+        .extensions()
+        .get::<super::pages::OwnPage>()
+        .is_some();
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_own_page {
         return response;
     }
     let (slug, detail) = describe(status);

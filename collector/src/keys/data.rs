@@ -17,6 +17,9 @@ const EXTENSION: &str = "key";
 /// HKDF `info` for the blind-index key. Changing it changes every blind index.
 const LOOKUP_INFO: &[u8] = b"samtycke/blind-index/hmac-sha256/v1";
 
+/// HKDF `info` for the key that seals the links in mail. Changing it breaks every link sent.
+const LINK_INFO: &[u8] = b"samtycke/mail-links/xchacha20poly1305/v1";
+
 /// One data-encryption key. Its bytes never leave this process: `Debug` shows the id only.
 pub struct DataKey {
     id: String,
@@ -41,6 +44,33 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
+/// Derives a 32-byte key from `root` for one use, named by `info`.
+fn derive(root: &DataKey, info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut okm = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(None, root.secret())
+        .expand(info, &mut *okm)
+        .expect("32 bytes is within HKDF-SHA256's output limit of 255 × 32");
+    okm
+}
+
+/// The key that seals the tokens in the links Samtycke mails (confirm, unsubscribe, preference
+/// centre). Derived from the oldest data-encryption key, as the blind-index key is and for the
+/// same reasons; so an unsubscribe link, which never expires, keeps working across rotations.
+pub struct LinkKey(Zeroizing<[u8; 32]>);
+
+impl LinkKey {
+    /// The key itself, for the AEAD.
+    pub(crate) fn secret(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkKey(..)")
+    }
+}
+
 /// The HMAC key of the blind index (`lookup` = HMAC-SHA256(key, type ":" normalised value)).
 ///
 /// It is derived with HKDF-SHA256 from the *oldest* data-encryption key rather than kept in a file
@@ -52,11 +82,7 @@ pub struct LookupKey(Zeroizing<[u8; 32]>);
 
 impl LookupKey {
     fn derive(root: &DataKey) -> Self {
-        let mut okm = Zeroizing::new([0u8; 32]);
-        Hkdf::<Sha256>::new(None, root.secret())
-            .expand(LOOKUP_INFO, &mut *okm)
-            .expect("32 bytes is within HKDF-SHA256's output limit of 255 × 32");
-        Self(okm)
+        Self(derive(root, LOOKUP_INFO))
     }
 
     /// The key itself, for the HMAC.
@@ -76,6 +102,7 @@ impl std::fmt::Debug for LookupKey {
 pub struct DataKeys {
     keys: Vec<DataKey>,
     lookup: LookupKey,
+    link: LinkKey,
 }
 
 impl DataKeys {
@@ -96,8 +123,10 @@ impl DataKeys {
             .iter()
             .map(|path| load_key_file(path))
             .collect::<Result<Vec<_>, _>>()?;
-        let lookup = LookupKey::derive(keys.first().ok_or(KeyStoreError::NoDataKeys(dir))?);
-        Ok(Self { keys, lookup })
+        let oldest = keys.first().ok_or(KeyStoreError::NoDataKeys(dir))?;
+        let lookup = LookupKey::derive(oldest);
+        let link = LinkKey(derive(oldest, LINK_INFO));
+        Ok(Self { keys, lookup, link })
     }
 
     /// Adds a new key, which wraps new vault keys from now on; returns its id.
@@ -127,6 +156,11 @@ impl DataKeys {
     /// The blind-index key.
     pub fn lookup(&self) -> &LookupKey {
         &self.lookup
+    }
+
+    /// The mail links' key.
+    pub fn link(&self) -> &LinkKey {
+        &self.link
     }
 }
 

@@ -92,6 +92,19 @@ pub struct NewContact<'a> {
     pub decided_at: i64,
 }
 
+/// A double opt-in a receipt of the batch starts, for the contact its address belongs to.
+#[derive(Debug)]
+pub struct ConfirmationRow<'a> {
+    /// The contact.
+    pub person_id: String,
+    /// The form opt-in's draft (site, receipt id, issue time).
+    pub draft: &'a ReceiptDraft,
+    /// The form opt-in's sequence number.
+    pub sequence: i64,
+    /// What to write.
+    pub pending: &'a super::PendingConfirmation,
+}
+
 /// Decisions of one site, purpose and UTC day: granted, denied, withdrawn.
 pub type DailyCounts = std::collections::BTreeMap<(String, String, String), [i64; 3]>;
 
@@ -115,6 +128,8 @@ pub struct BatchWrites<'a> {
     pub subjects: Vec<&'a str>,
     /// Decisions per site, purpose and day, to add to the daily counts.
     pub daily: DailyCounts,
+    /// Double opt-ins started, after the contacts and links they need.
+    pub confirmations: Vec<ConfirmationRow<'a>>,
 }
 
 /// Decides every append of `jobs` in order: the writes, and each job's answer.
@@ -186,6 +201,16 @@ pub fn plan(
             writes
                 .identifiers
                 .push((draft.subject.as_str(), identifier, sequence));
+        }
+        if let Some(pending) = &job.confirmation
+            && let Some(person_id) = reads.contacts.get(&pending.lookup)
+        {
+            writes.confirmations.push(ConfirmationRow {
+                person_id: person_id.clone(),
+                draft,
+                sequence,
+                pending,
+            });
         }
         if !writes.subjects.contains(&draft.subject.as_str()) {
             writes.subjects.push(draft.subject.as_str());
@@ -356,6 +381,7 @@ mod tests {
             }),
             seal: None,
             contacts: Vec::new(),
+            confirmation: None,
         }
     }
 

@@ -281,6 +281,7 @@ macro_rules! batch_sql {
                 query.push(" ON CONFLICT (person_id, subject) DO NOTHING");
                 query.build().execute(&mut *conn).await?;
             }
+            write_confirmations(conn, writes).await?;
             for subjects in writes.subjects.chunks(ROWS_PER_STATEMENT) {
                 // Every contact of the batch's subjects, brought up to date.
                 let mut query =
@@ -292,6 +293,90 @@ macro_rules! batch_sql {
                 }
                 list.push_unseparated("))");
                 query.push($crate::store::contacts_sql::REFRESH_STATE_TAIL);
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// The double opt-ins the batch starts: the hold (one per contact, site and purpose),
+        /// the history entry, and a new confirmation with its mail in the outbox.
+        async fn write_confirmations(
+            conn: &mut $conn,
+            writes: &$crate::store::batch_plan::BatchWrites<'_>,
+        ) -> Result<(), $crate::store::StoreError> {
+            for row in &writes.confirmations {
+                let (site, purpose) = (row.draft.site.as_str().to_owned(), row.pending.purpose.clone());
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_holds (person_id, site, purpose, reason, since) SELECT ",
+                );
+                query
+                    .push_bind(row.person_id.clone())
+                    .push(", ")
+                    .push_bind(site.clone())
+                    .push(", ")
+                    .push_bind(purpose.clone())
+                    .push(", 'pending', ")
+                    .push_bind(row.draft.issued_at)
+                    .push(" WHERE NOT EXISTS (SELECT 1 FROM contact_holds WHERE person_id = ")
+                    .push_bind(row.person_id.clone())
+                    .push(" AND site = ")
+                    .push_bind(site.clone())
+                    .push(" AND purpose = ")
+                    .push_bind(purpose.clone())
+                    .push(" AND reason = 'pending')");
+                query.build().execute(&mut *conn).await?;
+                let detail = ::serde_json::json!({
+                    "site": site, "purpose": purpose, "receiptSequence": row.sequence,
+                    "mailed": row.pending.new.is_some(),
+                });
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                );
+                query.push_values([row], |mut values, row| {
+                    values
+                        .push_bind(row.person_id.clone())
+                        .push_bind(row.draft.issued_at)
+                        .push_bind("form")
+                        .push_bind("optin.pending")
+                        .push_bind(detail.to_string());
+                });
+                query.build().execute(&mut *conn).await?;
+                let Some(new) = &row.pending.new else {
+                    continue;
+                };
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO optin_confirmations (id, person_id, site, purpose, form_receipt, \
+                     language, state, created_at, expires_at) ",
+                );
+                query.push_values([row], |mut values, row| {
+                    values
+                        .push_bind(new.id.clone())
+                        .push_bind(row.person_id.clone())
+                        .push_bind(site.clone())
+                        .push_bind(purpose.clone())
+                        .push_bind(row.draft.receipt_id.to_string())
+                        .push_bind(row.pending.language.clone())
+                        .push_bind("pending")
+                        .push_bind(row.draft.issued_at)
+                        .push_bind(new.expires_at);
+                });
+                query.build().execute(&mut *conn).await?;
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO mail_outbox (id, site, person_id, kind, reference, language, state, \
+                     created_at, due_at) ",
+                );
+                query.push_values([row], |mut values, row| {
+                    values
+                        .push_bind(new.mail_id.clone())
+                        .push_bind(site.clone())
+                        .push_bind(row.person_id.clone())
+                        .push_bind("confirmation")
+                        .push_bind(new.id.clone())
+                        .push_bind(row.pending.language.clone())
+                        .push_bind("queued")
+                        .push_bind(row.draft.issued_at)
+                        .push_bind(row.draft.issued_at);
+                });
                 query.build().execute(&mut *conn).await?;
             }
             Ok(())

@@ -765,8 +765,17 @@ macro_rules! contacts_sql {
                         query.build().execute(&mut *tx).await?;
                     }
                 }
-                // Children first: no reliance on cascades being switched on.
+                // The send log of the contact's mail, then the rest, children first: no
+                // reliance on cascades being switched on.
+                Builder::new("DELETE FROM mail_log WHERE mail_id IN (SELECT id FROM mail_outbox WHERE person_id = ")
+                    .push_bind(person_id.to_owned())
+                    .push(")")
+                    .build()
+                    .execute(&mut *tx)
+                    .await?;
                 for table in [
+                    "mail_outbox",
+                    "optin_confirmations",
                     "contact_identifiers",
                     "contact_subjects",
                     "contact_consent_state",

@@ -7,6 +7,8 @@ mod batch_sql;
 pub mod contacts;
 pub(crate) mod contacts_sql;
 mod group_commit;
+pub mod mail;
+pub(crate) mod mail_sql;
 pub mod postgres;
 mod sqlite;
 pub(crate) mod state_counts_sql;
@@ -19,6 +21,7 @@ use async_trait::async_trait;
 use crate::metrics::StoreMetrics;
 pub use access::AccessStore;
 pub use contacts::ContactStore;
+pub use mail::MailStore;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
 pub use postgres::PostgresStore;
@@ -183,6 +186,36 @@ pub struct AppendJob {
     /// A new contact for each identifier `seal` seals, used only where no contact has that
     /// identifier yet (the batch reads which do, by blind index).
     pub contacts: Vec<PreparedContact>,
+    /// A double opt-in this receipt starts: written in its transaction, so that no moment
+    /// exists in which the opt-in counts without its hold.
+    pub confirmation: Option<PendingConfirmation>,
+}
+
+/// A form opt-in that counts only once confirmed from the person's mailbox: the append puts
+/// the contact of the identifier `lookup` on hold (`pending`) for the site and purpose, notes it
+/// in the contact's history and, unless `new` is `None` (a confirmation went out moments ago),
+/// records the confirmation and queues its mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingConfirmation {
+    /// The purpose to confirm.
+    pub purpose: String,
+    /// The blind index of the address confirmed.
+    pub lookup: String,
+    /// The form's language, for the mail and the pages.
+    pub language: String,
+    /// The confirmation to record and mail.
+    pub new: Option<NewConfirmation>,
+}
+
+/// A confirmation to record, and the mail that carries its link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConfirmation {
+    /// Its random id, which the link's token seals.
+    pub id: String,
+    /// The outbox row's random id.
+    pub mail_id: String,
+    /// When the link stops working.
+    pub expires_at: i64,
 }
 
 /// A contact made ready before the append, with its own vault key and the identifier sealed
@@ -256,9 +289,10 @@ pub struct StoredVault {
 pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, String> + Send + Sync;
 
 /// The collector's persistence: the receipt log here, API keys and the audit log in
-/// [`AccessStore`], contacts in [`ContactStore`].
+/// [`AccessStore`], contacts in [`ContactStore`], confirmations and the mail outbox in
+/// [`MailStore`].
 #[async_trait]
-pub trait Store: AccessStore + ContactStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccessStore + ContactStore + MailStore + Send + Sync + std::fmt::Debug {
     /// Records a policy version the first time it is served; returns what is stored for that
     /// version, which differs from `document` if the version was changed without a bump.
     async fn record_policy(

@@ -8,6 +8,7 @@
 mod access;
 mod batch;
 mod contacts;
+mod mail;
 mod vault;
 
 use std::collections::BTreeMap;

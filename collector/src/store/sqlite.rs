@@ -7,6 +7,7 @@ mod access;
 mod batch;
 mod checkpoint;
 mod contacts;
+mod mail;
 mod vault;
 
 use std::collections::BTreeMap;

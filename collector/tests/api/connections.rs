@@ -36,7 +36,7 @@ impl Drop for Running {
 
 async fn serve(limits: ServerLimits) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+    write_test_policy(dir.path());
     let mut config = TestCollector::config(dir.path());
     config.limits = limits;
     clean_test_databases().await;

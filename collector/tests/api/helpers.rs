@@ -34,6 +34,21 @@ pub fn demo_policy_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/policies/demo.json")
 }
 
+/// The policy the tests' collectors serve: the demo's, with its newsletter a single opt-in (a
+/// ticked box counts at once), so that tests of everything else need no mail. The mail tests
+/// (`mail/`) serve the demo's own, which asks for double opt-in.
+pub fn test_policy_bytes() -> Vec<u8> {
+    let demo = std::fs::read_to_string(demo_policy_path()).expect("demo policy");
+    let single = demo.replace("\n      \"doubleOptIn\": true,", "");
+    assert_ne!(single, demo, "the demo's newsletter asks for double opt-in");
+    single.into_bytes()
+}
+
+/// Writes [`test_policy_bytes`] as `dir/policy.json`.
+pub fn write_test_policy(dir: &Path) {
+    std::fs::write(dir.join("policy.json"), test_policy_bytes()).expect("write policy");
+}
+
 /// A collector whose files live in a temporary folder, so it can be restarted on them.
 pub struct TestCollector {
     pub dir: tempfile::TempDir,
@@ -59,7 +74,7 @@ impl TestCollector {
     pub async fn start() -> Self {
         clean_test_databases().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+        write_test_policy(dir.path());
         let router = Self::build(dir.path())
             .await
             .expect("collector starts")
@@ -77,6 +92,8 @@ impl TestCollector {
             allowed_origins: vec![ORIGIN.into()],
             policy: dir.join("policy.json"),
             widget: Default::default(),
+            mail_from: None,
+            mail_templates: None,
         }];
         config
     }
@@ -86,7 +103,7 @@ impl TestCollector {
     pub async fn start_serving_pages() -> Self {
         clean_test_databases().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+        write_test_policy(dir.path());
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(dist.join("assets/0123")).expect("assets");
         std::fs::write(
@@ -306,7 +323,7 @@ pub fn purpose(id: &str) -> PurposeId {
 
 /// The demo policy as the tests' collectors serve it.
 pub fn demo_policy() -> Policy {
-    Policy::parse(&std::fs::read(demo_policy_path()).expect("demo policy")).expect("valid")
+    Policy::parse(&test_policy_bytes()).expect("valid")
 }
 
 /// A banner request that refuses every purpose the demo policy's banner shows.

@@ -13,10 +13,7 @@ async fn the_policy_is_served_byte_for_byte_with_its_sha256_as_etag() {
     let collector = TestCollector::start().await;
     let answer = collector.get("/v1/sites/demo/policy").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(
-        answer.bytes,
-        std::fs::read(demo_policy_path()).expect("file")
-    );
+    assert_eq!(answer.bytes, test_policy_bytes());
     let etag = format!("\"{}\"", sha256_hex(&answer.bytes));
     assert_eq!(
         answer
@@ -272,7 +269,7 @@ async fn the_loader_is_served_compressed_revalidated_and_measurable_by_the_sites
         .await;
     let mut decoded = Vec::new();
     brotli::BrotliDecompress(&mut &policy.bytes[..], &mut decoded).expect("brotli");
-    assert_eq!(decoded, std::fs::read(demo_policy_path()).expect("file"));
+    assert_eq!(decoded, test_policy_bytes());
 }
 
 #[tokio::test]
@@ -327,7 +324,7 @@ async fn site_documents_answer_cors_for_configured_origins_only_and_the_jwks_for
 /// The demo policy in `dir`, and beside it a widget build (`dist/`) as `cargo xtask dist` lays
 /// one out, with `loader` as its loader; returns the build's folder.
 fn widget_build(dir: &Path, loader: &str) -> std::path::PathBuf {
-    std::fs::copy(demo_policy_path(), dir.join("policy.json")).expect("copy");
+    write_test_policy(dir);
     let assets = dir.join("dist");
     std::fs::create_dir_all(&assets).expect("mkdir");
     std::fs::write(

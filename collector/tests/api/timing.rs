@@ -194,8 +194,7 @@ async fn a_form_opt_in_without_its_address_is_refused() {
 #[tokio::test]
 async fn a_policy_that_sets_cookies_on_legitimate_interest_stops_the_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut policy: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(demo_policy_path()).expect("file")).expect("json");
+    let mut policy: serde_json::Value = serde_json::from_slice(&test_policy_bytes()).expect("json");
     let analytics = policy["purposes"]
         .as_array_mut()
         .expect("purposes")

@@ -300,6 +300,7 @@ fn imported(verified: &VerifiedRequest, jws: &str) -> ReceiptClaims {
             operator: "cli".into(),
             file_sha256: Some("ab".repeat(32)),
             line: Some(2),
+            ..Evidence::default()
         }),
         ..receipt_for(verified, jws)
     }

@@ -16,22 +16,18 @@ use std::sync::Arc;
 
 use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::receipt::Evidence;
-use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptId, SiteId};
+use samtycke_shared::{CollectionMethod, Decision, PurposeId, SiteId};
 use serde::Serialize;
 
 use super::card::{Basis, Card, Source};
 use super::identifiers::{ContactIdentifier, IdentifierKind};
 use super::profile::Profile;
 use super::{ContactError, ContactService, today};
-use crate::domain::receipt_claims::{IssuedReceipt, build_issued};
+use crate::domain::issuing::{Issue, ReceiptIssuer, derived_receipt_id, new_issued_subject};
 use crate::domain::sites::{PublishedPolicy, SiteRegistry};
 use crate::keys::KeyRing;
-use crate::store::contacts::{
-    ContactHistoryEntry, ContactWrite, ISSUED_SUBJECT_PREFIX, ImportRecord, StoredContact,
-};
-use crate::store::{
-    AppendJob, Appended, ChainLink, Countersign, DecisionValidity, ReceiptDraft, StoreError,
-};
+use crate::store::contacts::{ContactHistoryEntry, ContactWrite, ImportRecord, StoredContact};
+use crate::store::{AppendJob, Appended, StoreError};
 use crate::time::now_unix;
 
 /// Rows per chunk: one transaction for the contacts, then their receipts together.
@@ -181,6 +177,11 @@ const HEADERS: &[(&str, Column)] = &[
     ("uppdaterat den", Column::Ignored),
     ("exported on", Column::Ignored),
     ("exporterad den", Column::Ignored),
+    // A selection's export carries each contact's unsubscribe link for the purpose.
+    ("unsubscribe url", Column::Ignored),
+    ("avregistreringslänk", Column::Ignored),
+    ("list-unsubscribe", Column::Ignored),
+    ("list-unsubscribe-post", Column::Ignored),
 ];
 
 /// A row that passed every check.
@@ -222,9 +223,8 @@ impl ImportPlan {
 #[derive(Debug, Clone)]
 pub struct Importer {
     contacts: ContactService,
-    keys: Arc<KeyRing>,
     sites: Arc<SiteRegistry>,
-    issuer: String,
+    issuer: ReceiptIssuer,
 }
 
 impl Importer {
@@ -237,9 +237,8 @@ impl Importer {
     ) -> Self {
         Self {
             contacts,
-            keys,
             sites,
-            issuer,
+            issuer: ReceiptIssuer::new(keys, issuer),
         }
     }
 
@@ -502,7 +501,7 @@ impl Importer {
                     let subject = match subjects.get(&person_id) {
                         Some(subject) => subject.clone(),
                         None => {
-                            let subject = new_issued_subject()?;
+                            let subject = new_issued_subject();
                             changes.push(ContactWrite::Link {
                                 person_id: person_id.clone(),
                                 subject: subject.clone(),
@@ -574,73 +573,25 @@ impl Importer {
         date: time::Date,
         purpose: &PurposeId,
     ) -> Result<AppendJob, ImportError> {
-        let seed = sha256_hex(format!(
-            "samtycke/import/v1\n{file_sha256}\n{}\n{line}",
-            options.site
-        ));
-        let mut bytes = [0u8; 16];
-        hex::decode_to_slice(&seed[..32], &mut bytes)
-            .map_err(|e| StoreError::Batch(e.to_string()))?;
-        let receipt_id = ReceiptId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid());
-        let consent_timestamp = date.midnight().assume_utc().unix_timestamp();
-        let issued_at = now_unix();
-        let decisions = BTreeMap::from([(purpose.clone(), Decision::Granted)]);
-        let evidence = Evidence {
-            operator: options.operator.clone(),
-            file_sha256: Some(file_sha256.to_owned()),
-            line: Some(line),
-        };
-        let request_sha256 = sha256_hex(
-            serde_json::json!({"evidence": evidence, "subject": subject,
-                "decisions": decisions, "consentTimestamp": consent_timestamp})
-            .to_string(),
+        let receipt_id = derived_receipt_id(
+            "samtycke/import/v1",
+            &[file_sha256, options.site.as_str(), &line.to_string()],
         );
-        let draft = ReceiptDraft {
+        Ok(self.issuer.job(Issue {
             receipt_id,
             site: options.site.clone(),
             subject: subject.to_owned(),
-            request_sha256,
-            policy_version: policy.policy.version,
-            collection_method: CollectionMethod::Import.as_str().to_owned(),
-            consent_timestamp,
-            decided_at: consent_timestamp.min(issued_at),
-            issued_at,
-            decisions: decisions.clone(),
-            validity: DecisionValidity {
-                granted_secs: i64::from(policy.policy.consent_validity_days) * 86_400,
-                denied_secs: i64::from(policy.policy.refusal_validity_days) * 86_400,
+            policy: Arc::clone(policy),
+            method: CollectionMethod::Import,
+            consent_timestamp: date.midnight().assume_utc().unix_timestamp(),
+            decisions: BTreeMap::from([(purpose.clone(), Decision::Granted)]),
+            evidence: Evidence {
+                operator: options.operator.clone(),
+                file_sha256: Some(file_sha256.to_owned()),
+                line: Some(line),
+                ..Evidence::default()
             },
-        };
-        let (signer, policy, issuer, subject) = (
-            self.keys.current().clone(),
-            Arc::clone(policy),
-            self.issuer.clone(),
-            subject.to_owned(),
-        );
-        let countersign: Countersign = Box::new(move |link: &ChainLink| {
-            let claims = build_issued(
-                &IssuedReceipt {
-                    receipt_id,
-                    method: CollectionMethod::Import,
-                    subject: &subject,
-                    policy: &policy.policy,
-                    policy_sha256: &policy.sha256,
-                    consent_timestamp,
-                    decisions: &decisions,
-                    evidence: &evidence,
-                },
-                &issuer,
-                issued_at,
-                link,
-            );
-            signer.sign(&claims).map_err(|e| e.to_string())
-        });
-        Ok(AppendJob {
-            draft,
-            countersign,
-            seal: None,
-            contacts: Vec::new(),
-        })
+        }))
     }
 }
 
@@ -651,19 +602,6 @@ fn column_name(kind: IdentifierKind) -> &'static str {
         IdentifierKind::Phone => "Phone number",
         IdentifierKind::Salesforce => "Salesforce ID",
     }
-}
-
-/// A new pseudonym for the receipts the collector issues on a contact's behalf: a UUIDv7, so
-/// that once the contact is deleted nothing leads from it to anyone. Its 74 random bits make it
-/// unguessable, and its leading milliseconds are when its first receipt was issued, which that
-/// receipt states anyway; the person id, which the audit log keeps, stays wholly random.
-/// Time-ordered, a new subject's rows append to every index by subject (receipts, decisions,
-/// links) instead of each touching a random page: an import writes a hundred thousand.
-fn new_issued_subject() -> Result<String, ImportError> {
-    Ok(format!(
-        "{ISSUED_SUBJECT_PREFIX}{}",
-        uuid::Uuid::now_v7().simple()
-    ))
 }
 
 /// Reads the header and every row.

@@ -74,14 +74,14 @@ fn attachment(response: &mut Response, content_type: &'static str, filename: &st
     }
 }
 
-fn csv_bytes(records: &[[String; 16]], header: Option<[&str; 16]>) -> Result<Vec<u8>> {
+fn csv_bytes<R: AsRef<[String]>>(records: &[R], header: Option<&[&str]>) -> Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let failed = |_| Error::Store(crate::store::StoreError::Batch("CSV writing failed".into()));
     if let Some(header) = header {
         writer.write_record(header).map_err(failed)?;
     }
     for record in records {
-        writer.write_record(record).map_err(failed)?;
+        writer.write_record(record.as_ref()).map_err(failed)?;
     }
     writer
         .into_inner()
@@ -108,7 +108,7 @@ pub async fn export_one(
     let response = match format {
         Format::Csv => {
             let record = state.contacts.csv_record_of(&contact, shown, now_unix())?;
-            let body = csv_bytes(&[record], Some(lang.columns()))?;
+            let body = csv_bytes(&[record], Some(&lang.columns()))?;
             let mut response = body.into_response();
             attachment(
                 &mut response,
@@ -283,12 +283,31 @@ fn csv_of_batch(
     batch: &[crate::store::contacts::StoredContact],
     visibility: Visibility,
     exported_at: i64,
+    unsubscribe: &UnsubscribeColumns,
 ) -> std::io::Result<Bytes> {
     let records_of = |part: &[crate::store::contacts::StoredContact]| {
         part.iter()
-            .map(|contact| contacts.csv_record_of(contact, visibility, exported_at))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io_error)
+            .map(|contact| {
+                let mut record = contacts
+                    .csv_record_of(contact, visibility, exported_at)
+                    .map_err(io_error)?
+                    .to_vec();
+                let links = unsubscribe
+                    .mail
+                    .unsubscribe_headers(
+                        &contact.person_id,
+                        &unsubscribe.site,
+                        &unsubscribe.purpose,
+                    )
+                    .map_err(io_error)?;
+                record.extend([
+                    links.url,
+                    links.list_unsubscribe,
+                    links.list_unsubscribe_post,
+                ]);
+                Ok(record)
+            })
+            .collect::<std::io::Result<Vec<_>>>()
     };
     let (first, second) = batch.split_at(batch.len().div_ceil(2));
     let (first, second) = std::thread::scope(|scope| {
@@ -301,6 +320,13 @@ fn csv_of_batch(
     csv_bytes(&records, None).map(Bytes::from).map_err(io_error)
 }
 
+/// What a selection's CSV needs for its unsubscribe columns.
+struct UnsubscribeColumns {
+    mail: crate::domain::mail::Mail,
+    site: String,
+    purpose: String,
+}
+
 /// The selection as CSV, header first, a batch at a time: the store reads the selection in one
 /// pass (`stream_contacts`) while the batch before is opened and written out here.
 pub async fn csv_stream(
@@ -309,23 +335,31 @@ pub async fn csv_stream(
     selection: Selection,
     lang: HeaderLanguage,
 ) -> Result<Response> {
+    let unsubscribe = std::sync::Arc::new(UnsubscribeColumns {
+        mail: state.mail.clone(),
+        site: selection.site.clone(),
+        purpose: selection.purpose.clone(),
+    });
     let (file, cursor) = start(state, caller, selection, "csv").await?;
     // The header first, so that an empty selection is a file with its header.
-    let header = csv_bytes(&[], Some(lang.columns()))?;
+    let mut columns = lang.columns().to_vec();
+    columns.extend(lang.unsubscribe_columns());
+    let header = csv_bytes::<Vec<String>>(&[], Some(&columns))?;
     let records = cursor
         .contacts
         .store()
         .stream_contacts(&cursor.selection)
         .map_err(io_error)
         .and_then(move |batch| {
-            let (contacts, visibility, exported_at) = (
+            let (contacts, visibility, exported_at, unsubscribe) = (
                 cursor.contacts.clone(),
                 cursor.visibility,
                 cursor.exported_at,
+                std::sync::Arc::clone(&unsubscribe),
             );
             async move {
                 tokio::task::spawn_blocking(move || {
-                    csv_of_batch(&contacts, &batch, visibility, exported_at)
+                    csv_of_batch(&contacts, &batch, visibility, exported_at, &unsubscribe)
                 })
                 .await
                 .map_err(io_error)?

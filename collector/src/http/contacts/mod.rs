@@ -19,12 +19,14 @@ use super::auth::authorize;
 use super::error::Problem;
 use super::json::Json;
 use super::path::Path;
+use super::query::Query;
 use super::{Error, Result};
 use crate::domain::access::{Caller, Role};
 use crate::domain::contacts::card::Card;
 use crate::domain::contacts::{
     BulkResult, CardChange, ContactError, ContactInput, ContactView, MAX_BULK, Visibility,
 };
+use crate::domain::mail::UnsubscribeHeaders;
 use crate::state::AppState;
 use selection::{SelectionQuery, selection_of};
 
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contacts/{id}/history", get(history))
         .route("/v1/contacts/{id}/reveal", post(reveal))
         .route("/v1/contacts/{id}/export", get(export::export_one))
+        .route("/v1/contacts/{id}/unsubscribe", get(unsubscribe_headers))
         // Personal data, masked or not: never kept by a cache between the caller and us.
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -168,6 +171,61 @@ async fn history(
         })
         .collect();
     Ok(JsonResponse(serde_json::json!({ "history": entries })))
+}
+
+/// Which of the contact's subscriptions.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SubscriptionQuery {
+    /// The site.
+    site: String,
+    /// The purpose (one the site's policy has).
+    purpose: String,
+}
+
+#[utoipa::path(get, path = "/v1/contacts/{id}/unsubscribe", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id"), SubscriptionQuery),
+    responses((status = 200, description = "The contact's unsubscribe URL for the purpose and the two RFC 8058 headers to put into every message sent for it", body = UnsubscribeHeaders),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found, or no such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn unsubscribe_headers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Query(query): Query<SubscriptionQuery>,
+) -> Result<JsonResponse<UnsubscribeHeaders>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/unsubscribe").await?;
+    let site = samtycke_shared::SiteId::parse(&query.site)
+        .ok()
+        .and_then(|site| state.sites.get(&site))
+        .ok_or(Error::SiteNotFound)?;
+    let purpose = samtycke_shared::PurposeId::parse(&query.purpose)
+        .ok()
+        .filter(|p| site.policy.policy.purpose(p).is_some())
+        .ok_or_else(|| {
+            Error::InvalidQuery("purpose: not a purpose of the site's current policy".into())
+        })?;
+    let person_id = id.to_string();
+    if state
+        .store
+        .contact(&person_id)
+        .await
+        .map_err(ContactError::from)?
+        .is_none()
+    {
+        return Err(ContactError::NotFound(person_id).into());
+    }
+    let links = state
+        .mail
+        .unsubscribe_headers(&person_id, site.id.as_str(), purpose.as_str())?;
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contact.unsubscribe-link",
+            serde_json::json!({"personId": person_id, "site": site.id.as_str(), "purpose": purpose.as_str()}),
+        )
+        .await?;
+    Ok(JsonResponse(links))
 }
 
 /// Why the values are needed in clear (kept in the audit log).

@@ -91,7 +91,7 @@ impl Variant {
 /// The first language of the browser's `Accept-Language` that the policy has (by primary
 /// subtag, as the app chooses from `navigator.languages`), else the policy's default: the one
 /// the first layer is rendered in.
-fn language(policy: &Policy, accept_language: Option<&str>) -> usize {
+pub(crate) fn language(policy: &Policy, accept_language: Option<&str>) -> usize {
     let wanted = accept_language
         .map(accept_language::parse_with_quality)
         .unwrap_or_default();

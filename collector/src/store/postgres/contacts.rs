@@ -7,7 +7,7 @@ use super::PostgresStore;
 
 impl PostgresStore {
     /// A write transaction that appends wait for, and that waits for them.
-    async fn begin_write(
+    pub(super) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, Postgres>, crate::store::StoreError> {
         super::begin_append(&self.pool).await

@@ -7,7 +7,7 @@ use super::SqliteStore;
 
 impl SqliteStore {
     /// A write transaction that appends wait for, and that waits for them.
-    async fn begin_write(
+    pub(super) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, Sqlite>, crate::store::StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)

@@ -240,7 +240,16 @@ async fn a_selection_exports_as_csv_or_json_and_marketers_only_export_whom_they_
     let answer = collector.send(request).await;
     assert_eq!(answer.status, StatusCode::OK);
     let csv = rows(&answer.bytes);
-    assert_eq!(csv[0], COLUMNS_SV);
+    // The 16 columns, then each contact's unsubscribe link for the purpose (`mail/`).
+    assert_eq!(csv[0][..16], COLUMNS_SV);
+    assert_eq!(
+        csv[0][16..],
+        [
+            "Avregistreringslänk",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post"
+        ]
+    );
     assert_eq!(csv.len(), 3, "two granted contacts");
     assert!(csv[1..].iter().all(|row| row[12] == "p***@e*****.se"));
 

@@ -1,0 +1,261 @@
+//! E-mail journeys: the mail Samtycke sends (double opt-in confirmations; every message with
+//! RFC 8058 one-click unsubscribe headers) and what its links do. Sending never blocks a
+//! request: messages are rows of a durable outbox (`store::mail`), written in the transaction
+//! that calls for them and sent by [`sender`] with back-off; the address is read from the
+//! contact's vault, and the message written, only when it is sent.
+
+pub mod config;
+pub mod links;
+pub mod opt_in;
+pub mod sender;
+pub mod templates;
+pub mod transport;
+pub mod unsubscribe;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use samtycke_shared::{Language, SiteId};
+
+use self::config::MailConfig;
+use self::links::{Link, Links};
+use self::templates::{MailTemplates, TemplateError};
+use self::transport::Transport;
+use crate::domain::contacts::identifiers::IdentifierKind;
+use crate::domain::contacts::vault::ContactVault;
+use crate::domain::sites::SiteRegistry;
+use crate::store::Store;
+use crate::store::mail::OutboxMail;
+
+/// The value of `List-Unsubscribe-Post` (RFC 8058): a POST with it as the body unsubscribes.
+pub const ONE_CLICK: &str = "List-Unsubscribe=One-Click";
+
+/// Why mail cannot be set up or a message written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MailError {
+    /// A site asks for double opt-in but no mail goes anywhere.
+    #[error(
+        "site {0} asks for double opt-in, so the collector must send mail: configure [smtp] \
+         (or [mail] folder)"
+    )]
+    NoTransport(SiteId),
+    /// A site sends mail but has no From.
+    #[error("site {0} sends mail but has no sender: set mail_from for it or [mail] from")]
+    NoSender(SiteId),
+    /// A From is not a mailbox.
+    #[error("site {site}: the sender {from:?} is not an address (Name <address>)")]
+    BadSender {
+        /// The site.
+        site: SiteId,
+        /// What was configured.
+        from: String,
+    },
+    /// The transport.
+    #[error(transparent)]
+    Transport(#[from] transport::TransportError),
+    /// A template.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The message cannot be built (a header lettre refuses).
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    /// The contact, its address or what the message is about is gone.
+    #[error("{0}")]
+    Gone(&'static str),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// What every journey needs to write and address mail.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    store: Arc<dyn Store>,
+    sites: Arc<SiteRegistry>,
+    vault: ContactVault,
+    links: Links,
+    templates: Arc<MailTemplates>,
+    transport: Option<Transport>,
+    senders: Arc<HashMap<SiteId, Mailbox>>,
+    settings: MailConfig,
+}
+
+impl Mail {
+    /// Checks the configuration against the sites: every site that asks for double opt-in
+    /// needs a transport and a sender.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Arc<dyn Store>,
+        sites: Arc<SiteRegistry>,
+        vault: ContactVault,
+        links: Links,
+        templates: MailTemplates,
+        transport: Option<Transport>,
+        site_senders: &[(SiteId, Option<String>)],
+        settings: MailConfig,
+    ) -> Result<Self, MailError> {
+        let mut senders = HashMap::new();
+        for (site, from) in site_senders {
+            let Some(from) = from.as_ref().or(settings.from.as_ref()) else {
+                continue;
+            };
+            let mailbox = from.parse::<Mailbox>().map_err(|_| MailError::BadSender {
+                site: site.clone(),
+                from: from.clone(),
+            })?;
+            senders.insert(site.clone(), mailbox);
+        }
+        for site in sites.iter() {
+            if site.policy.policy.purposes.iter().any(|p| p.double_opt_in) {
+                if transport.is_none() {
+                    return Err(MailError::NoTransport(site.id.clone()));
+                }
+                if !senders.contains_key(&site.id) {
+                    return Err(MailError::NoSender(site.id.clone()));
+                }
+            }
+        }
+        Ok(Self {
+            store,
+            sites,
+            vault,
+            links,
+            templates: Arc::new(templates),
+            transport,
+            senders: Arc::new(senders),
+            settings,
+        })
+    }
+
+    /// The links' maker.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &MailConfig {
+        &self.settings
+    }
+
+    /// Whether mail goes anywhere.
+    pub fn can_send(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// The unsubscribe URL of a contact and purpose, and the two RFC 8058 header values.
+    pub fn unsubscribe_headers(
+        &self,
+        person_id: &str,
+        site: &str,
+        purpose: &str,
+    ) -> Result<UnsubscribeHeaders, MailError> {
+        let url = self
+            .links
+            .url(&Link::Unsubscribe {
+                person_id: person_id.to_owned(),
+                site: site.to_owned(),
+                purpose: purpose.to_owned(),
+            })
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        Ok(UnsubscribeHeaders {
+            list_unsubscribe: format!("<{url}>"),
+            list_unsubscribe_post: ONE_CLICK.to_owned(),
+            url,
+        })
+    }
+
+    /// Writes an outbox row's message, reading the address from the contact's vault.
+    pub(crate) async fn message(&self, mail: &OutboxMail) -> Result<Message, MailError> {
+        let site_id = SiteId::parse(&mail.site).map_err(|_| MailError::Gone("site"))?;
+        let site = self.sites.get(&site_id).ok_or(MailError::Gone("site"))?;
+        let from = self
+            .senders
+            .get(&site_id)
+            .cloned()
+            .ok_or_else(|| MailError::NoSender(site_id.clone()))?;
+        let to = self.address(&mail.person_id).await?;
+        let policy = &site.policy.policy;
+        let language =
+            Language::parse(&mail.language).unwrap_or_else(|_| policy.default_language().clone());
+        let (written, purpose) = match mail.kind.as_str() {
+            "confirmation" => opt_in::write_confirmation(self, mail, policy, &language).await?,
+            _ => return Err(MailError::Gone("kind")),
+        };
+        let headers = self.unsubscribe_headers(&mail.person_id, &mail.site, &purpose)?;
+        let domain = from.email.domain().to_owned();
+        let mut message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(written.subject)
+            // Derived from the outbox row, so that a message sent again after a crash between
+            // the server's acceptance and our record of it carries the same id.
+            .message_id(Some(format!("<{}@{domain}>", mail.id)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(written.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(written.html),
+                    ),
+            )
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        for (name, value) in [
+            ("List-Unsubscribe", headers.list_unsubscribe),
+            ("List-Unsubscribe-Post", headers.list_unsubscribe_post),
+        ] {
+            let name = HeaderName::new_from_ascii(name.to_owned())
+                .map_err(|e| MailError::Build(e.to_string()))?;
+            message
+                .headers_mut()
+                .insert_raw(HeaderValue::new(name, value));
+        }
+        Ok(message)
+    }
+
+    /// The contact's e-mail address, from its vault.
+    async fn address(&self, person_id: &str) -> Result<Mailbox, MailError> {
+        let contact = self
+            .store
+            .contact(person_id)
+            .await?
+            .ok_or(MailError::Gone("contact"))?;
+        let open = self
+            .vault
+            .open(&contact.person_id, &contact.key)
+            .map_err(|_| MailError::Gone("vault"))?;
+        let identifiers = self
+            .vault
+            .identifiers(&open, &contact)
+            .map_err(|_| MailError::Gone("vault"))?;
+        let email = identifiers
+            .iter()
+            .find(|i| i.kind() == IdentifierKind::Email)
+            .ok_or(MailError::Gone("address"))?;
+        email
+            .value()
+            .parse::<lettre::Address>()
+            .map(|address| Mailbox::new(None, address))
+            .map_err(|_| MailError::Gone("address"))
+    }
+}
+
+/// What a marketer's mail tool puts into each message it sends for a purpose.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsubscribeHeaders {
+    /// The unsubscribe page (GET) and one-click endpoint (POST).
+    pub url: String,
+    /// `List-Unsubscribe`: the URL in angle brackets.
+    pub list_unsubscribe: String,
+    /// `List-Unsubscribe-Post`: always `List-Unsubscribe=One-Click`.
+    pub list_unsubscribe_post: String,
+}

@@ -1,0 +1,299 @@
+//! The SQL of [`MailStore`](super::mail::MailStore), for both backends, stamped out per backend
+//! in `<backend>/mail.rs` (as `contacts_sql.rs` is).
+
+/// `impl MailStore for $store`, on database `$db`; `$store` has `pool` and `begin_write()`.
+macro_rules! mail_sql {
+    ($store:ty, $db:ident) => {
+        use ::async_trait::async_trait;
+        use ::sqlx::{QueryBuilder, Row as _};
+
+        use $crate::store::StoreError;
+        use $crate::store::contacts_sql::HOLD_EXISTS;
+        use $crate::store::mail::{
+            MailLogEntry, MailOutcome, MailStore, OptInStanding, OutboxMail, StoredConfirmation,
+        };
+
+        type Builder = QueryBuilder<$db>;
+
+        const CONFIRMATION_COLUMNS: &str = "id, person_id, site, purpose, form_receipt, language, \
+             state, created_at, expires_at, receipt_id";
+
+        fn confirmation_row(
+            row: &<$db as ::sqlx::Database>::Row,
+        ) -> Result<StoredConfirmation, StoreError> {
+            Ok(StoredConfirmation {
+                id: row.try_get("id")?,
+                person_id: row.try_get("person_id")?,
+                site: row.try_get("site")?,
+                purpose: row.try_get("purpose")?,
+                form_receipt: row.try_get("form_receipt")?,
+                language: row.try_get("language")?,
+                state: row.try_get("state")?,
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+                receipt_id: row.try_get("receipt_id")?,
+            })
+        }
+
+        #[async_trait]
+        impl MailStore for $store {
+            async fn opt_in_standing(
+                &self,
+                person_id: &str,
+                site: &str,
+                purpose: &str,
+                now: i64,
+                mailed_since: i64,
+            ) -> Result<OptInStanding, StoreError> {
+                let mut query = Builder::new("SELECT COUNT(*) FROM contact_consent_state s WHERE s.person_id = ");
+                query
+                    .push_bind(person_id.to_owned())
+                    .push(" AND s.site = ")
+                    .push_bind(site.to_owned())
+                    .push(" AND s.purpose = ")
+                    .push_bind(purpose.to_owned())
+                    .push(" AND s.decision = 'granted' AND s.expires_at > ")
+                    .push_bind(now)
+                    .push(" AND NOT ")
+                    .push(HOLD_EXISTS);
+                let processable: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
+                let mut query = Builder::new("SELECT COUNT(*) FROM optin_confirmations WHERE person_id = ");
+                query
+                    .push_bind(person_id.to_owned())
+                    .push(" AND site = ")
+                    .push_bind(site.to_owned())
+                    .push(" AND purpose = ")
+                    .push_bind(purpose.to_owned())
+                    .push(" AND state = 'pending' AND created_at >= ")
+                    .push_bind(mailed_since);
+                let recent: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
+                Ok(OptInStanding {
+                    processable: processable > 0,
+                    recently_mailed: recent > 0,
+                })
+            }
+
+            async fn confirmation(
+                &self,
+                id: &str,
+            ) -> Result<Option<StoredConfirmation>, StoreError> {
+                let mut query = Builder::new(format!(
+                    "SELECT {CONFIRMATION_COLUMNS} FROM optin_confirmations WHERE id = "
+                ));
+                query.push_bind(id.to_owned());
+                let row = query.build().fetch_optional(&self.pool).await?;
+                row.as_ref().map(confirmation_row).transpose()
+            }
+
+            async fn confirm_opt_in(
+                &self,
+                id: &str,
+                receipt_id: &str,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut query = Builder::new(format!(
+                    "SELECT {CONFIRMATION_COLUMNS} FROM optin_confirmations WHERE id = "
+                ));
+                query.push_bind(id.to_owned());
+                let Some(row) = query.build().fetch_optional(&mut *tx).await? else {
+                    return Ok(false);
+                };
+                let confirmation = confirmation_row(&row)?;
+                if confirmation.state != "pending" {
+                    return Ok(false);
+                }
+                // This one names the receipt; any other pending for the same purpose is settled
+                // by the same click.
+                let mut query = Builder::new("UPDATE optin_confirmations SET state = 'confirmed', settled_at = ");
+                query
+                    .push_bind(now)
+                    .push(", receipt_id = CASE WHEN id = ")
+                    .push_bind(id.to_owned())
+                    .push(" THEN ")
+                    .push_bind(receipt_id.to_owned())
+                    .push(" ELSE receipt_id END WHERE state = 'pending' AND person_id = ")
+                    .push_bind(confirmation.person_id.clone())
+                    .push(" AND site = ")
+                    .push_bind(confirmation.site.clone())
+                    .push(" AND purpose = ")
+                    .push_bind(confirmation.purpose.clone());
+                query.build().execute(&mut *tx).await?;
+                let mut query = Builder::new("DELETE FROM contact_holds WHERE reason = 'pending' AND person_id = ");
+                query
+                    .push_bind(confirmation.person_id.clone())
+                    .push(" AND site = ")
+                    .push_bind(confirmation.site.clone())
+                    .push(" AND purpose = ")
+                    .push_bind(confirmation.purpose.clone());
+                query.build().execute(&mut *tx).await?;
+                let detail = ::serde_json::json!({
+                    "site": confirmation.site, "purpose": confirmation.purpose,
+                    "receiptId": receipt_id,
+                });
+                let mut query = Builder::new(
+                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                );
+                query.push_values([()], |mut values, ()| {
+                    values
+                        .push_bind(confirmation.person_id.clone())
+                        .push_bind(now)
+                        .push_bind("mailbox")
+                        .push_bind("optin.confirmed")
+                        .push_bind(detail.to_string());
+                });
+                query.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn expire_confirmations(&self, now: i64) -> Result<u64, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut query = Builder::new(format!(
+                    "SELECT {CONFIRMATION_COLUMNS} FROM optin_confirmations \
+                     WHERE state = 'pending' AND expires_at <= "
+                ));
+                query.push_bind(now);
+                let rows = query.build().fetch_all(&mut *tx).await?;
+                let expired = rows.iter().map(confirmation_row).collect::<Result<Vec<_>, _>>()?;
+                for confirmation in &expired {
+                    let mut query = Builder::new("UPDATE optin_confirmations SET state = 'expired', settled_at = ");
+                    query
+                        .push_bind(now)
+                        .push(" WHERE state = 'pending' AND id = ")
+                        .push_bind(confirmation.id.clone());
+                    query.build().execute(&mut *tx).await?;
+                    let detail = ::serde_json::json!({
+                        "site": confirmation.site, "purpose": confirmation.purpose,
+                        "formReceipt": confirmation.form_receipt,
+                        "expiredAt": confirmation.expires_at,
+                    });
+                    let mut query = Builder::new(
+                        "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                    );
+                    query.push_values([()], |mut values, ()| {
+                        values
+                            .push_bind(confirmation.person_id.clone())
+                            .push_bind(now)
+                            .push_bind("collector")
+                            .push_bind("optin.expired")
+                            .push_bind(detail.to_string());
+                    });
+                    query.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(expired.len() as u64)
+            }
+
+            async fn claim_mail(
+                &self,
+                now: i64,
+                lease_until: i64,
+                limit: u32,
+            ) -> Result<Vec<OutboxMail>, StoreError> {
+                // The lease condition is repeated outside the subquery: under READ COMMITTED a
+                // second sender that waited for the row re-checks it against the row as the
+                // first left it, and skips the row.
+                let mut query = Builder::new("UPDATE mail_outbox SET claimed_until = ");
+                query
+                    .push_bind(lease_until)
+                    .push(" WHERE state = 'queued' AND due_at <= ")
+                    .push_bind(now)
+                    .push(" AND claimed_until <= ")
+                    .push_bind(now)
+                    .push(
+                        " AND id IN (SELECT id FROM mail_outbox WHERE state = 'queued' AND due_at <= ",
+                    )
+                    .push_bind(now)
+                    .push(" AND claimed_until <= ")
+                    .push_bind(now)
+                    .push(" ORDER BY due_at, created_at LIMIT ")
+                    .push_bind(i64::from(limit))
+                    .push(") RETURNING id, site, person_id, kind, reference, language, attempts, created_at");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                let mut mails = rows
+                    .iter()
+                    .map(|row| {
+                        Ok(OutboxMail {
+                            id: row.try_get("id")?,
+                            site: row.try_get("site")?,
+                            person_id: row.try_get("person_id")?,
+                            kind: row.try_get("kind")?,
+                            reference: row.try_get("reference")?,
+                            language: row.try_get("language")?,
+                            attempts: row.try_get("attempts")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                mails.sort_by_key(|mail| mail.created_at);
+                Ok(mails)
+            }
+
+            async fn record_mail_attempt(
+                &self,
+                id: &str,
+                now: i64,
+                outcome: MailOutcome,
+                detail: &str,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut query = Builder::new("UPDATE mail_outbox SET attempts = attempts + 1, claimed_until = 0, ");
+                match outcome {
+                    MailOutcome::Sent => {
+                        query.push("state = 'sent', sent_at = ").push_bind(now);
+                    }
+                    MailOutcome::Deferred { due_at } => {
+                        query.push("due_at = ").push_bind(due_at);
+                    }
+                    MailOutcome::Failed => {
+                        query.push("state = 'failed'");
+                    }
+                }
+                query.push(" WHERE id = ").push_bind(id.to_owned());
+                query.build().execute(&mut *tx).await?;
+                let mut query = Builder::new("INSERT INTO mail_log (mail_id, at, outcome, detail) ");
+                query.push_values([()], |mut values, ()| {
+                    values
+                        .push_bind(id.to_owned())
+                        .push_bind(now)
+                        .push_bind(outcome.as_str())
+                        .push_bind(detail.to_owned());
+                });
+                query.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mail_log(&self, person_id: &str) -> Result<Vec<MailLogEntry>, StoreError> {
+                let mut query = Builder::new(
+                    "SELECT l.mail_id, l.at, l.outcome, l.detail FROM mail_log l \
+                     JOIN mail_outbox m ON m.id = l.mail_id WHERE m.person_id = ",
+                );
+                query.push_bind(person_id.to_owned()).push(" ORDER BY l.sequence");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(MailLogEntry {
+                            mail_id: row.try_get("mail_id")?,
+                            at: row.try_get("at")?,
+                            outcome: row.try_get("outcome")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                let rows = ::sqlx::query("SELECT state, COUNT(*) AS n FROM mail_outbox GROUP BY state ORDER BY state")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use mail_sql;

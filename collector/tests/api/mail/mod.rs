@@ -1,0 +1,217 @@
+//! The e-mail journeys through a real SMTP server (Debian's `python3-aiosmtpd`, which `cargo
+//! xtask test` installs): double opt-in, one-click unsubscribe, and the outbox across a
+//! `kill -9`.
+
+mod double_opt_in;
+mod outbox;
+mod unsubscribe;
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use samtycke_collector::Application;
+use samtycke_collector::domain::mail::config::{SmtpConfig, SmtpTls};
+
+use crate::helpers::*;
+use crate::processes::free_port;
+
+/// Debian's Python, which has `aiosmtpd` (DESIGN.md §8).
+const PYTHON: &str = "/usr/bin/python3";
+
+/// A real SMTP server storing every message it accepts in a Maildir; stopped when dropped.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    maildir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpServer {
+    /// A server on a free port.
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// A server on `port`, once it takes connections.
+    pub fn start_on(port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let maildir = dir.path().join("maildir");
+        let child = Command::new(PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("/usr/bin/python3 runs (cargo xtask test installs python3-aiosmtpd)");
+        let server = Self {
+            child,
+            port,
+            maildir,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("aiosmtpd never listened on {port}: is python3-aiosmtpd installed?");
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = ["new", "cur"]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(self.maildir.join(sub)).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|(_, path)| std::fs::read(path).expect("reads a message"))
+            .collect()
+    }
+
+    /// Waits until `count` messages have arrived (at most 20 s); returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<Vec<u8>> {
+        for _ in 0..400 {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{count} messages expected, {} arrived",
+            self.messages().len()
+        );
+    }
+}
+
+/// The SMTP section for a server on this port (no TLS: it is on this machine).
+pub fn smtp_config(port: u16) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        tls: SmtpTls::None,
+        timeout_secs: 5,
+    }
+}
+
+/// A collector serving the demo's own policy (its newsletter asks for double opt-in), sending
+/// to `smtp`, running with its outbox's sender; stopped when the guard drops.
+pub async fn mail_collector(
+    smtp: &SmtpServer,
+) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
+    clean_test_databases().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+    let mut config = TestCollector::config(dir.path());
+    config.smtp = Some(smtp_config(smtp.port));
+    config.mail.from = Some("Fika & Co. <news@shop.example>".into());
+    config.mail.retry_after_secs = 1;
+    let app = Application::build(config).await.expect("collector starts");
+    let router = app.router();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    (TestCollector { dir, router }, stop)
+}
+
+/// A message, parsed.
+pub fn parse(bytes: &[u8]) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(bytes)
+        .expect("a MIME message")
+}
+
+/// A raw header's value, unfolded.
+pub fn header_of(message: &mail_parser::Message<'_>, name: &str) -> String {
+    message
+        .header_raw(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .replace("\r\n", "")
+        .replace('\n', "")
+        .trim()
+        .to_owned()
+}
+
+/// The path and query of the first link in the message's text that leads to `path`.
+pub fn link_to(message: &mail_parser::Message<'_>, path: &str) -> String {
+    let text = message.body_text(0).expect("a text part");
+    let url = text
+        .split_whitespace()
+        .find(|word| word.contains(path))
+        .unwrap_or_else(|| panic!("no link to {path} in {text}"));
+    let at = url.find(path).expect("path");
+    url[at..].to_owned()
+}
+
+/// A GET of a page, as a browser asks for it.
+pub async fn get_page(collector: &TestCollector, path_and_query: &str) -> Answer {
+    collector
+        .send(
+            Request::builder()
+                .uri(path_and_query)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+}
+
+/// A form POST with this urlencoded body.
+pub async fn post_form(
+    collector: &TestCollector,
+    path_and_query: &str,
+    body: &str,
+    accept: &str,
+) -> Answer {
+    collector
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(path_and_query)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, accept)
+                .body(Body::from(body.to_owned()))
+                .expect("request"),
+        )
+        .await
+}
+
+/// The `t` of a link's query.
+pub fn token_of(path_and_query: &str) -> String {
+    path_and_query
+        .split_once("?t=")
+        .expect("a token")
+        .1
+        .to_owned()
+}
+
+/// The page's text.
+pub fn text(answer: &Answer) -> String {
+    String::from_utf8_lossy(&answer.bytes).into_owned()
+}
+
+/// The demo policy's file, for configurations written by hand.
+pub fn demo_policy_file(dir: &Path) -> PathBuf {
+    let path = dir.join("policy.json");
+    std::fs::copy(demo_policy_path(), &path).expect("copy policy");
+    path
+}
