@@ -15,6 +15,7 @@ use crate::domain::contacts::{ContactError, ContactService};
 use crate::domain::issuing::ReceiptIssuer;
 use crate::domain::mail::links::Links;
 use crate::domain::mail::opt_in::DoubleOptIn;
+use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::templates::MailTemplates;
 use crate::domain::mail::transport::Transport;
 use crate::domain::mail::unsubscribe::Unsubscribe;
@@ -192,9 +193,6 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
     .with_site_limits(Arc::clone(&rate_limits))
     .with_mail_settings(config.mail.clone());
     let mail = open_mail(config, &store, &sites, &subjects, &data_keys, &issuer)?;
-    let receipts = ReceiptIssuer::new(Arc::clone(&keys), issuer.clone());
-    let double_opt_in = DoubleOptIn::new(mail.clone(), receipts.clone());
-    let unsubscribe = Unsubscribe::new(mail.clone(), receipts);
     let access = Access::new(Arc::clone(&store));
     let contacts = ContactService::new(
         Arc::clone(&store),
@@ -209,6 +207,11 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
             "made contacts of addresses opted in earlier"
         );
     }
+    let mail = mail.with_contacts(contacts.clone());
+    let receipts = ReceiptIssuer::new(Arc::clone(&keys), issuer.clone());
+    let double_opt_in = DoubleOptIn::new(mail.clone(), receipts.clone());
+    let unsubscribe = Unsubscribe::new(mail.clone(), receipts.clone());
+    let preferences = PreferenceCentre::new(mail.clone(), receipts);
     let importer = Importer::new(
         contacts.clone(),
         Arc::clone(&keys),
@@ -230,6 +233,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         mail,
         double_opt_in,
         unsubscribe,
+        preferences,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::domain::contacts::ContactService;
 use crate::domain::contacts::import::Importer;
 use crate::domain::mail::Mail;
 use crate::domain::mail::opt_in::DoubleOptIn;
+use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::sites::SiteRegistry;
 use crate::http::compressed::CompressedCache;
@@ -49,4 +50,6 @@ pub struct AppState {
     pub double_opt_in: DoubleOptIn,
     /// Unsubscribe links.
     pub unsubscribe: Unsubscribe,
+    /// The preference centre.
+    pub preferences: PreferenceCentre,
 }

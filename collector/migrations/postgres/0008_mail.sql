@@ -30,8 +30,8 @@ CREATE TABLE mail_outbox (
     id             TEXT     PRIMARY KEY,  -- random UUID; the Message-ID is made from it
     site           TEXT     NOT NULL,
     person_id      TEXT     NOT NULL REFERENCES contacts (person_id) ON DELETE CASCADE,
-    kind           TEXT     NOT NULL CHECK (kind IN ('confirmation')),
-    reference      TEXT     NOT NULL,     -- what it is about: for a confirmation, its id
+    kind           TEXT     NOT NULL CHECK (kind IN ('confirmation', 'data-copy')),
+    reference      TEXT     NOT NULL,     -- what it is about: a confirmation's id; '' for a data copy
     language       TEXT     NOT NULL,
     state          TEXT     NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
     attempts       BIGINT    NOT NULL DEFAULT 0,

@@ -62,6 +62,11 @@ pub enum ContactsAction {
         /// Person id.
         id: String,
     },
+    /// A contact's subscribe and unsubscribe history: when, site, purpose, event, source.
+    Subscriptions {
+        /// Person id.
+        id: String,
+    },
     /// Everything held about a contact, as CSV (16 columns) or JSON (with receipts).
     Export {
         /// Person id.
@@ -268,6 +273,19 @@ pub async fn run(database: &DatabaseArgs, action: ContactsAction) -> anyhow::Res
                     entry.actor,
                     entry.action,
                     entry.detail
+                );
+            }
+        }
+        ContactsAction::Subscriptions { id } => {
+            for event in contacts.subscriptions(ACTOR, &id).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    event.at,
+                    event.site,
+                    event.purpose,
+                    event.event,
+                    event.source,
+                    event.receipt_id
                 );
             }
         }

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use samtycke_shared::{Language, Policy};
 
-use super::pages::{Form, Page, STYLESHEET};
+use super::pages::{Form, Page, PageLink, STYLESHEET};
 use super::widget::loader::language;
 use crate::domain::mail::ONE_CLICK;
-use crate::domain::mail::links::{CONFIRM_PATH, UNSUBSCRIBE_PATH};
+use crate::domain::mail::links::{CONFIRM_PATH, Link, UNSUBSCRIBE_PATH};
 use crate::domain::mail::opt_in::{Asked, ConfirmError, Confirmation, purpose_name};
 use crate::domain::mail::unsubscribe::{Subscription, UnsubscribeError};
 use crate::state::AppState;
@@ -63,7 +63,7 @@ pub(super) async fn stylesheet() -> Response {
               (status = 410, description = "A page: the purpose is no longer offered", body = String, content_type = "text/html")))]
 pub(super) async fn confirm_page(State(state): State<AppState>, uri: Uri) -> Response {
     let Some(token) = token(&uri, b"") else {
-        return invalid_page(&state, &HeaderMap::new());
+        return invalid_page(&HeaderMap::new());
     };
     let looked = state.double_opt_in.look(&token).await;
     confirmation_page(&state, looked, Some(token))
@@ -80,7 +80,7 @@ pub(super) async fn confirm(
     RawForm(body): RawForm,
 ) -> Response {
     let Some(token) = token(&uri, &body) else {
-        return invalid_page(&state, &HeaderMap::new());
+        return invalid_page(&HeaderMap::new());
     };
     let confirmed = state.double_opt_in.confirm(&token).await;
     confirmation_page(&state, confirmed, None)
@@ -96,14 +96,14 @@ fn confirmation_page(
             (a, StatusCode::OK)
         }
         Err(ConfirmError::PurposeGone(a)) => (a, StatusCode::GONE),
-        Err(ConfirmError::Invalid) => return invalid_page(state, &HeaderMap::new()),
+        Err(ConfirmError::Invalid) => return invalid_page(&HeaderMap::new()),
         Err(error) => {
             tracing::error!(%error, "cannot confirm an opt-in");
-            return trouble_page(state, None);
+            return trouble_page(None);
         }
     };
     let Some(site) = state.sites.get(&asked.site) else {
-        return invalid_page(state, &HeaderMap::new());
+        return invalid_page(&HeaderMap::new());
     };
     let words = Words::of(&asked.language);
     let policy = &site.policy.policy;
@@ -144,13 +144,13 @@ pub(super) async fn unsubscribe_page(
     uri: Uri,
 ) -> Response {
     let Some(token) = token(&uri, b"") else {
-        return invalid_page(&state, &headers);
+        return invalid_page(&headers);
     };
     match state.unsubscribe.look(&token) {
         Ok(subscription) => {
             let Some((policy, language, purpose)) = described(&state, &subscription, &headers)
             else {
-                return invalid_page(&state, &headers);
+                return invalid_page(&headers);
             };
             let words = Words::of(&language);
             let fill = |text: &str| fill(text, &policy.controller.name, &purpose);
@@ -167,7 +167,7 @@ pub(super) async fn unsubscribe_page(
             )
             .respond(StatusCode::OK)
         }
-        Err(_) => invalid_page(&state, &headers),
+        Err(_) => invalid_page(&headers),
     }
 }
 
@@ -186,35 +186,44 @@ pub(super) async fn unsubscribe(
 ) -> Response {
     let one_click = body.as_ref() == ONE_CLICK.as_bytes();
     let Some(token) = token(&uri, &body) else {
-        return invalid_page(&state, &headers);
+        return invalid_page(&headers);
     };
     let outcome = state.unsubscribe.unsubscribe(&token).await;
     let subscription = match (&outcome, state.unsubscribe.look(&token)) {
         (Ok(_), Ok(subscription)) => subscription,
         (Err(UnsubscribeError::Invalid), _) | (_, Err(_)) => {
-            return invalid_page(&state, &headers);
+            return invalid_page(&headers);
         }
         (Err(error), _) => {
             tracing::error!(%error, "cannot unsubscribe");
-            return trouble_page(&state, Some(&headers));
+            return trouble_page(Some(&headers));
         }
     };
     if one_click && !wants_html(&headers) {
         return StatusCode::OK.into_response();
     }
     let Some((policy, language, purpose)) = described(&state, &subscription, &headers) else {
-        return invalid_page(&state, &headers);
+        return invalid_page(&headers);
     };
     let words = Words::of(&language);
     let fill = |text: &str| fill(text, &policy.controller.name, &purpose);
-    page(
+    let mut done = page(
         &policy,
         &language,
         words.unsubscribed_title.to_owned(),
         vec![fill(words.unsubscribed_text)],
         None,
-    )
-    .respond(StatusCode::OK)
+    );
+    if let Ok(href) = state.mail.links().url(&Link::Preferences {
+        person_id: subscription.person_id.clone(),
+        site: subscription.site.to_string(),
+    }) {
+        done.links.push(PageLink {
+            href,
+            text: words.preferences.to_owned(),
+        });
+    }
+    done.respond(StatusCode::OK)
 }
 
 /// The site's policy, the page's language (from `Accept-Language`) and the purpose's name.
@@ -263,7 +272,7 @@ fn page(
 }
 
 /// A link that is not one of ours (or whose contact is gone): 404, in the browser's language.
-fn invalid_page(_state: &AppState, headers: &HeaderMap) -> Response {
+pub(super) fn invalid_page(headers: &HeaderMap) -> Response {
     let words = Words::of_header(headers);
     Page {
         lang: words.lang.to_owned(),
@@ -277,7 +286,7 @@ fn invalid_page(_state: &AppState, headers: &HeaderMap) -> Response {
 }
 
 /// The store failed: nothing was changed; try again.
-fn trouble_page(_state: &AppState, headers: Option<&HeaderMap>) -> Response {
+pub(super) fn trouble_page(headers: Option<&HeaderMap>) -> Response {
     let words = headers.map_or(&EN, Words::of_header);
     Page {
         lang: words.lang.to_owned(),
@@ -316,6 +325,7 @@ struct Words {
     invalid_text: &'static str,
     trouble_title: &'static str,
     trouble_text: &'static str,
+    preferences: &'static str,
 }
 
 impl Words {
@@ -357,6 +367,7 @@ const EN: Words = Words {
     invalid_text: "It may have been cut short: open it again from the mail, or copy the whole link.",
     trouble_title: "Something went wrong",
     trouble_text: "Nothing was changed. Please try again in a moment.",
+    preferences: "All your choices",
 };
 
 const SV: Words = Words {
@@ -379,4 +390,5 @@ const SV: Words = Words {
     invalid_text: "Den kan ha blivit avkortad: öppna den igen från mejlet, eller kopiera hela länken.",
     trouble_title: "Något gick fel",
     trouble_text: "Inget ändrades. Försök igen om en stund.",
+    preferences: "Alla dina val",
 };

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod path;
+pub mod preferences;
 pub mod problem_fallback;
 pub mod query;
 pub mod rate_limit;
@@ -56,6 +57,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(imports::router())
         .merge(mail::router())
         .merge(mailbox::router())
+        .merge(preferences::router())
         .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

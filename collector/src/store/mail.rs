@@ -99,9 +99,63 @@ pub struct MailLogEntry {
     pub detail: String,
 }
 
+/// A message to queue outside an append (a data copy asked for in the preference centre).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Its random id.
+    pub id: String,
+    /// The site it is from.
+    pub site: String,
+    /// The contact it goes to.
+    pub person_id: String,
+    /// What it is.
+    pub kind: String,
+    /// What it is about.
+    pub reference: String,
+    /// Its language.
+    pub language: String,
+}
+
+/// Something that keeps a contact out of processing besides its decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHold {
+    /// The site, or every site.
+    pub site: Option<String>,
+    /// The purpose, or every purpose.
+    pub purpose: Option<String>,
+    /// `restricted`, `objected` or `pending`.
+    pub reason: String,
+}
+
 /// Confirmations and the outbox.
 #[async_trait]
 pub trait MailStore {
+    /// A contact's holds.
+    async fn holds(&self, person_id: &str) -> Result<Vec<StoredHold>, StoreError>;
+
+    /// Lifts the `pending` hold of a contact's site and purpose and settles its pending
+    /// confirmations as confirmed by `receipt_id` (a choice made in the preference centre,
+    /// whose link proves the mailbox as a confirmation link does), noting it in the history as
+    /// `actor`'s. Returns whether anything was pending.
+    async fn release_pending(
+        &self,
+        person_id: &str,
+        site: &str,
+        purpose: &str,
+        receipt_id: &str,
+        now: i64,
+        actor: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Queues a message, unless one of its kind went to the contact at or after
+    /// `unless_since`; returns whether it was queued.
+    async fn queue_mail(
+        &self,
+        mail: &NewMail,
+        now: i64,
+        unless_since: i64,
+    ) -> Result<bool, StoreError>;
+
     /// Where the contact stands on the site's purpose at `now`, and whether a confirmation for
     /// it is pending that was made at or after `mailed_since`.
     async fn opt_in_standing(

@@ -10,7 +10,8 @@ macro_rules! mail_sql {
         use $crate::store::StoreError;
         use $crate::store::contacts_sql::HOLD_EXISTS;
         use $crate::store::mail::{
-            MailLogEntry, MailOutcome, MailStore, OptInStanding, OutboxMail, StoredConfirmation,
+            MailLogEntry, MailOutcome, MailStore, NewMail, OptInStanding, OutboxMail,
+            StoredConfirmation, StoredHold,
         };
 
         type Builder = QueryBuilder<$db>;
@@ -35,8 +36,145 @@ macro_rules! mail_sql {
             })
         }
 
+        /// Settles the pending confirmations of a contact's site and purpose as confirmed by
+        /// `receipt_id` and lifts the `pending` hold, noting it in the history, inside `tx`.
+        #[allow(clippy::too_many_arguments)]
+        async fn settle_pending(
+            tx: &mut <$db as ::sqlx::Database>::Connection,
+            person_id: &str,
+            site: &str,
+            purpose: &str,
+            receipt_id: &str,
+            named: Option<&str>,
+            now: i64,
+            actor: &str,
+        ) -> Result<bool, StoreError> {
+            let mut query = Builder::new("UPDATE optin_confirmations SET state = 'confirmed', settled_at = ");
+            query.push_bind(now).push(", receipt_id = ");
+            match named {
+                // Only the confirmation whose link was followed names the receipt.
+                Some(id) => {
+                    query
+                        .push("CASE WHEN id = ")
+                        .push_bind(id.to_owned())
+                        .push(" THEN ")
+                        .push_bind(receipt_id.to_owned())
+                        .push(" ELSE receipt_id END");
+                }
+                None => {
+                    query.push_bind(receipt_id.to_owned());
+                }
+            }
+            query
+                .push(" WHERE state = 'pending' AND person_id = ")
+                .push_bind(person_id.to_owned())
+                .push(" AND site = ")
+                .push_bind(site.to_owned())
+                .push(" AND purpose = ")
+                .push_bind(purpose.to_owned());
+            let settled = query.build().execute(&mut *tx).await?.rows_affected();
+            let mut query = Builder::new("DELETE FROM contact_holds WHERE reason = 'pending' AND person_id = ");
+            query
+                .push_bind(person_id.to_owned())
+                .push(" AND site = ")
+                .push_bind(site.to_owned())
+                .push(" AND purpose = ")
+                .push_bind(purpose.to_owned());
+            let lifted = query.build().execute(&mut *tx).await?.rows_affected();
+            if settled + lifted == 0 {
+                return Ok(false);
+            }
+            let detail = ::serde_json::json!({
+                "site": site, "purpose": purpose, "receiptId": receipt_id,
+            });
+            let mut query = Builder::new(
+                "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+            );
+            query.push_values([()], |mut values, ()| {
+                values
+                    .push_bind(person_id.to_owned())
+                    .push_bind(now)
+                    .push_bind(actor.to_owned())
+                    .push_bind("optin.confirmed")
+                    .push_bind(detail.to_string());
+            });
+            query.build().execute(&mut *tx).await?;
+            Ok(true)
+        }
+
         #[async_trait]
         impl MailStore for $store {
+            async fn holds(&self, person_id: &str) -> Result<Vec<StoredHold>, StoreError> {
+                let mut query = Builder::new("SELECT site, purpose, reason FROM contact_holds WHERE person_id = ");
+                query.push_bind(person_id.to_owned());
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StoredHold {
+                            site: row.try_get("site")?,
+                            purpose: row.try_get("purpose")?,
+                            reason: row.try_get("reason")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn release_pending(
+                &self,
+                person_id: &str,
+                site: &str,
+                purpose: &str,
+                receipt_id: &str,
+                now: i64,
+                actor: &str,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let released =
+                    settle_pending(&mut tx, person_id, site, purpose, receipt_id, None, now, actor)
+                        .await?;
+                tx.commit().await?;
+                Ok(released)
+            }
+
+            async fn queue_mail(
+                &self,
+                mail: &NewMail,
+                now: i64,
+                unless_since: i64,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut query = Builder::new("SELECT COUNT(*) FROM mail_outbox WHERE person_id = ");
+                query
+                    .push_bind(mail.person_id.clone())
+                    .push(" AND kind = ")
+                    .push_bind(mail.kind.clone())
+                    .push(" AND created_at >= ")
+                    .push_bind(unless_since);
+                let recent: i64 = query.build_query_scalar().fetch_one(&mut *tx).await?;
+                if recent > 0 {
+                    return Ok(false);
+                }
+                let mut query = Builder::new(
+                    "INSERT INTO mail_outbox (id, site, person_id, kind, reference, language, state, \
+                     created_at, due_at) ",
+                );
+                query.push_values([mail], |mut values, mail| {
+                    values
+                        .push_bind(mail.id.clone())
+                        .push_bind(mail.site.clone())
+                        .push_bind(mail.person_id.clone())
+                        .push_bind(mail.kind.clone())
+                        .push_bind(mail.reference.clone())
+                        .push_bind(mail.language.clone())
+                        .push_bind("queued")
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                query.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn opt_in_standing(
                 &self,
                 person_id: &str,
@@ -103,46 +241,17 @@ macro_rules! mail_sql {
                 if confirmation.state != "pending" {
                     return Ok(false);
                 }
-                // This one names the receipt; any other pending for the same purpose is settled
-                // by the same click.
-                let mut query = Builder::new("UPDATE optin_confirmations SET state = 'confirmed', settled_at = ");
-                query
-                    .push_bind(now)
-                    .push(", receipt_id = CASE WHEN id = ")
-                    .push_bind(id.to_owned())
-                    .push(" THEN ")
-                    .push_bind(receipt_id.to_owned())
-                    .push(" ELSE receipt_id END WHERE state = 'pending' AND person_id = ")
-                    .push_bind(confirmation.person_id.clone())
-                    .push(" AND site = ")
-                    .push_bind(confirmation.site.clone())
-                    .push(" AND purpose = ")
-                    .push_bind(confirmation.purpose.clone());
-                query.build().execute(&mut *tx).await?;
-                let mut query = Builder::new("DELETE FROM contact_holds WHERE reason = 'pending' AND person_id = ");
-                query
-                    .push_bind(confirmation.person_id.clone())
-                    .push(" AND site = ")
-                    .push_bind(confirmation.site.clone())
-                    .push(" AND purpose = ")
-                    .push_bind(confirmation.purpose.clone());
-                query.build().execute(&mut *tx).await?;
-                let detail = ::serde_json::json!({
-                    "site": confirmation.site, "purpose": confirmation.purpose,
-                    "receiptId": receipt_id,
-                });
-                let mut query = Builder::new(
-                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
-                );
-                query.push_values([()], |mut values, ()| {
-                    values
-                        .push_bind(confirmation.person_id.clone())
-                        .push_bind(now)
-                        .push_bind("mailbox")
-                        .push_bind("optin.confirmed")
-                        .push_bind(detail.to_string());
-                });
-                query.build().execute(&mut *tx).await?;
+                settle_pending(
+                    &mut tx,
+                    &confirmation.person_id,
+                    &confirmation.site,
+                    &confirmation.purpose,
+                    receipt_id,
+                    Some(id),
+                    now,
+                    "mailbox",
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(true)
             }

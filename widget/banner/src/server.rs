@@ -60,6 +60,56 @@ impl Rendering {
     }
 }
 
+/// Purposes' full disclosures and the controller's, as the settings show them, for the
+/// collector's own pages (the preference centre): the same components, so that what a person
+/// reads there is word for word what the banner discloses.
+#[derive(Debug, Clone)]
+pub struct Disclosures {
+    /// The site's current policy.
+    pub policy: Policy,
+    /// The language to show, an index in `policy.languages`.
+    pub language: usize,
+}
+
+impl Disclosures {
+    /// One purpose's disclosure (`<dl>`), or the controller's and the rights (`<details>`) for
+    /// `None`.
+    pub async fn render(&self, purpose: Option<PurposeId>) -> String {
+        let (policy, language) = (self.policy.clone(), self.language);
+        // The props are made on the renderer's thread: `Shown` holds `Rc`s.
+        ServerRenderer::<DisclosureView>::with_props(move || DisclosureProps {
+            shown: Rc::new(Shown {
+                policy: Rc::new(policy),
+                sha256: String::new(),
+                language: Cell::new(language),
+            }),
+            purpose,
+        })
+        .hydratable(false)
+        .render()
+        .await
+    }
+}
+
+#[derive(yew::Properties, PartialEq)]
+struct DisclosureProps {
+    shown: Rc<Shown>,
+    purpose: Option<PurposeId>,
+}
+
+#[yew::function_component]
+fn DisclosureView(props: &DisclosureProps) -> yew::Html {
+    let text = samtycke_shared::text::Text::for_language(props.shown.language());
+    match props
+        .purpose
+        .as_ref()
+        .and_then(|id| props.shown.policy.purpose(id))
+    {
+        Some(purpose) => crate::layers::disclosure::details(&props.shown, purpose, text),
+        None => crate::layers::disclosure::controller(&props.shown, text),
+    }
+}
+
 /// The host of a rendering on the server: a page with no visitor yet, so nothing on record and
 /// nothing to act on. Rendering reads none of it for the first layer; it exists so that the
 /// components need no browser.

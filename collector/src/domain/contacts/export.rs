@@ -166,6 +166,8 @@ pub struct ContactExport {
     pub history: Vec<HistoryView>,
     /// Decisions per site and purpose.
     pub consents: Vec<ConsentView>,
+    /// Every subscribe and unsubscribe, with when, the purpose and the source.
+    pub subscriptions: Vec<super::subscriptions::SubscriptionEvent>,
     /// Every receipt, as issued: JWTs that verify against the collector's JWKS.
     pub receipts: Vec<ReceiptView>,
     /// The policy texts the receipts cite, byte for byte (their SHA-256 is in each receipt).
@@ -233,6 +235,7 @@ impl ContactService {
         let states = store.contact_states(&contact.person_id).await?;
         let history = store.contact_history(&contact.person_id).await?;
         let receipts = store.contact_receipts(&contact.person_id).await?;
+        let subscriptions = self.subscription_events(&contact.person_id).await?;
         let cited: BTreeSet<(String, i64)> = receipts
             .iter()
             .map(|r| (r.site.clone(), r.policy_version))
@@ -276,6 +279,7 @@ impl ContactService {
                 })
                 .collect(),
             consents: states.iter().map(|s| consent_view(s, now)).collect(),
+            subscriptions,
             receipts: receipts
                 .into_iter()
                 .map(|r| ReceiptView {

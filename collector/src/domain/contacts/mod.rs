@@ -12,6 +12,7 @@ pub mod import;
 pub mod masking;
 pub mod profile;
 pub mod selection;
+pub mod subscriptions;
 pub mod vault;
 
 use std::collections::BTreeMap;

@@ -37,6 +37,16 @@ pub enum Link {
         #[serde(rename = "u")]
         purpose: String,
     },
+    /// Opens a contact's preference centre for a site. Never expires.
+    #[serde(rename = "p")]
+    Preferences {
+        /// The contact.
+        #[serde(rename = "p")]
+        person_id: String,
+        /// The site.
+        #[serde(rename = "s")]
+        site: String,
+    },
 }
 
 impl Link {
@@ -45,6 +55,7 @@ impl Link {
         match self {
             Link::Confirm { .. } => CONFIRM_PATH,
             Link::Unsubscribe { .. } => UNSUBSCRIBE_PATH,
+            Link::Preferences { .. } => PREFERENCES_PATH,
         }
     }
 }
@@ -53,6 +64,8 @@ impl Link {
 pub const CONFIRM_PATH: &str = "/mail/confirm";
 /// Where an unsubscribe link leads (and where the one-click POST goes).
 pub const UNSUBSCRIBE_PATH: &str = "/mail/unsubscribe";
+/// Where the preference centre is.
+pub const PREFERENCES_PATH: &str = "/mail/preferences";
 
 /// Why a token is not taken. Deliberately one answer for every cause: a token that was
 /// altered, made by someone else or for another collector is simply not ours.
@@ -74,6 +87,11 @@ impl Links {
             keys,
             base_url: base_url.trim_end_matches('/').to_owned(),
         }
+    }
+
+    /// The collector's public URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// A sealed token for `link`.

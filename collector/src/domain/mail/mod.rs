@@ -7,6 +7,7 @@
 pub mod config;
 pub mod links;
 pub mod opt_in;
+pub mod preferences;
 pub mod sender;
 pub mod templates;
 pub mod transport;
@@ -24,6 +25,7 @@ use self::config::MailConfig;
 use self::links::{Link, Links};
 use self::templates::{MailTemplates, TemplateError};
 use self::transport::Transport;
+use crate::domain::contacts::ContactService;
 use crate::domain::contacts::identifiers::IdentifierKind;
 use crate::domain::contacts::vault::ContactVault;
 use crate::domain::sites::SiteRegistry;
@@ -82,6 +84,7 @@ pub struct Mail {
     transport: Option<Transport>,
     senders: Arc<HashMap<SiteId, Mailbox>>,
     settings: MailConfig,
+    contacts: Option<ContactService>,
 }
 
 impl Mail {
@@ -128,7 +131,14 @@ impl Mail {
             transport,
             senders: Arc::new(senders),
             settings,
+            contacts: None,
         })
+    }
+
+    /// Writes data copies from `contacts`' exports.
+    pub fn with_contacts(mut self, contacts: ContactService) -> Self {
+        self.contacts = Some(contacts);
+        self
     }
 
     /// The links' maker.
@@ -161,10 +171,18 @@ impl Mail {
                 purpose: purpose.to_owned(),
             })
             .map_err(|e| MailError::Build(e.to_string()))?;
+        let preferences_url = self
+            .links
+            .url(&Link::Preferences {
+                person_id: person_id.to_owned(),
+                site: site.to_owned(),
+            })
+            .map_err(|e| MailError::Build(e.to_string()))?;
         Ok(UnsubscribeHeaders {
             list_unsubscribe: format!("<{url}>"),
             list_unsubscribe_post: ONE_CLICK.to_owned(),
             url,
+            preferences_url,
         })
     }
 
@@ -181,33 +199,61 @@ impl Mail {
         let policy = &site.policy.policy;
         let language =
             Language::parse(&mail.language).unwrap_or_else(|_| policy.default_language().clone());
-        let (written, purpose) = match mail.kind.as_str() {
-            "confirmation" => opt_in::write_confirmation(self, mail, policy, &language).await?,
+        let (written, purpose, attachment) = match mail.kind.as_str() {
+            "confirmation" => {
+                let (written, purpose) =
+                    opt_in::write_confirmation(self, mail, policy, &language).await?;
+                (written, Some(purpose), None)
+            }
+            "data-copy" => {
+                let (written, copy) = self.write_data_copy(mail, policy, &language).await?;
+                (written, None, Some(copy))
+            }
             _ => return Err(MailError::Gone("kind")),
+        };
+        // Every message can be left with one click: a confirmation for its purpose, anything
+        // else for every purpose the person has granted here (the first such, for the header,
+        // with the preference centre for the rest).
+        let purpose = match purpose {
+            Some(purpose) => purpose,
+            None => {
+                self.first_granted(&mail.person_id, &mail.site, policy)
+                    .await?
+            }
         };
         let headers = self.unsubscribe_headers(&mail.person_id, &mail.site, &purpose)?;
         let domain = from.email.domain().to_owned();
-        let mut message = Message::builder()
+        let message = Message::builder()
             .from(from)
             .to(to)
             .subject(written.subject)
             // Derived from the outbox row, so that a message sent again after a crash between
             // the server's acceptance and our record of it carries the same id.
-            .message_id(Some(format!("<{}@{domain}>", mail.id)))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(written.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(written.html),
-                    ),
+            .message_id(Some(format!("<{}@{domain}>", mail.id)));
+        let body = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(written.text),
             )
-            .map_err(|e| MailError::Build(e.to_string()))?;
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(written.html),
+            );
+        let mut message = match attachment {
+            None => message.multipart(body),
+            Some(copy) => message.multipart(
+                MultiPart::mixed().multipart(body).singlepart(
+                    lettre::message::Attachment::new(format!("{}-my-data.json", mail.site)).body(
+                        copy,
+                        ContentType::parse("application/json")
+                            .map_err(|e| MailError::Build(e.to_string()))?,
+                    ),
+                ),
+            ),
+        }
+        .map_err(|e| MailError::Build(e.to_string()))?;
         for (name, value) in [
             ("List-Unsubscribe", headers.list_unsubscribe),
             ("List-Unsubscribe-Post", headers.list_unsubscribe_post),
@@ -219,6 +265,63 @@ impl Mail {
                 .insert_raw(HeaderValue::new(name, value));
         }
         Ok(message)
+    }
+
+    /// A purpose the person has granted on the site (the first in the policy's order), for a
+    /// message that is not about one; the policy's first form purpose when none is granted.
+    async fn first_granted(
+        &self,
+        person_id: &str,
+        site: &str,
+        policy: &samtycke_shared::Policy,
+    ) -> Result<String, MailError> {
+        let states = self.store.contact_states(person_id).await?;
+        let granted = policy.optional_purposes().find(|p| {
+            states
+                .iter()
+                .any(|s| s.site == site && s.purpose == p.id.as_str() && s.decision == "granted")
+        });
+        granted
+            .or_else(|| {
+                policy
+                    .optional_purposes()
+                    .find(|p| p.asked_in == samtycke_shared::AskedIn::Form)
+            })
+            .or_else(|| policy.optional_purposes().next())
+            .map(|p| p.id.to_string())
+            .ok_or(MailError::Gone("purpose"))
+    }
+
+    /// A data copy's message and its attachment: the person's whole export, in clear.
+    async fn write_data_copy(
+        &self,
+        mail: &OutboxMail,
+        policy: &samtycke_shared::Policy,
+        language: &Language,
+    ) -> Result<(templates::Written, Vec<u8>), MailError> {
+        let contacts = self.contacts.as_ref().ok_or(MailError::Gone("contacts"))?;
+        let contact = self
+            .store
+            .contact(&mail.person_id)
+            .await?
+            .ok_or(MailError::Gone("contact"))?;
+        let export = contacts
+            .export_contact(&contact, crate::domain::contacts::Visibility::Clear)
+            .await
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        let copy =
+            serde_json::to_vec_pretty(&export).map_err(|e| MailError::Build(e.to_string()))?;
+        let links = self.unsubscribe_headers(&mail.person_id, &mail.site, "-")?;
+        let words = serde_json::json!({
+            "controller": policy.controller.name,
+            "controller_contact": policy.controller.contact,
+            "policy_url": policy.policy_url,
+            "preferences_url": links.preferences_url,
+        });
+        let written = self
+            .templates
+            .write(&mail.site, "data-copy", language.as_str(), &words)?;
+        Ok((written, copy))
     }
 
     /// The contact's e-mail address, from its vault.
@@ -258,4 +361,6 @@ pub struct UnsubscribeHeaders {
     pub list_unsubscribe: String,
     /// `List-Unsubscribe-Post`: always `List-Unsubscribe=One-Click`.
     pub list_unsubscribe_post: String,
+    /// The contact's preference centre for the site, for the message's footer.
+    pub preferences_url: String,
 }

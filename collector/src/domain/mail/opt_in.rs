@@ -231,6 +231,7 @@ struct ConfirmationWords {
     purpose: String,
     confirm_url: String,
     unsubscribe_url: String,
+    preferences_url: String,
     days: u32,
     expires: String,
 }
@@ -257,6 +258,7 @@ pub(super) async fn write_confirmation(
             .url(&link)
             .map_err(|e| MailError::Build(e.to_string()))
     };
+    let links = mail.unsubscribe_headers(&item.person_id, &item.site, &found.purpose)?;
     let expires = time::OffsetDateTime::from_unix_timestamp(found.expires_at)
         .map(|t| t.date().to_string())
         .unwrap_or_default();
@@ -268,9 +270,8 @@ pub(super) async fn write_confirmation(
         confirm_url: link(Link::Confirm {
             id: found.id.clone(),
         })?,
-        unsubscribe_url: mail
-            .unsubscribe_headers(&item.person_id, &item.site, &found.purpose)?
-            .url,
+        unsubscribe_url: links.url,
+        preferences_url: links.preferences_url,
         days: u32::try_from((found.expires_at - found.created_at).max(0) / 86_400)
             .unwrap_or_default(),
         expires,

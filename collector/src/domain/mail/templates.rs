@@ -35,6 +35,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         "confirmation.sv.html",
         include_str!("../../../../www/mail/confirmation.sv.html"),
     ),
+    (
+        "data-copy.en.subject",
+        include_str!("../../../../www/mail/data-copy.en.subject"),
+    ),
+    (
+        "data-copy.en.txt",
+        include_str!("../../../../www/mail/data-copy.en.txt"),
+    ),
+    (
+        "data-copy.en.html",
+        include_str!("../../../../www/mail/data-copy.en.html"),
+    ),
+    (
+        "data-copy.sv.subject",
+        include_str!("../../../../www/mail/data-copy.sv.subject"),
+    ),
+    (
+        "data-copy.sv.txt",
+        include_str!("../../../../www/mail/data-copy.sv.txt"),
+    ),
+    (
+        "data-copy.sv.html",
+        include_str!("../../../../www/mail/data-copy.sv.html"),
+    ),
 ];
 
 /// Why a message cannot be written.

@@ -19,6 +19,8 @@ use crate::time::now_unix;
 /// What an unsubscribe link names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
+    /// The contact.
+    pub person_id: String,
     /// The site.
     pub site: SiteId,
     /// The purpose.
@@ -128,6 +130,7 @@ impl Unsubscribe {
             return Err(UnsubscribeError::Invalid);
         };
         let subscription = Subscription {
+            person_id: person_id.clone(),
             site: SiteId::parse(&site).map_err(|_| UnsubscribeError::Invalid)?,
             purpose: PurposeId::parse(&purpose).map_err(|_| UnsubscribeError::Invalid)?,
         };

@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contacts/{id}/reveal", post(reveal))
         .route("/v1/contacts/{id}/export", get(export::export_one))
         .route("/v1/contacts/{id}/unsubscribe", get(unsubscribe_headers))
+        .route("/v1/contacts/{id}/subscriptions", get(subscriptions))
         // Personal data, masked or not: never kept by a cache between the caller and us.
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -171,6 +172,23 @@ async fn history(
         })
         .collect();
     Ok(JsonResponse(serde_json::json!({ "history": entries })))
+}
+
+#[utoipa::path(get, path = "/v1/contacts/{id}/subscriptions", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    responses((status = 200, description = "`{subscriptions: [...]}`: every subscribe and unsubscribe, oldest first, with when, site, purpose and source (the receipt's collection method)", body = Object),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn subscriptions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<JsonResponse<serde_json::Value>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/subscriptions").await?;
+    let events = state
+        .contacts
+        .subscriptions(&caller.actor(), &id.to_string())
+        .await?;
+    Ok(JsonResponse(serde_json::json!({ "subscriptions": events })))
 }
 
 /// Which of the contact's subscriptions.

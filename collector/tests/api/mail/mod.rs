@@ -4,6 +4,7 @@
 
 mod double_opt_in;
 mod outbox;
+mod preferences;
 mod unsubscribe;
 
 use std::net::TcpStream;

@@ -1,0 +1,232 @@
+//! The preference centre: the person's purposes with their disclosures, changed by plain forms
+//! into collector-signed receipts, everything withdrawn at once, receipts downloaded, a copy of
+//! their data mailed to them.
+
+use axum::http::StatusCode;
+use jsonwebtoken::jwk::JwkSet;
+use samtycke_shared::jose::verify_receipt;
+
+use super::*;
+use crate::contacts::{get_as, keys, opt_in, person_of, select_all};
+
+const GRANTED: &str = "site=demo&purpose=newsletter&state=granted";
+
+/// The preference centre's path and query for a contact, from the marketer's API.
+async fn preferences_of(collector: &TestCollector, token: &str, id: &str) -> String {
+    let answer = get_as(
+        collector,
+        token,
+        &format!("/v1/contacts/{id}/unsubscribe?site=demo&purpose=newsletter"),
+    )
+    .await;
+    let url = answer.json()["preferencesUrl"]
+        .as_str()
+        .expect("a preference centre")
+        .to_owned();
+    url[url.find("/mail/preferences").expect("path")..].to_owned()
+}
+
+fn methods(listed: &serde_json::Value) -> Vec<String> {
+    listed["receipts"]
+        .as_array()
+        .expect("receipts")
+        .iter()
+        .map(|r| {
+            let claims: serde_json::Value =
+                serde_json::from_str(&jws_payload(r["receipt"].as_str().expect("jwt")))
+                    .expect("claims");
+            claims["collectionMethod"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn choices_change_by_plain_forms_into_receipts_that_verify() {
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    opt_in(&collector, 1, "anna@example.se").await;
+    let anna = person_of(&collector, &keys, "anna@example.se").await;
+    let link = preferences_of(&collector, &keys.marketer, &anna).await;
+    let token = token_of(&link);
+
+    let page = get_page(&collector, &link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = text(&page);
+    assert!(html.contains("<h1>Your choices</h1>"), "{html}");
+    assert!(
+        html.contains("name=\"granted\" value=\"newsletter\" checked"),
+        "the newsletter is ticked: {html}"
+    );
+    assert!(html.contains("Given on "), "{html}");
+    // The banner's own disclosure of the purpose, and the controller with the rights.
+    assert!(html.contains("<dt>Lawful basis</dt>"), "{html}");
+    assert!(html.contains("Samtycke Demo AB"), "{html}");
+    assert!(
+        !html.contains("analytics"),
+        "no purpose she never decided on but the form's"
+    );
+
+    let saved = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=save"),
+        "text/html",
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert!(text(&saved).contains("Saved."), "{}", text(&saved));
+    assert!(!text(&saved).contains("value=\"newsletter\" checked"));
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+
+    let again = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=save&granted=newsletter"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&again).contains("Saved."));
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![anna.clone()]
+    );
+    let unchanged = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=save&granted=newsletter"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&unchanged).contains("Nothing changed."));
+
+    let refused = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=save&granted=newsletter&granted=analytics"),
+        "text/html",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![anna.clone()]
+    );
+
+    let all = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=withdraw-all&lang=sv"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&all).contains("Allt är återkallat."), "{}", text(&all));
+    assert!(text(&all).contains("<html lang=\"sv\">"));
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+
+    let download = collector
+        .get(&format!("/mail/preferences/receipts?t={token}"))
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(
+        download.headers[axum::http::header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("disposition")
+            .contains("samtycke-receipts-demo.json")
+    );
+    let listed = download.json();
+    assert_eq!(
+        methods(&listed),
+        [
+            "form",
+            "preference-centre",
+            "preference-centre",
+            "preference-centre"
+        ]
+    );
+    let jwks: JwkSet =
+        serde_json::from_slice(&collector.get("/.well-known/jwks.json").await.bytes).expect("jwks");
+    for receipt in listed["receipts"].as_array().expect("receipts") {
+        verify_receipt(receipt["receipt"].as_str().expect("jwt"), &jwks).expect("verifies");
+    }
+    let forged = get_page(&collector, "/mail/preferences?t=AAAA").await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_pending_opt_in_is_confirmed_here_and_a_copy_of_the_data_goes_to_the_person_once() {
+    let smtp = SmtpServer::start();
+    let (collector, _stop) = mail_collector(&smtp).await;
+    let keys = keys(&collector).await;
+    opt_in(&collector, 1, "anna@example.se").await;
+    let messages = smtp.wait_for(1).await;
+    let confirmation = parse(&messages[0]);
+    let link = link_to(&confirmation, "/mail/preferences?t=");
+    let token = token_of(&link);
+    let page = get_page(&collector, &link).await;
+    assert!(
+        text(&page).contains("Waiting for your confirmation"),
+        "{}",
+        text(&page)
+    );
+    assert!(!text(&page).contains("value=\"newsletter\" checked"));
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+
+    let saved = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=save&granted=newsletter"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&saved).contains("Saved."), "{}", text(&saved));
+    let anna = person_of(&collector, &keys, "anna@example.se").await;
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![anna.clone()]
+    );
+
+    let copy = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=copy"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&copy).contains("on its way"), "{}", text(&copy));
+    let messages = smtp.wait_for(2).await;
+    let message = parse(&messages[1]);
+    assert_eq!(
+        message.subject(),
+        Some("A copy of your data from Samtycke Demo AB")
+    );
+    let attachment = message.attachment(0).expect("the copy is attached");
+    let copy: serde_json::Value = serde_json::from_slice(attachment.contents()).expect("JSON");
+    assert_eq!(copy["identifiers"]["email"], "anna@example.se");
+    assert_eq!(copy["personId"], anna.as_str());
+    assert!(header_of(&message, "List-Unsubscribe").contains("/mail/unsubscribe?t="));
+    let again = post_form(
+        &collector,
+        "/mail/preferences",
+        &format!("t={token}&action=copy"),
+        "text/html",
+    )
+    .await;
+    assert!(text(&again).contains("a few minutes ago"));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 2, "one copy");
+}
