@@ -9,6 +9,7 @@ mod first_paint;
 mod helpers;
 mod layout;
 mod lifecycle;
+mod mail;
 mod optin;
 mod settings;
 mod skeleton;

@@ -40,6 +40,9 @@ pub struct DemoSite {
     /// Origins besides the collector's own whose pages embed the site, as a real site's do (the
     /// widget benchmark serves the shop from an origin of its own).
     pub extra_origins: Vec<String>,
+    /// The port of an SMTP server on this machine to send the site's mail to; the mail goes into
+    /// [`DemoCollector::mail_dir`] when `None`.
+    pub smtp_port: Option<u16>,
 }
 
 impl Default for DemoSite {
@@ -48,6 +51,7 @@ impl Default for DemoSite {
             policy: paths::root().join("www/policies/demo.json"),
             widget: WidgetOptions::default(),
             extra_origins: Vec::new(),
+            smtp_port: None,
         }
     }
 }
@@ -117,9 +121,19 @@ impl DemoCollector {
             mail_from: None,
             mail_templates: None,
         }];
-        // The demo's newsletter asks for double opt-in: its mail goes into a folder, as in
-        // `cargo xtask demo`.
-        config.mail.folder = Some(self.mail_dir());
+        // The demo's newsletter asks for double opt-in: its mail goes to the SMTP server asked
+        // for, or into a folder, as in `cargo xtask demo`.
+        match site.smtp_port {
+            Some(port) => {
+                config.smtp = Some(samtycke_collector::domain::mail::config::SmtpConfig {
+                    host: "127.0.0.1".into(),
+                    port: Some(port),
+                    tls: samtycke_collector::domain::mail::config::SmtpTls::None,
+                    timeout_secs: 5,
+                });
+            }
+            None => config.mail.folder = Some(self.mail_dir()),
+        }
         config.mail.from = Some("Fika & Co. <news@demo.samtycke.example>".into());
         let app = Application::build(config)
             .await

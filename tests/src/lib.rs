@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod collector;
 pub mod paths;
+pub mod smtp;
 
 pub use browser::{Browser, BrowserOptions};
 pub use collector::{DemoCollector, DemoSite, fresh_postgres_database};

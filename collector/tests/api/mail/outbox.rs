@@ -7,7 +7,7 @@ use samtycke_shared::commitment::commitment;
 use samtycke_shared::jose::sha256_hex;
 
 use super::*;
-use crate::processes::{Process, agent, post, wait_ready};
+use crate::processes::{Process, agent, free_port, post, wait_ready};
 
 /// A config file for a `samtycke serve` process sending to an SMTP server on `smtp_port`.
 fn config(dir: &Path, smtp_port: u16) -> PathBuf {

@@ -1,0 +1,182 @@
+//! The e-mail journeys in a real browser, through a real SMTP server: a sign-up on the demo's
+//! newsletter page is confirmed from the mailbox (and counts only then), and the preference
+//! centre's plain forms change it; every page passes axe-core in English and Swedish.
+
+use fantoccini::Locator;
+use samtycke_collector::store::contacts::{Selection, SelectionState};
+use samtycke_e2e::smtp::SmtpServer;
+use samtycke_e2e::{BrowserOptions, DemoCollector, DemoSite};
+
+use crate::accessibility::assert_page_passes_axe;
+use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit_page};
+
+/// How many contacts may be e-mailed the newsletter now.
+async fn processable(collector: &DemoCollector) -> i64 {
+    let store = samtycke_collector::store::connect(&collector.database_url)
+        .await
+        .expect("store");
+    store
+        .count_contacts(&Selection {
+            site: "demo".into(),
+            purpose: "newsletter".into(),
+            state: SelectionState::Granted,
+            basis: None,
+            source: None,
+            now: samtycke_collector::time::now_unix(),
+        })
+        .await
+        .expect("counts")
+}
+
+/// The first link in the message's text to `path`.
+fn link_in(message: &[u8], path: &str) -> String {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(message)
+        .expect("a message");
+    let text = parsed.body_text(0).expect("a text part").into_owned();
+    text.split_whitespace()
+        .find(|word| word.contains(path))
+        .unwrap_or_else(|| panic!("no link to {path}: {text}"))
+        .to_owned()
+}
+
+async fn heading(browser: &samtycke_e2e::Browser) -> String {
+    browser
+        .client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("a heading")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn a_sign_up_counts_once_confirmed_from_the_mailbox_and_the_preference_centre_changes_it() {
+    let smtp = SmtpServer::start();
+    let collector = DemoCollector::start_with(DemoSite {
+        smtp_port: Some(smtp.port),
+        ..Default::default()
+    })
+    .await
+    .expect("collector");
+    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    browser
+        .shadow_element("[data-samtycke-optin]", "input[type=checkbox]", WAIT)
+        .await
+        .expect("the opt-in box")
+        .click()
+        .await
+        .expect("tick");
+    browser
+        .client
+        .find(Locator::Css("#email"))
+        .await
+        .expect("e-mail field")
+        .send_keys("anna@example.se")
+        .await
+        .expect("type");
+    browser
+        .client
+        .find(Locator::Css("#signup button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("submit");
+
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(processable(&collector).await, 0, "not before the click");
+    let confirm = link_in(&messages[0], "/mail/confirm?t=");
+    browser.client.goto(&confirm).await.expect("opens the link");
+    assert_eq!(
+        heading(&browser).await,
+        "Confirm: the Fika & Co. newsletter by e-mail"
+    );
+    assert_page_passes_axe(&browser, "the confirmation page").await;
+    assert_eq!(
+        processable(&collector).await,
+        0,
+        "opening the link confirms nothing"
+    );
+    browser
+        .client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("confirm");
+    browser
+        .wait_for(
+            "the confirmed page",
+            "return document.querySelector('h1')?.textContent === 'Confirmed';",
+            WAIT,
+        )
+        .await
+        .expect("confirmed");
+    assert_page_passes_axe(&browser, "the confirmed page").await;
+    assert_eq!(processable(&collector).await, 1);
+
+    let preferences = link_in(&messages[0], "/mail/preferences?t=");
+    browser.client.goto(&preferences).await.expect("opens");
+    assert_eq!(heading(&browser).await, "Your choices");
+    assert_page_passes_axe(&browser, "the preference centre").await;
+    browser
+        .client
+        .find(Locator::LinkText("Svenska"))
+        .await
+        .expect("the language switch")
+        .click()
+        .await
+        .expect("switch");
+    browser
+        .wait_for(
+            "the Swedish page",
+            "return document.documentElement.lang === 'sv';",
+            WAIT,
+        )
+        .await
+        .expect("Swedish");
+    assert_eq!(heading(&browser).await, "Dina val");
+    // Every disclosure opened, so that axe sees them too.
+    browser
+        .eval("document.querySelectorAll('details').forEach((d) => d.open = true);")
+        .await
+        .expect("open details");
+    assert_page_passes_axe(&browser, "the preference centre in Swedish").await;
+    browser
+        .client
+        .find(Locator::Css("#p-newsletter"))
+        .await
+        .expect("the newsletter's box")
+        .click()
+        .await
+        .expect("untick");
+    browser
+        .client
+        .find(Locator::Css("button[value=save]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
+    browser
+        .wait_for(
+            "the saved page",
+            "return document.querySelector('[role=status]')?.textContent.startsWith('Sparat');",
+            WAIT,
+        )
+        .await
+        .expect("saved");
+    assert_eq!(
+        processable(&collector).await,
+        0,
+        "withdrawn in the preference centre"
+    );
+    let console = browser.console_messages().await.expect("console");
+    assert!(console.is_empty(), "{console:?}");
+    browser.close().await.expect("browser closes");
+}
