@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::domain::mail::config::{MailConfig, SmtpConfig};
+use crate::domain::webhooks::WebhookConfig;
 use crate::http::rate_limit::RateLimitConfig;
 use crate::server::ServerLimits;
 
@@ -71,6 +72,9 @@ pub struct Config {
     /// how long a confirmation link lasts).
     #[serde(default)]
     pub mail: MailConfig,
+    /// How webhooks are delivered (`[webhooks]`: the first retry's wait, the timeout).
+    #[serde(default)]
+    pub webhooks: WebhookConfig,
 }
 
 /// One site: its policy document and the origins its pages are served from.
@@ -179,6 +183,7 @@ impl Config {
             rate_limits: RateLimitConfig::default(),
             smtp: None,
             mail: MailConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::contacts::import::Importer;
 use crate::domain::contacts::{ContactError, ContactService};
+use crate::domain::crm::CrmSync;
 use crate::domain::issuing::ReceiptIssuer;
 use crate::domain::mail::links::Links;
 use crate::domain::mail::opt_in::DoubleOptIn;
@@ -20,8 +21,10 @@ use crate::domain::mail::templates::MailTemplates;
 use crate::domain::mail::transport::Transport;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::mail::{Mail, MailError};
+use crate::domain::resubscribe::Resubscribe;
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
+use crate::domain::webhooks::Webhooks;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::{WidgetAssets, WidgetError};
 use crate::keys::{DataKeys, KeyRing, KeyStoreError};
@@ -71,6 +74,7 @@ pub struct Application {
     router: axum::Router,
     limits: ServerLimits,
     mail: Mail,
+    webhooks: Webhooks,
 }
 
 impl Application {
@@ -94,6 +98,7 @@ impl Application {
             tracing::warn!(%error, "cannot render the loaders ahead");
         }
         let mail = state.mail.clone();
+        let webhooks = state.webhooks.clone();
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),
@@ -105,6 +110,7 @@ impl Application {
             router,
             limits: config.limits,
             mail,
+            webhooks,
         })
     }
 
@@ -132,8 +138,10 @@ impl Application {
         // The outbox's sender lives as long as the server; it keeps nothing that a crash
         // could lose (`domain/mail/sender.rs`).
         let sender = tokio::spawn(crate::domain::mail::sender::run(self.mail));
+        let deliverer = tokio::spawn(self.webhooks.run());
         let served = crate::server::serve(self.listener, self.router, self.limits, shutdown).await;
         sender.abort();
+        deliverer.abort();
         served
     }
 
@@ -197,7 +205,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
     let contacts = ContactService::new(
         Arc::clone(&store),
         subjects.contacts(),
-        subjects,
+        subjects.clone(),
         access.clone(),
     );
     let adopted = contacts.adopt_identifiers().await?;
@@ -211,7 +219,27 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
     let receipts = ReceiptIssuer::new(Arc::clone(&keys), issuer.clone());
     let double_opt_in = DoubleOptIn::new(mail.clone(), receipts.clone());
     let unsubscribe = Unsubscribe::new(mail.clone(), receipts.clone());
-    let preferences = PreferenceCentre::new(mail.clone(), receipts);
+    let preferences = PreferenceCentre::new(mail.clone(), receipts.clone());
+    let crm = CrmSync::new(
+        Arc::clone(&store),
+        Arc::clone(&sites),
+        subjects.contacts(),
+        receipts.clone(),
+    );
+    let resubscribe = Resubscribe::new(
+        Arc::clone(&store),
+        Arc::clone(&sites),
+        receipts,
+        access.clone(),
+    );
+    let webhooks = Webhooks::new(
+        Arc::clone(&store),
+        Arc::clone(&data_keys),
+        subjects.contacts(),
+        access.clone(),
+        config.webhooks.clone(),
+        Arc::clone(&sites),
+    );
     let importer = Importer::new(
         contacts.clone(),
         Arc::clone(&keys),
@@ -234,6 +262,9 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         double_opt_in,
         unsubscribe,
         preferences,
+        crm,
+        webhooks,
+        resubscribe,
     })
 }
 

@@ -7,11 +7,14 @@ use crate::domain::access::Access;
 use crate::domain::consent::ConsentService;
 use crate::domain::contacts::ContactService;
 use crate::domain::contacts::import::Importer;
+use crate::domain::crm::CrmSync;
 use crate::domain::mail::Mail;
 use crate::domain::mail::opt_in::DoubleOptIn;
 use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::unsubscribe::Unsubscribe;
+use crate::domain::resubscribe::Resubscribe;
 use crate::domain::sites::SiteRegistry;
+use crate::domain::webhooks::Webhooks;
 use crate::http::compressed::CompressedCache;
 use crate::http::rate_limit::RateLimits;
 use crate::http::widget::WidgetAssets;
@@ -52,4 +55,10 @@ pub struct AppState {
     pub unsubscribe: Unsubscribe,
     /// The preference centre.
     pub preferences: PreferenceCentre,
+    /// A CRM's reports.
+    pub crm: CrmSync,
+    /// Webhooks to CRMs.
+    pub webhooks: Webhooks,
+    /// Admin re-subscriptions.
+    pub resubscribe: Resubscribe,
 }

@@ -533,7 +533,7 @@ pub(crate) mod tests {
         let policy = parse(json).expect("valid");
         assert!(policy.purposes[2].double_opt_in);
         let mut json = sample_json();
-        json["purposes"][0]["doubleOptIn"] = true.into();
+        json["purposes"][1]["doubleOptIn"] = true.into();
         assert_eq!(
             parse(json).expect_err("must fail").to_string(),
             "purpose analytics asks for double opt-in, so it must be asked in a form \

@@ -140,6 +140,12 @@ pub struct Evidence {
     /// Hex SHA-256 of that receipt's JWT, so the chain holds without the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_sha256: Option<String>,
+    /// The id of the event a CRM reported it as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Why the operator made the collector issue it (an admin's re-subscription).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The answer to `POST /v1/receipts`.

@@ -26,6 +26,8 @@ pub enum Role {
     Marketer,
     /// Everything about contacts: reveal, delete, the audit log.
     Dpo,
+    /// A CRM: reports its unsubscribes and consent changes (`POST /v1/crm/events`), nothing else.
+    Integration,
 }
 
 impl Role {
@@ -35,6 +37,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Marketer => "marketer",
             Role::Dpo => "dpo",
+            Role::Integration => "integration",
         }
     }
 
@@ -43,6 +46,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "marketer" => Some(Role::Marketer),
             "dpo" => Some(Role::Dpo),
+            "integration" => Some(Role::Integration),
             _ => None,
         }
     }

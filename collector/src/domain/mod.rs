@@ -3,11 +3,14 @@
 pub mod access;
 pub mod consent;
 pub mod contacts;
+pub mod crm;
 pub mod identifiers;
 pub mod issuing;
 pub mod log_check;
 pub mod mail;
 pub mod receipt_claims;
+pub mod resubscribe;
 pub mod sealing;
 pub mod sites;
 pub mod vault;
+pub mod webhooks;

@@ -208,6 +208,26 @@ pub fn blind_index(lookup: &LookupKey, kind: &str, normalised: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Seals a webhook's signing secret under a data-encryption key, bound to the webhook's id.
+pub fn seal_webhook_secret(
+    data_key: &DataKey,
+    webhook_id: &str,
+    secret: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let aad = context("samtycke/webhook-secret/v1", &[webhook_id, data_key.id()]);
+    seal(data_key.secret(), secret, &aad)
+}
+
+/// Opens what [`seal_webhook_secret`] sealed.
+pub fn open_webhook_secret(
+    data_key: &DataKey,
+    webhook_id: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let aad = context("samtycke/webhook-secret/v1", &[webhook_id, data_key.id()]);
+    open(data_key.secret(), sealed, &aad)
+}
+
 /// Seals a mail link's payload: only this collector (or one with its key directory) makes or
 /// opens one, and an altered token does not open.
 pub fn seal_link(key: &LinkKey, payload: &[u8]) -> Result<Vec<u8>, SealError> {

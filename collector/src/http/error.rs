@@ -4,6 +4,10 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use samtycke_shared::SiteId;
+
+use crate::domain::crm::CrmError;
+use crate::domain::resubscribe::ResubscribeError;
+use crate::domain::webhooks::WebhookError;
 use samtycke_shared::jose::RequestError;
 use serde::Serialize;
 
@@ -84,6 +88,15 @@ pub enum Error {
     /// Mail's parts failed (a link could not be sealed).
     #[error(transparent)]
     Mail(#[from] crate::domain::mail::MailError),
+    /// A CRM's events were refused or could not be recorded.
+    #[error(transparent)]
+    Crm(#[from] crate::domain::crm::CrmError),
+    /// A webhook could not be registered, found or read.
+    #[error(transparent)]
+    Webhook(#[from] crate::domain::webhooks::WebhookError),
+    /// A re-subscription was refused.
+    #[error(transparent)]
+    Resubscribe(#[from] crate::domain::resubscribe::ResubscribeError),
 }
 
 /// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
@@ -271,6 +284,46 @@ impl Error {
                 "import-refused",
                 "The file cannot be imported; nothing was written",
             ),
+            Error::Crm(CrmError::Invalid(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-events",
+                "Events cannot be taken; nothing was recorded",
+            ),
+            Error::Crm(CrmError::Store(_))
+            | Error::Webhook(WebhookError::Store(_) | WebhookError::Seal(_))
+            | Error::Resubscribe(ResubscribeError::Store(_)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+            Error::Webhook(WebhookError::BadUrl) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-webhook",
+                "The webhook's URL cannot be used",
+            ),
+            Error::Webhook(WebhookError::UnknownSite | WebhookError::NotFound) => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
+            Error::Resubscribe(ResubscribeError::NotFound(_)) => (
+                StatusCode::NOT_FOUND,
+                "contact-not-found",
+                "No such contact",
+            ),
+            Error::Resubscribe(ResubscribeError::NotUnsubscribed) => (
+                StatusCode::CONFLICT,
+                "not-unsubscribed",
+                "There is nothing to re-subscribe",
+            ),
+            Error::Resubscribe(
+                ResubscribeError::ReasonRequired
+                | ResubscribeError::ProofRequired
+                | ResubscribeError::BadProof(_)
+                | ResubscribeError::UnknownPurpose(_),
+            ) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "proof-required",
+                "Re-subscribing needs a reason and proof of new consent",
+            ),
         }
     }
 }
@@ -345,6 +398,12 @@ fn extensions(error: &Error) -> serde_json::Map<String, serde_json::Value> {
             members.insert(
                 "errors".into(),
                 serde_json::to_value([error]).unwrap_or_default(),
+            );
+        }
+        Error::Crm(CrmError::Invalid(errors)) => {
+            members.insert(
+                "errors".into(),
+                serde_json::to_value(errors).unwrap_or_default(),
             );
         }
         Error::Contact(ContactError::BulkRefused { results, .. }) => {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod compressed;
 pub mod contacts;
 pub mod cors;
+pub mod crm;
 pub mod error;
 pub mod health;
 pub mod imports;
@@ -25,6 +26,7 @@ pub mod receipts;
 pub mod security_headers;
 pub mod sites;
 pub mod uri_limits;
+pub mod webhooks;
 pub mod widget;
 
 use std::path::Path;
@@ -58,6 +60,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(mail::router())
         .merge(mailbox::router())
         .merge(preferences::router())
+        .merge(crm::router())
+        .merge(webhooks::router())
         .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

@@ -41,6 +41,8 @@ pub struct BatchReads {
     pub vault_keys: HashMap<String, StoredVaultKey>,
     /// The contacts that the batch's identifiers belong to already: blind index → person id.
     pub contacts: HashMap<String, String>,
+    /// The sites with a webhook receiver: their receipts become deliveries.
+    pub webhook_sites: std::collections::HashSet<String>,
 }
 
 /// A new receipt row.
@@ -130,6 +132,8 @@ pub struct BatchWrites<'a> {
     pub daily: DailyCounts,
     /// Double opt-ins started, after the contacts and links they need.
     pub confirmations: Vec<ConfirmationRow<'a>>,
+    /// The sites with a webhook receiver.
+    pub webhook_sites: std::collections::HashSet<String>,
 }
 
 /// Decides every append of `jobs` in order: the writes, and each job's answer.
@@ -279,6 +283,7 @@ pub fn plan(
     writes
         .identifiers
         .retain(|(subject, identifier, _)| seen.insert((*subject, identifier.commitment.clone())));
+    writes.webhook_sites = reads.webhook_sites;
     (writes, results)
 }
 

@@ -80,6 +80,13 @@ macro_rules! batch_sql {
                     );
                 }
             }
+            reads.webhook_sites = ::sqlx::query_scalar::<_, String>(
+                "SELECT DISTINCT site FROM webhooks WHERE removed_at IS NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
             // The contacts that the batch's identifiers already belong to.
             let lookups: ::std::collections::HashSet<&str> = jobs
                 .iter()
@@ -190,6 +197,7 @@ macro_rules! batch_sql {
                 query.build().execute(&mut *conn).await?;
             }
             write_contacts(conn, writes).await?;
+            write_webhook_events(conn, writes).await?;
             for rows in writes.daily.iter().collect::<Vec<_>>().chunks(ROWS_PER_STATEMENT) {
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO consent_daily (site, purpose, day, granted, denied, withdrawn) ",
@@ -293,6 +301,56 @@ macro_rules! batch_sql {
                 }
                 list.push_unseparated("))");
                 query.push($crate::store::contacts_sql::REFRESH_STATE_TAIL);
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// A delivery per webhook receiver of the receipt's site and contact of its subject, for
+        /// every new receipt but those a CRM reported itself (they would only echo back).
+        async fn write_webhook_events(
+            conn: &mut $conn,
+            writes: &$crate::store::batch_plan::BatchWrites<'_>,
+        ) -> Result<(), $crate::store::StoreError> {
+            if writes.webhook_sites.is_empty() {
+                return Ok(());
+            }
+            for row in &writes.receipts {
+                let draft = row.draft;
+                if !writes.webhook_sites.contains(draft.site.as_str())
+                    || draft.collection_method == "crm-sync"
+                {
+                    continue;
+                }
+                let event = draft.receipt_id.to_string();
+                let kind = match draft.collection_method.as_str() {
+                    "unsubscribe" => "unsubscribe",
+                    _ => "consent.changed",
+                };
+                let payload = ::serde_json::json!({
+                    "eventId": event, "type": kind, "site": draft.site.as_str(),
+                    "collectionMethod": draft.collection_method, "decisions": draft.decisions,
+                    "at": draft.decided_at, "receiptId": event, "sequence": row.sequence,
+                });
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO webhook_deliveries (id, webhook_id, event_id, person_id, payload, \
+                     state, created_at, due_at) SELECT w.id || ':' || ",
+                );
+                query
+                    .push_bind(event.clone())
+                    .push(", w.id, ")
+                    .push_bind(event.clone())
+                    .push(", cs.person_id, ")
+                    .push_bind(payload.to_string())
+                    .push(", 'queued', ")
+                    .push_bind(draft.issued_at)
+                    .push(", ")
+                    .push_bind(draft.issued_at)
+                    .push(" FROM webhooks w JOIN contact_subjects cs ON cs.subject = ")
+                    .push_bind(draft.subject.clone())
+                    .push(" WHERE w.site = ")
+                    .push_bind(draft.site.as_str().to_owned())
+                    .push(" AND w.removed_at IS NULL ON CONFLICT (webhook_id, event_id) DO NOTHING");
                 query.build().execute(&mut *conn).await?;
             }
             Ok(())

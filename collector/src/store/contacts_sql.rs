@@ -773,7 +773,15 @@ macro_rules! contacts_sql {
                     .build()
                     .execute(&mut *tx)
                     .await?;
+                // Events about the contact not yet delivered to a CRM name it: they go too.
+                Builder::new("DELETE FROM webhook_log WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE person_id = ")
+                    .push_bind(person_id.to_owned())
+                    .push(")")
+                    .build()
+                    .execute(&mut *tx)
+                    .await?;
                 for table in [
+                    "webhook_deliveries",
                     "mail_outbox",
                     "optin_confirmations",
                     "contact_identifiers",

@@ -7,6 +7,8 @@ mod batch_sql;
 pub mod contacts;
 pub(crate) mod contacts_sql;
 mod group_commit;
+pub mod integrations;
+pub(crate) mod integrations_sql;
 pub mod mail;
 pub(crate) mod mail_sql;
 pub mod postgres;
@@ -21,6 +23,7 @@ use async_trait::async_trait;
 use crate::metrics::StoreMetrics;
 pub use access::AccessStore;
 pub use contacts::ContactStore;
+pub use integrations::IntegrationStore;
 pub use mail::MailStore;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
@@ -290,9 +293,11 @@ pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, Strin
 
 /// The collector's persistence: the receipt log here, API keys and the audit log in
 /// [`AccessStore`], contacts in [`ContactStore`], confirmations and the mail outbox in
-/// [`MailStore`].
+/// [`MailStore`], CRM events and webhooks in [`IntegrationStore`].
 #[async_trait]
-pub trait Store: AccessStore + ContactStore + MailStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    AccessStore + ContactStore + MailStore + IntegrationStore + Send + Sync + std::fmt::Debug
+{
     /// Records a policy version the first time it is served; returns what is stored for that
     /// version, which differs from `document` if the version was changed without a bump.
     async fn record_policy(

@@ -8,6 +8,7 @@
 mod access;
 mod batch;
 mod contacts;
+mod integrations;
 mod mail;
 mod vault;
 

@@ -7,6 +7,7 @@ mod access;
 mod batch;
 mod checkpoint;
 mod contacts;
+mod integrations;
 mod mail;
 mod vault;
 

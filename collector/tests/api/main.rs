@@ -7,6 +7,7 @@ mod durability;
 mod hardening;
 mod helpers;
 mod identifiers;
+mod integrations;
 mod mail;
 mod many_collectors;
 mod operations;

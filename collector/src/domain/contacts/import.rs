@@ -269,7 +269,7 @@ impl Importer {
         let started = std::time::Instant::now();
         let mut plan = read_rows(bytes, options, &policy.policy)?;
         let read = started.elapsed();
-        self.resolve(&mut plan).await?;
+        self.resolve(&mut plan, &options.site).await?;
         tracing::debug!(
             rows = plan.rows.len(),
             read_ms = read.as_millis() as u64,
@@ -292,7 +292,7 @@ impl Importer {
 
     /// Finds the contact each row updates: by person id, else by its identifiers. A row whose
     /// identifiers belong to two contacts, or repeat another row's, is bad.
-    async fn resolve(&self, plan: &mut ImportPlan) -> Result<(), ImportError> {
+    async fn resolve(&self, plan: &mut ImportPlan, site: &SiteId) -> Result<(), ImportError> {
         let vault = self.contacts.vault();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut bad = Vec::new();
@@ -346,6 +346,27 @@ impl Importer {
                     continue;
                 }
                 row.target = targets.pop();
+                // A consent row must not re-subscribe someone who withdrew or refused: that
+                // needs new proof from them, or an admin's re-subscription with evidence.
+                if let (Some(target), Some((_, purpose))) = (&row.target, &row.consent) {
+                    let states = self.contacts.store().contact_states(target).await?;
+                    let unsubscribed = states.iter().any(|s| {
+                        s.site == site.as_str()
+                            && s.purpose == purpose.as_str()
+                            && (s.decision == "withdrawn" || s.decision == "denied")
+                    });
+                    if unsubscribed {
+                        bad.push(RowError {
+                            line: row.line,
+                            column: None,
+                            reason: format!(
+                                "the contact withdrew or refused {purpose}: re-subscribing needs \
+                                 new proof from them (POST /v1/contacts/{target}/resubscribe)"
+                            ),
+                        });
+                        continue;
+                    }
+                }
                 kept.push(row);
             }
         }

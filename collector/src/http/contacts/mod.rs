@@ -27,6 +27,7 @@ use crate::domain::contacts::{
     BulkResult, CardChange, ContactError, ContactInput, ContactView, MAX_BULK, Visibility,
 };
 use crate::domain::mail::UnsubscribeHeaders;
+use crate::domain::resubscribe::ResubscribeRequest;
 use crate::state::AppState;
 use selection::{SelectionQuery, selection_of};
 
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contacts/{id}/export", get(export::export_one))
         .route("/v1/contacts/{id}/unsubscribe", get(unsubscribe_headers))
         .route("/v1/contacts/{id}/subscriptions", get(subscriptions))
+        .route("/v1/contacts/{id}/resubscribe", post(resubscribe))
         // Personal data, masked or not: never kept by a cache between the caller and us.
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -61,7 +63,8 @@ pub fn router() -> Router<AppState> {
 /// What a caller of this role sees of values in lists and exports.
 fn visibility(caller: &Caller) -> Visibility {
     match caller.role {
-        Role::Marketer => Visibility::Masked,
+        // An integration key reads no contacts; masked, were it ever let in.
+        Role::Marketer | Role::Integration => Visibility::Masked,
         Role::Dpo | Role::Admin => Visibility::Clear,
     }
 }
@@ -189,6 +192,38 @@ pub(super) async fn subscriptions(
         .subscriptions(&caller.actor(), &id.to_string())
         .await?;
     Ok(JsonResponse(serde_json::json!({ "subscriptions": events })))
+}
+
+#[utoipa::path(post, path = "/v1/contacts/{id}/resubscribe", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    request_body = ResubscribeRequest,
+    responses((status = 201, description = "`{receiptId}`: the purpose granted again by a collector-signed receipt citing the proof; audited", body = Object),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "The contact has not withdrawn or refused the purpose (urn:samtycke:problem:not-unsubscribed)", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "No reason, no proof, or a proof that proves no new consent (urn:samtycke:problem:proof-required)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn resubscribe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(request): Json<ResubscribeRequest>,
+) -> Result<Response> {
+    // Admins only: a marketer may never re-subscribe anyone (DESIGN.md §2).
+    let caller = authorize(
+        &state,
+        &headers,
+        &[Role::Admin],
+        "/v1/contacts/{id}/resubscribe",
+    )
+    .await?;
+    let receipt_id = state
+        .resubscribe
+        .resubscribe(&caller.actor(), &id.to_string(), &request)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(serde_json::json!({ "receiptId": receipt_id.to_string() })),
+    )
+        .into_response())
 }
 
 /// Which of the contact's subscriptions.
