@@ -9,6 +9,7 @@ use samtycke_e2e::{BrowserOptions, DemoCollector, DemoSite};
 
 use crate::accessibility::assert_page_passes_axe;
 use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit_page};
+use crate::optin::{sign_up, tick};
 
 /// How many contacts may be e-mailed the newsletter now.
 async fn processable(collector: &DemoCollector) -> i64 {
@@ -63,13 +64,7 @@ async fn a_sign_up_counts_once_confirmed_from_the_mailbox_and_the_preference_cen
     let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
     click_in_widget(&browser, "[data-action=reject-all]").await;
     acknowledged_decision(&browser).await;
-    browser
-        .shadow_element("[data-samtycke-optin]", "input[type=checkbox]", WAIT)
-        .await
-        .expect("the opt-in box")
-        .click()
-        .await
-        .expect("tick");
+    tick(&browser).await;
     browser
         .client
         .find(Locator::Css("#email"))
@@ -78,14 +73,7 @@ async fn a_sign_up_counts_once_confirmed_from_the_mailbox_and_the_preference_cen
         .send_keys("anna@example.se")
         .await
         .expect("type");
-    browser
-        .client
-        .find(Locator::Css("#signup button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submit");
+    sign_up(&browser).await;
 
     let messages = smtp.wait_for(1).await;
     assert_eq!(processable(&collector).await, 0, "not before the click");

@@ -42,7 +42,7 @@ async fn newsletter_after_the_banner(collector: &DemoCollector) -> (Browser, Val
 }
 
 /// Ticks the opt-in box with a click.
-async fn tick(browser: &Browser) {
+pub(crate) async fn tick(browser: &Browser) {
     browser
         .shadow_element(OPTIN, "input[type=checkbox]", WAIT)
         .await
@@ -65,7 +65,7 @@ async fn type_address(browser: &Browser) {
 }
 
 /// Submits the sign-up form with its own button, and waits for the shop's thanks.
-async fn sign_up(browser: &Browser) {
+pub(crate) async fn sign_up(browser: &Browser) {
     browser
         .client
         .find(Locator::Css("#signup button[type=submit]"))

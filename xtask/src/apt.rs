@@ -5,6 +5,29 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+/// Installs Debian `packages` unless `installed` says they are there, and checks after.
+pub fn ensure(what: &str, packages: &[&str], installed: impl Fn() -> bool) -> anyhow::Result<()> {
+    if installed() {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: installing Debian's {} ({what})",
+        packages.join(", ")
+    );
+    let root = is_root();
+    apt(root, &["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(root, &args)?;
+    if !installed() {
+        bail!(
+            "{what} is still missing after installing {}",
+            packages.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
     Command::new("id")

@@ -3,33 +3,13 @@
 
 use std::path::Path;
 
-use anyhow::bail;
-
-use crate::apt::{apt, is_root};
-
 const BINARIES: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
 
 /// Makes sure `chromium` and `chromium-driver` are installed.
 pub fn ensure() -> anyhow::Result<()> {
-    if BINARIES.iter().all(|b| Path::new(b).exists()) {
-        return Ok(());
-    }
-    eprintln!("xtask: installing Debian's chromium and chromium-driver");
-    let root = is_root();
-    apt(root, &["update", "-qq"])?;
-    apt(
-        root,
-        &[
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ],
-    )?;
-    if let Some(missing) = BINARIES.iter().find(|b| !Path::new(b).exists()) {
-        bail!("{missing} is still missing after installing chromium and chromium-driver");
-    }
-    Ok(())
+    crate::apt::ensure(
+        "Chromium and ChromeDriver",
+        &["chromium", "chromium-driver"],
+        || BINARIES.iter().all(|b| Path::new(b).exists()),
+    )
 }

@@ -4,10 +4,6 @@
 
 use std::process::Command;
 
-use anyhow::bail;
-
-use crate::apt::{apt, is_root};
-
 /// The interpreter the tests run aiosmtpd with.
 pub const PYTHON: &str = "/usr/bin/python3";
 
@@ -20,24 +16,9 @@ fn installed() -> bool {
 
 /// Makes sure `python3-aiosmtpd` is installed.
 pub fn ensure() -> anyhow::Result<()> {
-    if installed() {
-        return Ok(());
-    }
-    eprintln!("xtask: installing Debian's python3-aiosmtpd (the mail tests' SMTP server)");
-    let root = is_root();
-    apt(root, &["update", "-qq"])?;
-    apt(
-        root,
-        &[
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "python3-aiosmtpd",
-        ],
-    )?;
-    if !installed() {
-        bail!("{PYTHON} cannot import aiosmtpd after installing python3-aiosmtpd");
-    }
-    Ok(())
+    crate::apt::ensure(
+        "the mail tests' SMTP server",
+        &["python3-aiosmtpd"],
+        installed,
+    )
 }

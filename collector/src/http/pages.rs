@@ -71,32 +71,36 @@ pub struct Page {
 impl Page {
     /// The page as an answer with `status`.
     pub fn respond(&self, status: StatusCode) -> Response {
-        let html = match PAGES.get_template("page.html").and_then(|t| t.render(self)) {
-            Ok(html) => html,
+        match PAGES.get_template("page.html").and_then(|t| t.render(self)) {
+            Ok(html) => respond(status, html),
             Err(error) => {
                 tracing::error!(%error, "cannot render a page");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
-        };
-        let mut response = (
-            status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(MAIL_PAGE_CSP),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            html,
-        )
-            .into_response();
-        response.extensions_mut().insert(OwnPage);
-        response
+        }
     }
+}
+
+/// A page of these (`html`) as an answer: their policy, never cached, marked as ours.
+pub fn respond(status: StatusCode, html: String) -> Response {
+    let mut response = (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(MAIL_PAGE_CSP),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        html,
+    )
+        .into_response();
+    response.extensions_mut().insert(OwnPage);
+    response
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use samtycke_shared::{Decision, Language};
 use serde::Serialize;
 
 use super::mail::{invalid_page, trouble_page};
-use super::pages::{MAIL_PAGE_CSP, OwnPage};
+use super::pages::respond;
 use super::widget::loader::language as accepted_language;
 use crate::domain::mail::preferences::{PreferencesError, Standing, Subscriber};
 use crate::state::AppState;
@@ -323,24 +323,7 @@ async fn render(
             return trouble_page(Some(headers));
         }
     };
-    let mut response = (
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(MAIL_PAGE_CSP),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        html,
-    )
-        .into_response();
-    response.extensions_mut().insert(OwnPage);
-    response
+    respond(StatusCode::OK, html)
 }
 
 fn state_text(words: &Words, standing: &Standing) -> String {

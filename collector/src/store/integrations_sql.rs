@@ -110,22 +110,13 @@ macro_rules! integrations_sql {
                 lease_until: i64,
                 limit: u32,
             ) -> Result<Vec<DueDelivery>, StoreError> {
-                let mut query = Builder::new("UPDATE webhook_deliveries SET claimed_until = ");
-                query
-                    .push_bind(lease_until)
-                    .push(" WHERE state = 'queued' AND due_at <= ")
-                    .push_bind(now)
-                    .push(" AND claimed_until <= ")
-                    .push_bind(now)
-                    .push(
-                        " AND id IN (SELECT id FROM webhook_deliveries WHERE state = 'queued' AND due_at <= ",
-                    )
-                    .push_bind(now)
-                    .push(" AND claimed_until <= ")
-                    .push_bind(now)
-                    .push(" ORDER BY due_at, created_at LIMIT ")
-                    .push_bind(i64::from(limit))
-                    .push(") RETURNING id");
+                let mut query = $crate::store::claim_outbox::<$db>(
+                    "webhook_deliveries",
+                    now,
+                    lease_until,
+                    limit,
+                );
+                query.push(" RETURNING id");
                 let ids: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
                 if ids.is_empty() {
                     return Ok(Vec::new());

@@ -300,25 +300,9 @@ macro_rules! mail_sql {
                 lease_until: i64,
                 limit: u32,
             ) -> Result<Vec<OutboxMail>, StoreError> {
-                // The lease condition is repeated outside the subquery: under READ COMMITTED a
-                // second sender that waited for the row re-checks it against the row as the
-                // first left it, and skips the row.
-                let mut query = Builder::new("UPDATE mail_outbox SET claimed_until = ");
-                query
-                    .push_bind(lease_until)
-                    .push(" WHERE state = 'queued' AND due_at <= ")
-                    .push_bind(now)
-                    .push(" AND claimed_until <= ")
-                    .push_bind(now)
-                    .push(
-                        " AND id IN (SELECT id FROM mail_outbox WHERE state = 'queued' AND due_at <= ",
-                    )
-                    .push_bind(now)
-                    .push(" AND claimed_until <= ")
-                    .push_bind(now)
-                    .push(" ORDER BY due_at, created_at LIMIT ")
-                    .push_bind(i64::from(limit))
-                    .push(") RETURNING id, site, person_id, kind, reference, language, attempts, created_at");
+                let mut query =
+                    $crate::store::claim_outbox::<$db>("mail_outbox", now, lease_until, limit);
+                query.push(" RETURNING id, site, person_id, kind, reference, language, attempts, created_at");
                 let rows = query.build().fetch_all(&self.pool).await?;
                 let mut mails = rows
                     .iter()

@@ -397,6 +397,39 @@ impl Backend {
     }
 }
 
+/// A claim of due rows of an outbox table (`mail_outbox`, `webhook_deliveries`: columns
+/// `id`, `state`, `due_at`, `created_at`, `claimed_until`) for a lease, up to `RETURNING`,
+/// which the caller adds. The lease condition stands outside the subquery too: under READ
+/// COMMITTED a second sender that waited for a row re-checks it against the row as the first
+/// left it, and skips the row.
+fn claim_outbox<DB: sqlx::Database>(
+    table: &str,
+    now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> sqlx::QueryBuilder<DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::new(format!("UPDATE {table} SET claimed_until = "));
+    query
+        .push_bind(lease_until)
+        .push(" WHERE state = 'queued' AND due_at <= ")
+        .push_bind(now)
+        .push(" AND claimed_until <= ")
+        .push_bind(now)
+        .push(format!(
+            " AND id IN (SELECT id FROM {table} WHERE state = 'queued' AND due_at <= "
+        ))
+        .push_bind(now)
+        .push(" AND claimed_until <= ")
+        .push_bind(now)
+        .push(" ORDER BY due_at, created_at LIMIT ")
+        .push_bind(i64::from(limit))
+        .push(")");
+    query
+}
+
 /// The log row both backends select for `receipts_after`.
 const LOGGED_RECEIPT_COLUMNS: &str =
     "sequence, receipt_id, subject, receipt, receipt_sha256, prev_receipt_sha256";

@@ -192,24 +192,8 @@ async fn only_an_admin_re_subscribes_and_only_with_proof_and_it_is_audited() {
     .await;
     assert_problem(&not_yet, StatusCode::CONFLICT);
 
-    let links = get_as(
-        &collector,
-        &keys.marketer,
-        &format!("/v1/contacts/{anna}/unsubscribe?site=demo&purpose=newsletter"),
-    )
-    .await;
-    let url = links.json()["url"].as_str().expect("url").to_owned();
-    let one_click = collector
-        .send(
-            axum::http::Request::post(&url[url.find("/mail/").expect("path")..])
-                .header(
-                    axum::http::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(axum::body::Body::from("List-Unsubscribe=One-Click"))
-                .expect("request"),
-        )
-        .await;
+    let unsubscribe = crate::mail::unsubscribe_path(&collector, &keys.marketer, &anna).await;
+    let one_click = crate::mail::one_click(&collector, &unsubscribe).await;
     assert_eq!(one_click.status, StatusCode::OK);
 
     let marketer = call(
@@ -431,24 +415,8 @@ async fn webhooks_deliver_every_event_once_signed_through_a_receiver_that_fails_
     // sign-up, and an unsubscribe.
     opt_in(&collector, 1, "anna@example.se").await;
     let anna = person_of(&collector, &keys, "anna@example.se").await;
-    let links = get_as(
-        &collector,
-        &keys.marketer,
-        &format!("/v1/contacts/{anna}/unsubscribe?site=demo&purpose=newsletter"),
-    )
-    .await;
-    let url = links.json()["url"].as_str().expect("url").to_owned();
-    let clicked = collector
-        .send(
-            axum::http::Request::post(&url[url.find("/mail/").expect("path")..])
-                .header(
-                    axum::http::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(axum::body::Body::from("List-Unsubscribe=One-Click"))
-                .expect("request"),
-        )
-        .await;
+    let unsubscribe = crate::mail::unsubscribe_path(&collector, &keys.marketer, &anna).await;
+    let clicked = crate::mail::one_click(&collector, &unsubscribe).await;
     assert_eq!(clicked.status, StatusCode::OK);
     assert_eq!(receiver.count(), 0);
 

@@ -134,3 +134,55 @@ pub fn demo_policy_file(dir: &Path) -> PathBuf {
     std::fs::copy(demo_policy_path(), &path).expect("copy policy");
     path
 }
+
+/// The collection method of each receipt in `listed["receipts"]` (an export, a download).
+pub fn methods(listed: &serde_json::Value) -> Vec<String> {
+    listed["receipts"]
+        .as_array()
+        .expect("receipts")
+        .iter()
+        .map(|r| {
+            let claims: serde_json::Value =
+                serde_json::from_str(&jws_payload(r["receipt"].as_str().expect("jwt")))
+                    .expect("claims");
+            claims["collectionMethod"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The collection method of each of a contact's receipts, from the DPO's export.
+pub async fn receipt_methods(collector: &TestCollector, token: &str, id: &str) -> Vec<String> {
+    let answer = crate::contacts::get_as(
+        collector,
+        token,
+        &format!("/v1/contacts/{id}/export?format=json"),
+    )
+    .await;
+    methods(&answer.json())
+}
+
+/// The path and query of a contact's unsubscribe link for the newsletter, from the API.
+pub async fn unsubscribe_path(collector: &TestCollector, token: &str, id: &str) -> String {
+    let answer = crate::contacts::get_as(
+        collector,
+        token,
+        &format!("/v1/contacts/{id}/unsubscribe?site=demo&purpose=newsletter"),
+    )
+    .await;
+    let url = answer.json()["url"].as_str().expect("url").to_owned();
+    url[url.find("/mail/unsubscribe").expect("path")..].to_owned()
+}
+
+/// A mail client's RFC 8058 one-click POST to an unsubscribe link.
+pub async fn one_click(collector: &TestCollector, path_and_query: &str) -> Answer {
+    post_form(
+        collector,
+        path_and_query,
+        "List-Unsubscribe=One-Click",
+        "*/*",
+    )
+    .await
+}

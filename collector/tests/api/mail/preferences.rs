@@ -26,23 +26,6 @@ async fn preferences_of(collector: &TestCollector, token: &str, id: &str) -> Str
     url[url.find("/mail/preferences").expect("path")..].to_owned()
 }
 
-fn methods(listed: &serde_json::Value) -> Vec<String> {
-    listed["receipts"]
-        .as_array()
-        .expect("receipts")
-        .iter()
-        .map(|r| {
-            let claims: serde_json::Value =
-                serde_json::from_str(&jws_payload(r["receipt"].as_str().expect("jwt")))
-                    .expect("claims");
-            claims["collectionMethod"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn choices_change_by_plain_forms_into_receipts_that_verify() {
     let collector = TestCollector::start().await;

@@ -9,29 +9,6 @@ use crate::contacts::{audit_actions, get_as, keys, opt_in, person_of, select_all
 const GRANTED: &str = "site=demo&purpose=newsletter&state=granted";
 const WITHDRAWN: &str = "site=demo&purpose=newsletter&state=withdrawn";
 
-async fn receipt_methods(collector: &TestCollector, token: &str, id: &str) -> Vec<String> {
-    let answer = get_as(
-        collector,
-        token,
-        &format!("/v1/contacts/{id}/export?format=json"),
-    )
-    .await;
-    answer.json()["receipts"]
-        .as_array()
-        .expect("receipts")
-        .iter()
-        .map(|r| {
-            let claims: serde_json::Value =
-                serde_json::from_str(&jws_payload(r["receipt"].as_str().expect("jwt")))
-                    .expect("claims");
-            claims["collectionMethod"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn one_click_withdraws_at_once_and_once_and_the_page_does_the_same() {
     let collector = TestCollector::start().await;
@@ -56,7 +33,7 @@ async fn one_click_withdraws_at_once_and_once_and_the_page_does_the_same() {
     let path = &url[url.find("/mail/unsubscribe").expect("path")..];
 
     // A mail client's one-click POST: the body RFC 8058 prescribes, the token in the URL.
-    let clicked = post_form(&collector, path, "List-Unsubscribe=One-Click", "*/*").await;
+    let clicked = one_click(&collector, path).await;
     assert_eq!(clicked.status, StatusCode::OK);
     let granted = select_all(&collector, &keys.marketer, GRANTED).await;
     assert_eq!(
@@ -72,7 +49,7 @@ async fn one_click_withdraws_at_once_and_once_and_the_page_does_the_same() {
         receipt_methods(&collector, &keys.dpo, &anna).await,
         ["form", "unsubscribe"]
     );
-    let again = post_form(&collector, path, "List-Unsubscribe=One-Click", "*/*").await;
+    let again = one_click(&collector, path).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(
         receipt_methods(&collector, &keys.dpo, &anna).await.len(),
@@ -179,7 +156,7 @@ async fn the_selection_csv_carries_the_unsubscribe_columns_and_bad_asks_are_refu
     assert_eq!(row[17], format!("<{}>", &row[16]));
     assert_eq!(&row[18], "List-Unsubscribe=One-Click");
     let path = &row[16][row[16].find("/mail/unsubscribe").expect("path")..];
-    let clicked = post_form(&collector, path, "List-Unsubscribe=One-Click", "*/*").await;
+    let clicked = one_click(&collector, path).await;
     assert_eq!(clicked.status, StatusCode::OK);
     assert!(
         select_all(&collector, &keys.marketer, GRANTED)
