@@ -3,15 +3,15 @@
 -- No address, name or message text is stored here: the sender opens the contact's vault and
 -- renders the message when it sends, and a deleted contact's rows go with it.
 
--- A form opt-in for a purpose that asks for double opt-in waits here for the click in the
--- person's own mailbox. The link names the row by id inside a token sealed under a key derived
+-- A form opt-in for a purpose that asks for double opt-in, or a grant asked for in the
+-- preference centre, waits here for the click in the person's own mailbox. The link names the row by id inside a token sealed under a key derived
 -- from the data-encryption key (`domain::mail::links`): nothing in this table makes a link.
 CREATE TABLE optin_confirmations (
     id            TEXT     PRIMARY KEY,  -- random UUID
     person_id     TEXT     NOT NULL REFERENCES contacts (person_id) ON DELETE CASCADE,
     site          TEXT     NOT NULL,
     purpose       TEXT     NOT NULL,
-    form_receipt  TEXT     NOT NULL,     -- the receipt id of the form opt-in it confirms
+    form_receipt  TEXT,                  -- the form opt-in it confirms; NULL: asked in the preference centre
     language      TEXT     NOT NULL,     -- of the form, for the mail and the pages
     state         TEXT     NOT NULL CHECK (state IN ('pending', 'confirmed', 'expired')),
     created_at    BIGINT    NOT NULL,     -- Unix seconds

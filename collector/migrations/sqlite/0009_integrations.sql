@@ -61,7 +61,7 @@ CREATE INDEX webhook_log_by_delivery ON webhook_log (delivery_id, sequence);
 
 -- Events a CRM reported, by its own event id: the same event again replays its outcome.
 CREATE TABLE crm_events (
-    event_id    TEXT     PRIMARY KEY,   -- the CRM's id, prefixed with the reporting key's id
+    event_id    TEXT     PRIMARY KEY,   -- the reporting key, the site and the CRM's own id
     request_sha256 TEXT  NOT NULL,      -- of the event as reported: the same id with other content is a conflict
     outcome     TEXT     NOT NULL,      -- JSON: what was done
     at          INTEGER  NOT NULL

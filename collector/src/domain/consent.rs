@@ -242,13 +242,13 @@ impl ConsentService {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Seal(e.to_string()))?;
-        let confirmation = self.double_opt_in(asked, policy, &contacts).await?;
+        let confirmations = self.double_opt_ins(asked, policy, &contacts).await?;
         let job = AppendJob {
             draft,
             countersign,
             seal,
             contacts,
-            confirmation,
+            confirmations,
         };
         let (stored, created) = match self.store.append_receipt(job).await? {
             Appended::Created(stored) => (stored, true),
@@ -268,38 +268,41 @@ impl ConsentService {
 }
 
 impl ConsentService {
-    /// What a form opt-in for a purpose that asks for double opt-in must also write: the
-    /// contact's hold and, unless one went out moments ago, a confirmation mail.
-    async fn double_opt_in(
+    /// What a form opt-in must also write for each purpose it grants that asks for double
+    /// opt-in: the contact's hold and, unless one went out moments ago, a confirmation mail.
+    async fn double_opt_ins(
         &self,
         asked: &samtycke_shared::ReceiptRequest,
         policy: &PublishedPolicy,
         contacts: &[crate::store::PreparedContact],
-    ) -> Result<Option<crate::store::PendingConfirmation>, IngestError> {
+    ) -> Result<Vec<crate::store::PendingConfirmation>, IngestError> {
         if asked.collection_method != CollectionMethod::Form {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        let Some(purpose) = asked.decisions.iter().find_map(|(purpose, decision)| {
+        let Some(contact) = contacts.iter().find(|c| c.kind == "email") else {
+            return Ok(Vec::new());
+        };
+        let mut pending = Vec::new();
+        for (purpose, decision) in &asked.decisions {
             let asks = policy
                 .policy
                 .purpose(purpose)
                 .is_some_and(|p| p.double_opt_in);
-            (asks && *decision == Decision::Granted).then_some(purpose)
-        }) else {
-            return Ok(None);
-        };
-        let Some(contact) = contacts.iter().find(|c| c.kind == "email") else {
-            return Ok(None);
-        };
-        Ok(double_opt_in::pending_for(
-            &*self.store,
-            &self.mail,
-            &asked.site,
-            purpose,
-            &contact.lookup,
-            &asked.language,
-        )
-        .await?)
+            if !asks || *decision != Decision::Granted {
+                continue;
+            }
+            let confirmation = double_opt_in::pending_for(
+                &*self.store,
+                &self.mail,
+                &asked.site,
+                purpose,
+                &contact.lookup,
+                &asked.language,
+            )
+            .await?;
+            pending.extend(confirmation);
+        }
+        Ok(pending)
     }
 }
 

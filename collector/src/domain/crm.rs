@@ -218,14 +218,10 @@ impl CrmSync {
         checked: Checked,
         now: i64,
     ) -> Result<EventOutcome, CrmError> {
-        let key = format!("{}\n{}", checked.site, checked.event.event_id);
-        let request_sha256 = sha256_hex(
-            serde_json::to_string(&CrmEvent {
-                at: Some(checked.at),
-                ..checked.event.clone()
-            })
-            .unwrap_or_default(),
-        );
+        // Event ids are the CRM's own: two CRMs (two keys) may use the same ones.
+        let key = format!("{operator}\n{}\n{}", checked.site, checked.event.event_id);
+        // The event as sent: a retry of one sent without `at` is the same event.
+        let request_sha256 = sha256_hex(serde_json::to_string(&checked.event).unwrap_or_default());
         if let Some((sha, outcome)) = self.store.crm_event(&key).await? {
             let mut outcome: EventOutcome =
                 serde_json::from_str(&outcome).map_err(|e| StoreError::Batch(e.to_string()))?;
@@ -263,12 +259,32 @@ impl CrmSync {
         let Some(person_id) = self.store.contact_by_lookup(&lookup).await? else {
             return Ok(outcome("unknown-contact", None, None));
         };
+        let asks_double_opt_in = self
+            .sites
+            .get(&checked.site)
+            .and_then(|site| {
+                site.policy
+                    .policy
+                    .purpose(&checked.purpose)
+                    .map(|p| p.double_opt_in)
+            })
+            .unwrap_or(true);
         let states = self.store.contact_states(&person_id).await?;
         let current = states
             .iter()
             .find(|s| s.site == checked.site.as_str() && s.purpose == checked.purpose.as_str())
             .map(|s| s.decision.as_str());
         match (checked.decision, current) {
+            (Decision::Granted, None) if asks_double_opt_in => {
+                return Ok(outcome(
+                    "refused",
+                    None,
+                    Some(
+                        "the purpose asks for double opt-in: only the person's confirmation \
+                         from their own mailbox grants it",
+                    ),
+                ));
+            }
             (Decision::Withdrawn, Some("granted")) | (Decision::Granted, None) => {}
             (Decision::Granted, Some("withdrawn" | "denied")) => {
                 return Ok(outcome(
@@ -289,7 +305,7 @@ impl CrmSync {
         let subject = issued_subject(&*self.store, &person_id).await?;
         let receipt_id = derived_receipt_id(
             "samtycke/crm-sync/v1",
-            &[checked.site.as_str(), &checked.event.event_id],
+            &[operator, checked.site.as_str(), &checked.event.event_id],
         );
         let job = self.issuer.job(Issue {
             receipt_id,

@@ -100,7 +100,7 @@ impl ReceiptIssuer {
             countersign,
             seal: None,
             contacts: Vec::new(),
-            confirmation: None,
+            confirmations: Vec::new(),
         }
     }
 }

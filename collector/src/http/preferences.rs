@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::mail::{invalid_page, trouble_page};
 use super::pages::respond;
 use super::widget::loader::language as accepted_language;
-use crate::domain::mail::preferences::{PreferencesError, Standing, Subscriber};
+use crate::domain::mail::preferences::{PreferencesError, Saved, Standing, Subscriber};
 use crate::state::AppState;
 
 /// The routes.
@@ -114,24 +114,21 @@ pub(super) async fn change(
     let words = Words::of(&language);
     let outcome = match fields.action.as_deref() {
         Some("save") => centre
-            .save(&subscriber, &fields.granted)
+            .save(&subscriber, &fields.granted, &language)
             .await
-            .map(|saved| match saved.changed.is_empty() {
-                true => words.unchanged,
-                false => words.saved,
-            }),
+            .map(|saved| saved_notice(words, &saved, &subscriber, &language)),
         Some("withdraw-all") => centre
-            .save(&subscriber, &BTreeSet::new())
+            .save(&subscriber, &BTreeSet::new(), &language)
             .await
-            .map(|_| words.withdrawn_all),
+            .map(|_| words.withdrawn_all.to_owned()),
         Some("copy") => centre
             .send_copy(&subscriber, &language)
             .await
             .map(|queued| match queued {
-                true => words.copy_sent,
-                false => words.copy_recent,
+                true => words.copy_sent.to_owned(),
+                false => words.copy_recent.to_owned(),
             }),
-        _ => Ok(words.unchanged),
+        _ => Ok(words.unchanged.to_owned()),
     };
     match outcome {
         Ok(notice) => render(&state, &headers, &fields, &token, &subscriber, Some(notice)).await,
@@ -142,7 +139,7 @@ pub(super) async fn change(
                 &fields,
                 &token,
                 &subscriber,
-                Some(words.unknown_purpose),
+                Some(words.unknown_purpose.to_owned()),
             )
             .await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -193,6 +190,45 @@ pub(super) async fn receipts(
     }
 }
 
+/// What a save did, in the person's words: each part that happened, in one notice.
+fn saved_notice(
+    words: &Words,
+    saved: &Saved,
+    subscriber: &Subscriber,
+    language: &Language,
+) -> String {
+    if saved.nothing() {
+        return words.unchanged.to_owned();
+    }
+    let policy = &subscriber.policy.policy;
+    let names = |purposes: &[samtycke_shared::PurposeId]| {
+        purposes
+            .iter()
+            .filter_map(|id| policy.purpose(id))
+            .map(|p| p.name.get(language, policy.default_language()).to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !saved.withdrawn.is_empty() {
+        parts.push(words.saved.to_owned());
+    }
+    if !saved.mailed.is_empty() {
+        parts.push(words.mailed.replace("{purposes}", &names(&saved.mailed)));
+    }
+    if !saved.waiting.is_empty() {
+        parts.push(words.waiting.replace("{purposes}", &names(&saved.waiting)));
+    }
+    if !saved.unavailable.is_empty() {
+        parts.push(
+            words
+                .unavailable
+                .replace("{purposes}", &names(&saved.unavailable)),
+        );
+    }
+    parts.join(" ")
+}
+
 /// The page's language: asked for, else the browser's, among the policy's.
 fn page_language(subscriber: &Subscriber, headers: &HeaderMap, asked: Option<&str>) -> Language {
     let policy = &subscriber.policy.policy;
@@ -234,7 +270,7 @@ struct View<'a> {
     lang: String,
     controller: String,
     token: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     w: &'static Words,
     purposes: Vec<PurposeView>,
     languages: Vec<LanguageLink>,
@@ -247,7 +283,7 @@ async fn render(
     fields: &Fields,
     token: &str,
     subscriber: &Subscriber,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 ) -> Response {
     let standings = match state.preferences.standings(subscriber).await {
         Ok(standings) => standings,
@@ -377,6 +413,12 @@ struct Words {
     copy_recent: &'static str,
     #[serde(skip)]
     unknown_purpose: &'static str,
+    #[serde(skip)]
+    mailed: &'static str,
+    #[serde(skip)]
+    waiting: &'static str,
+    #[serde(skip)]
+    unavailable: &'static str,
 }
 
 impl Words {
@@ -400,16 +442,19 @@ const EN: Words = Words {
     download: "Download my receipts",
     copy: "Send me a copy of my data",
     state_granted: "Given on {date}.",
-    state_pending: "Waiting for your confirmation: tick it and save to confirm.",
+    state_pending: "Waiting for your confirmation from the e-mail we sent.",
     state_denied: "Refused on {date}.",
     state_withdrawn: "Withdrawn on {date}.",
     state_none: "Not given.",
-    saved: "Saved. Your choices count from now.",
+    saved: "Saved: what you unticked is withdrawn from now.",
     unchanged: "Nothing changed.",
     withdrawn_all: "Everything is withdrawn.",
     copy_sent: "A copy of your data is on its way to your address.",
     copy_recent: "A copy was sent a few minutes ago: please look in your mailbox.",
     unknown_purpose: "One of the choices is not offered here; nothing was changed.",
+    mailed: "We sent you an e-mail: confirm it there and {purposes} counts.",
+    waiting: "A confirmation for {purposes} went out a few minutes ago: please look in your mailbox.",
+    unavailable: "{purposes}: to give your consent again, please use the form on the site.",
 };
 
 const SV: Words = Words {
@@ -424,14 +469,17 @@ const SV: Words = Words {
     download: "Ladda ner mina kvitton",
     copy: "Skicka en kopia av mina uppgifter",
     state_granted: "Lämnat {date}.",
-    state_pending: "Väntar på din bekräftelse: kryssa i och spara för att bekräfta.",
+    state_pending: "Väntar på din bekräftelse från mejlet vi skickade.",
     state_denied: "Nekat {date}.",
     state_withdrawn: "Återkallat {date}.",
     state_none: "Inte lämnat.",
-    saved: "Sparat. Dina val gäller från och med nu.",
+    saved: "Sparat: det du kryssade ur är återkallat från och med nu.",
     unchanged: "Inget ändrades.",
     withdrawn_all: "Allt är återkallat.",
     copy_sent: "En kopia av dina uppgifter är på väg till din adress.",
     copy_recent: "En kopia skickades för några minuter sedan: titta i din inkorg.",
     unknown_purpose: "Ett av valen erbjuds inte här; inget ändrades.",
+    mailed: "Vi har skickat ett mejl till dig: bekräfta där, så gäller {purposes}.",
+    waiting: "En bekräftelse för {purposes} skickades för några minuter sedan: titta i din inkorg.",
+    unavailable: "{purposes}: använd formuläret på webbplatsen för att lämna ditt samtycke igen.",
 };

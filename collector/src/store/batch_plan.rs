@@ -206,15 +206,15 @@ pub fn plan(
                 .identifiers
                 .push((draft.subject.as_str(), identifier, sequence));
         }
-        if let Some(pending) = &job.confirmation
-            && let Some(person_id) = reads.contacts.get(&pending.lookup)
-        {
-            writes.confirmations.push(ConfirmationRow {
-                person_id: person_id.clone(),
-                draft,
-                sequence,
-                pending,
-            });
+        for pending in &job.confirmations {
+            if let Some(person_id) = reads.contacts.get(&pending.lookup) {
+                writes.confirmations.push(ConfirmationRow {
+                    person_id: person_id.clone(),
+                    draft,
+                    sequence,
+                    pending,
+                });
+            }
         }
         if !writes.subjects.contains(&draft.subject.as_str()) {
             writes.subjects.push(draft.subject.as_str());
@@ -386,7 +386,7 @@ mod tests {
             }),
             seal: None,
             contacts: Vec::new(),
-            confirmation: None,
+            confirmations: Vec::new(),
         }
     }
 

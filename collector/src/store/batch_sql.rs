@@ -327,9 +327,20 @@ macro_rules! batch_sql {
                     "unsubscribe" => "unsubscribe",
                     _ => "consent.changed",
                 };
+                // A grant still waiting for its confirmation from the mailbox is told as
+                // `pending`: the receiver must not act on it (the confirmation's own event
+                // follows with `granted`).
+                let mut decisions = ::serde_json::to_value(&draft.decisions).unwrap_or_default();
+                for confirmation in writes
+                    .confirmations
+                    .iter()
+                    .filter(|c| c.draft.receipt_id == draft.receipt_id)
+                {
+                    decisions[confirmation.pending.purpose.as_str()] = "pending".into();
+                }
                 let payload = ::serde_json::json!({
                     "eventId": event, "type": kind, "site": draft.site.as_str(),
-                    "collectionMethod": draft.collection_method, "decisions": draft.decisions,
+                    "collectionMethod": draft.collection_method, "decisions": decisions,
                     "at": draft.decided_at, "receiptId": event, "sequence": row.sequence,
                 });
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(
@@ -382,6 +393,37 @@ macro_rules! batch_sql {
                     .push(" AND purpose = ")
                     .push_bind(purpose.clone())
                     .push(" AND reason = 'pending')");
+                query.build().execute(&mut *conn).await?;
+                // The grant is the device's, and every contact linked to the device shares its
+                // decisions: another contact who had not granted the purpose (one who withdrew,
+                // say, on a shared browser) is held too, until it confirms from its own
+                // mailbox. This runs before the contacts' state is brought up to date, so it
+                // reads the state before this receipt.
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_holds (person_id, site, purpose, reason, since) \
+                     SELECT cs.person_id, ",
+                );
+                query
+                    .push_bind(site.clone())
+                    .push(", ")
+                    .push_bind(purpose.clone())
+                    .push(", 'pending', ")
+                    .push_bind(row.draft.issued_at)
+                    .push(" FROM contact_subjects cs WHERE cs.subject = ")
+                    .push_bind(row.draft.subject.clone())
+                    .push(" AND cs.person_id <> ")
+                    .push_bind(row.person_id.clone())
+                    .push(" AND NOT EXISTS (SELECT 1 FROM contact_consent_state s WHERE s.person_id = cs.person_id AND s.site = ")
+                    .push_bind(site.clone())
+                    .push(" AND s.purpose = ")
+                    .push_bind(purpose.clone())
+                    .push(" AND s.decision = 'granted' AND (s.expires_at IS NULL OR s.expires_at > ")
+                    .push_bind(row.draft.issued_at)
+                    .push(")) AND NOT EXISTS (SELECT 1 FROM contact_holds h WHERE h.person_id = cs.person_id AND h.site = ")
+                    .push_bind(site.clone())
+                    .push(" AND h.purpose = ")
+                    .push_bind(purpose.clone())
+                    .push(" AND h.reason = 'pending')");
                 query.build().execute(&mut *conn).await?;
                 let detail = ::serde_json::json!({
                     "site": site, "purpose": purpose, "receiptSequence": row.sequence,

@@ -115,15 +115,17 @@ pub trait IntegrationStore {
         limit: u32,
     ) -> Result<Vec<DueDelivery>, StoreError>;
 
-    /// Records how a delivery attempt ended, in the row and the log, in one transaction.
+    /// Records how a delivery attempt ended, in the row and the log, in one transaction, only
+    /// while this deliverer's claim (`lease_until`) still holds the row (as the mail outbox).
     async fn record_delivery(
         &self,
         id: &str,
+        lease_until: i64,
         now: i64,
         outcome: DeliveryOutcome,
         status: Option<i64>,
         detail: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// A receiver's delivery log, newest first, at most `limit` lines.
     async fn delivery_log(

@@ -149,11 +149,12 @@ macro_rules! integrations_sql {
             async fn record_delivery(
                 &self,
                 id: &str,
+                lease_until: i64,
                 now: i64,
                 outcome: DeliveryOutcome,
                 status: Option<i64>,
                 detail: &str,
-            ) -> Result<(), StoreError> {
+            ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut query = Builder::new(
                     "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = 0, ",
@@ -169,8 +170,14 @@ macro_rules! integrations_sql {
                         query.push("state = 'failed'");
                     }
                 }
-                query.push(" WHERE id = ").push_bind(id.to_owned());
-                query.build().execute(&mut *tx).await?;
+                query
+                    .push(" WHERE id = ")
+                    .push_bind(id.to_owned())
+                    .push(" AND claimed_until = ")
+                    .push_bind(lease_until);
+                if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
+                    return Ok(false);
+                }
                 let mut query = Builder::new(
                     "INSERT INTO webhook_log (delivery_id, at, outcome, status, detail) ",
                 );
@@ -184,7 +191,7 @@ macro_rules! integrations_sql {
                 });
                 query.build().execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn delivery_log(

@@ -17,8 +17,8 @@ pub struct StoredConfirmation {
     pub site: String,
     /// The purpose.
     pub purpose: String,
-    /// The form opt-in's receipt id.
-    pub form_receipt: String,
+    /// The form opt-in's receipt id; `None` when asked for in the preference centre.
+    pub form_receipt: Option<String>,
     /// The form's language.
     pub language: String,
     /// `pending`, `confirmed` or `expired`.
@@ -116,6 +116,25 @@ pub struct NewMail {
     pub language: String,
 }
 
+/// A grant asked for in the preference centre, to confirm from the mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedConfirmation {
+    /// The confirmation's random id.
+    pub id: String,
+    /// Its mail's random id.
+    pub mail_id: String,
+    /// The contact.
+    pub person_id: String,
+    /// The site.
+    pub site: String,
+    /// The purpose.
+    pub purpose: String,
+    /// The page's language.
+    pub language: String,
+    /// When the link stops working.
+    pub expires_at: i64,
+}
+
 /// Something that keeps a contact out of processing besides its decisions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredHold {
@@ -145,6 +164,17 @@ pub trait MailStore {
         receipt_id: &str,
         now: i64,
         actor: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a grant asked for in the preference centre, to be confirmed from the mailbox:
+    /// the confirmation and its mail, and the contact's history, in one transaction. Unless one
+    /// for the same purpose is pending and was made at or after `unless_since`; returns whether
+    /// one was made.
+    async fn ask_confirmation(
+        &self,
+        asked: &AskedConfirmation,
+        now: i64,
+        unless_since: i64,
     ) -> Result<bool, StoreError>;
 
     /// Queues a message, unless one of its kind went to the contact at or after
@@ -193,14 +223,18 @@ pub trait MailStore {
         limit: u32,
     ) -> Result<Vec<OutboxMail>, StoreError>;
 
-    /// Records how an attempt ended, in the outbox row and the send log, in one transaction.
+    /// Records how an attempt ended, in the outbox row and the send log, in one transaction —
+    /// only while this sender's claim (`lease_until`, as claimed) still holds the row; `false`
+    /// when it does not (the lease ran out and another sender took it, or the contact was
+    /// deleted meanwhile), and then nothing is written.
     async fn record_mail_attempt(
         &self,
         id: &str,
+        lease_until: i64,
         now: i64,
         outcome: MailOutcome,
         detail: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// A contact's messages' send log, oldest first.
     async fn mail_log(&self, person_id: &str) -> Result<Vec<MailLogEntry>, StoreError>;

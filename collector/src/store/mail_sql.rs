@@ -10,7 +10,7 @@ macro_rules! mail_sql {
         use $crate::store::StoreError;
         use $crate::store::contacts_sql::HOLD_EXISTS;
         use $crate::store::mail::{
-            MailLogEntry, MailOutcome, MailStore, NewMail, OptInStanding, OutboxMail,
+            AskedConfirmation, MailLogEntry, MailOutcome, MailStore, NewMail, OptInStanding, OutboxMail,
             StoredConfirmation, StoredHold,
         };
 
@@ -134,6 +134,76 @@ macro_rules! mail_sql {
                         .await?;
                 tx.commit().await?;
                 Ok(released)
+            }
+
+            async fn ask_confirmation(
+                &self,
+                asked: &AskedConfirmation,
+                now: i64,
+                unless_since: i64,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut query = Builder::new("SELECT COUNT(*) FROM optin_confirmations WHERE person_id = ");
+                query
+                    .push_bind(asked.person_id.clone())
+                    .push(" AND site = ")
+                    .push_bind(asked.site.clone())
+                    .push(" AND purpose = ")
+                    .push_bind(asked.purpose.clone())
+                    .push(" AND state = 'pending' AND created_at >= ")
+                    .push_bind(unless_since);
+                let recent: i64 = query.build_query_scalar().fetch_one(&mut *tx).await?;
+                if recent > 0 {
+                    return Ok(false);
+                }
+                let mut query = Builder::new(
+                    "INSERT INTO optin_confirmations (id, person_id, site, purpose, language, state, \
+                     created_at, expires_at) ",
+                );
+                query.push_values([asked], |mut values, a| {
+                    values
+                        .push_bind(a.id.clone())
+                        .push_bind(a.person_id.clone())
+                        .push_bind(a.site.clone())
+                        .push_bind(a.purpose.clone())
+                        .push_bind(a.language.clone())
+                        .push_bind("pending")
+                        .push_bind(now)
+                        .push_bind(a.expires_at);
+                });
+                query.build().execute(&mut *tx).await?;
+                let mut query = Builder::new(
+                    "INSERT INTO mail_outbox (id, site, person_id, kind, reference, language, state, \
+                     created_at, due_at) ",
+                );
+                query.push_values([asked], |mut values, a| {
+                    values
+                        .push_bind(a.mail_id.clone())
+                        .push_bind(a.site.clone())
+                        .push_bind(a.person_id.clone())
+                        .push_bind("confirmation")
+                        .push_bind(a.id.clone())
+                        .push_bind(a.language.clone())
+                        .push_bind("queued")
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                query.build().execute(&mut *tx).await?;
+                let detail = ::serde_json::json!({"site": asked.site, "purpose": asked.purpose});
+                let mut query = Builder::new(
+                    "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
+                );
+                query.push_values([()], |mut values, ()| {
+                    values
+                        .push_bind(asked.person_id.clone())
+                        .push_bind(now)
+                        .push_bind("preference-centre")
+                        .push_bind("optin.asked")
+                        .push_bind(detail.to_string());
+                });
+                query.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn queue_mail(
@@ -326,10 +396,11 @@ macro_rules! mail_sql {
             async fn record_mail_attempt(
                 &self,
                 id: &str,
+                lease_until: i64,
                 now: i64,
                 outcome: MailOutcome,
                 detail: &str,
-            ) -> Result<(), StoreError> {
+            ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut query = Builder::new("UPDATE mail_outbox SET attempts = attempts + 1, claimed_until = 0, ");
                 match outcome {
@@ -343,8 +414,14 @@ macro_rules! mail_sql {
                         query.push("state = 'failed'");
                     }
                 }
-                query.push(" WHERE id = ").push_bind(id.to_owned());
-                query.build().execute(&mut *tx).await?;
+                query
+                    .push(" WHERE id = ")
+                    .push_bind(id.to_owned())
+                    .push(" AND claimed_until = ")
+                    .push_bind(lease_until);
+                if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
+                    return Ok(false);
+                }
                 let mut query = Builder::new("INSERT INTO mail_log (mail_id, at, outcome, detail) ");
                 query.push_values([()], |mut values, ()| {
                     values
@@ -355,7 +432,7 @@ macro_rules! mail_sql {
                 });
                 query.build().execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn mail_log(&self, person_id: &str) -> Result<Vec<MailLogEntry>, StoreError> {

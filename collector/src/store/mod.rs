@@ -189,9 +189,9 @@ pub struct AppendJob {
     /// A new contact for each identifier `seal` seals, used only where no contact has that
     /// identifier yet (the batch reads which do, by blind index).
     pub contacts: Vec<PreparedContact>,
-    /// A double opt-in this receipt starts: written in its transaction, so that no moment
-    /// exists in which the opt-in counts without its hold.
-    pub confirmation: Option<PendingConfirmation>,
+    /// The double opt-ins this receipt starts, one per purpose: written in its transaction, so
+    /// that no moment exists in which the opt-in counts without its hold.
+    pub confirmations: Vec<PendingConfirmation>,
 }
 
 /// A form opt-in that counts only once confirmed from the person's mailbox: the append puts

@@ -106,13 +106,32 @@ impl DoubleOptIn {
             return Err(ConfirmError::PurposeGone(asked));
         }
         let store = &self.mail.store;
-        let form_receipt = ReceiptId::parse(&found.form_receipt)
-            .ok()
-            .ok_or(ConfirmError::Invalid)?;
-        let form = store
-            .receipt(&form_receipt)
-            .await?
-            .ok_or(ConfirmError::Invalid)?;
+        // A form opt-in's confirmation cites the form receipt (a double opt-in); a grant asked
+        // for in the preference centre is that centre's, confirmed from the mailbox.
+        let (method, evidence) = match &found.form_receipt {
+            Some(form_receipt) => {
+                let id = ReceiptId::parse(form_receipt)
+                    .ok()
+                    .ok_or(ConfirmError::Invalid)?;
+                let form = store.receipt(&id).await?.ok_or(ConfirmError::Invalid)?;
+                (
+                    CollectionMethod::DoubleOptIn,
+                    Evidence {
+                        operator: "mailbox".to_owned(),
+                        receipt_id: Some(form_receipt.clone()),
+                        receipt_sha256: Some(samtycke_shared::jose::sha256_hex(&form.receipt)),
+                        ..Evidence::default()
+                    },
+                )
+            }
+            None => (
+                CollectionMethod::PreferenceCentre,
+                Evidence {
+                    operator: "mailbox".to_owned(),
+                    ..Evidence::default()
+                },
+            ),
+        };
         let subject = issued_subject(&**store, &found.person_id).await?;
         let receipt_id = derived_receipt_id("samtycke/double-opt-in/v1", &[&found.id]);
         let job = self.issuer.job(Issue {
@@ -120,15 +139,10 @@ impl DoubleOptIn {
             site: asked.site.clone(),
             subject,
             policy,
-            method: CollectionMethod::DoubleOptIn,
+            method,
             consent_timestamp: now,
             decisions: BTreeMap::from([(asked.purpose.clone(), Decision::Granted)]),
-            evidence: Evidence {
-                operator: "mailbox".to_owned(),
-                receipt_id: Some(found.form_receipt.clone()),
-                receipt_sha256: Some(samtycke_shared::jose::sha256_hex(&form.receipt)),
-                ..Evidence::default()
-            },
+            evidence,
         });
         match store.append_receipt(job).await? {
             // A conflict is this very confirmation, issued by an earlier press that stopped

@@ -18,7 +18,7 @@ use super::opt_in::issued_subject;
 use super::{Mail, MailError};
 use crate::domain::issuing::{Issue, ReceiptIssuer};
 use crate::domain::sites::PublishedPolicy;
-use crate::store::mail::NewMail;
+use crate::store::mail::{AskedConfirmation, NewMail};
 use crate::store::{Appended, StoreError};
 use crate::time::now_unix;
 
@@ -72,13 +72,30 @@ impl Standing {
     }
 }
 
-/// What a save changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a save did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Saved {
-    /// The decisions recorded, by purpose (empty: nothing changed, no receipt).
-    pub changed: BTreeMap<PurposeId, Decision>,
-    /// The receipt that records them.
+    /// Purposes withdrawn now, by one receipt.
+    pub withdrawn: Vec<PurposeId>,
+    /// That receipt.
     pub receipt_id: Option<ReceiptId>,
+    /// Purposes ticked whose confirmation was mailed now: they count once confirmed from the
+    /// mailbox.
+    pub mailed: Vec<PurposeId>,
+    /// Purposes ticked whose confirmation went out minutes ago (not mailed again).
+    pub waiting: Vec<PurposeId>,
+    /// Purposes ticked that cannot be confirmed: this collector sends no mail.
+    pub unavailable: Vec<PurposeId>,
+}
+
+impl Saved {
+    /// Whether nothing was done.
+    pub fn nothing(&self) -> bool {
+        self.withdrawn.is_empty()
+            && self.mailed.is_empty()
+            && self.waiting.is_empty()
+            && self.unavailable.is_empty()
+    }
 }
 
 /// The preference centre.
@@ -160,12 +177,15 @@ impl PreferenceCentre {
     }
 
     /// Records the person's choice: `granted` are the purposes ticked, every other purpose
-    /// shown is not. Only what changed is recorded, in one receipt; nothing changed, nothing
-    /// recorded. A grant lifts a pending double opt-in (this link proves the mailbox).
+    /// shown is not. A withdrawal counts at once (one receipt for all of them). A grant is
+    /// confirmed from the mailbox, as a double opt-in is: a preference link reaches whoever
+    /// holds a message, and a marketer can ask the API for one, so a tick here proves nothing
+    /// by itself; the mailed link (`collectionMethod` `preference-centre` once confirmed) does.
     pub async fn save(
         &self,
         subscriber: &Subscriber,
         granted: &BTreeSet<String>,
+        language: &Language,
     ) -> Result<Saved, PreferencesError> {
         let standings = self.standings(subscriber).await?;
         for id in granted {
@@ -173,65 +193,68 @@ impl PreferenceCentre {
                 return Err(PreferencesError::UnknownPurpose(id.clone()));
             }
         }
-        let mut changed = BTreeMap::new();
+        let mut saved = Saved::default();
+        let mut withdrawals = BTreeMap::new();
+        let mut asks = Vec::new();
         for standing in &standings {
             let ticked = granted.contains(standing.purpose.as_str());
             if ticked && (!standing.granted() || standing.pending) {
-                changed.insert(standing.purpose.clone(), Decision::Granted);
+                asks.push(standing.purpose.clone());
             } else if !ticked && standing.granted() {
-                changed.insert(standing.purpose.clone(), Decision::Withdrawn);
+                withdrawals.insert(standing.purpose.clone(), Decision::Withdrawn);
             }
-        }
-        if changed.is_empty() {
-            return Ok(Saved {
-                changed,
-                receipt_id: None,
-            });
         }
         let store = &self.mail.store;
-        let subject = issued_subject(&**store, &subscriber.person_id).await?;
-        let receipt_id = ReceiptId::from_uuid(uuid::Uuid::new_v4());
         let now = now_unix();
-        let job = self.issuer.job(Issue {
-            receipt_id,
-            site: subscriber.site.clone(),
-            subject,
-            policy: Arc::clone(&subscriber.policy),
-            method: CollectionMethod::PreferenceCentre,
-            consent_timestamp: now,
-            decisions: changed.clone(),
-            evidence: Evidence {
-                operator: "preference-centre".to_owned(),
-                ..Evidence::default()
-            },
-        });
-        match store.append_receipt(job).await? {
-            Appended::Created(_) | Appended::Replayed(_) => {}
-            Appended::Conflict => {
-                return Err(PreferencesError::Store(StoreError::Batch(
-                    "a new receipt id was taken".into(),
-                )));
+        if !withdrawals.is_empty() {
+            let subject = issued_subject(&**store, &subscriber.person_id).await?;
+            let receipt_id = ReceiptId::from_uuid(uuid::Uuid::new_v4());
+            let job = self.issuer.job(Issue {
+                receipt_id,
+                site: subscriber.site.clone(),
+                subject,
+                policy: Arc::clone(&subscriber.policy),
+                method: CollectionMethod::PreferenceCentre,
+                consent_timestamp: now,
+                decisions: withdrawals.clone(),
+                evidence: Evidence {
+                    operator: "preference-centre".to_owned(),
+                    ..Evidence::default()
+                },
+            });
+            match store.append_receipt(job).await? {
+                Appended::Created(_) | Appended::Replayed(_) => {}
+                Appended::Conflict => {
+                    return Err(PreferencesError::Store(StoreError::Batch(
+                        "a new receipt id was taken".into(),
+                    )));
+                }
+            }
+            tracing::info!(site = %subscriber.site, receipt = %receipt_id, withdrawn = withdrawals.len(), "withdrawn in the preference centre");
+            saved.withdrawn = withdrawals.into_keys().collect();
+            saved.receipt_id = Some(receipt_id);
+        }
+        let since = now - i64::from(self.mail.settings.resend_after_minutes) * 60;
+        for purpose in asks {
+            if !self.mail.can_send() {
+                saved.unavailable.push(purpose);
+                continue;
+            }
+            let asked = AskedConfirmation {
+                id: uuid::Uuid::new_v4().to_string(),
+                mail_id: uuid::Uuid::new_v4().to_string(),
+                person_id: subscriber.person_id.clone(),
+                site: subscriber.site.to_string(),
+                purpose: purpose.to_string(),
+                language: language.to_string(),
+                expires_at: now + i64::from(self.mail.settings.confirmation_days) * 86_400,
+            };
+            match store.ask_confirmation(&asked, now, since).await? {
+                true => saved.mailed.push(purpose),
+                false => saved.waiting.push(purpose),
             }
         }
-        for (purpose, decision) in &changed {
-            if *decision == Decision::Granted {
-                store
-                    .release_pending(
-                        &subscriber.person_id,
-                        subscriber.site.as_str(),
-                        purpose.as_str(),
-                        &receipt_id.to_string(),
-                        now,
-                        "preference-centre",
-                    )
-                    .await?;
-            }
-        }
-        tracing::info!(site = %subscriber.site, receipt = %receipt_id, changed = changed.len(), "preferences saved");
-        Ok(Saved {
-            changed,
-            receipt_id: Some(receipt_id),
-        })
+        Ok(saved)
     }
 
     /// The person's receipts on the site, as "Download my receipts" in the banner saves them:

@@ -55,8 +55,15 @@ pub async fn send_due(mail: &Mail) -> Result<usize, MailError> {
     };
     let first_retry = i64::from(mail.settings.retry_after_secs.max(1));
     let now = now_unix();
-    let due = mail.store.claim_mail(now, now + LEASE_SECS, BATCH).await?;
+    let lease_until = now + LEASE_SECS;
+    let due = mail.store.claim_mail(now, lease_until, BATCH).await?;
+    let started = std::time::Instant::now();
     for item in &due {
+        // A slow server must not outlast the claim: past half the lease the rest is left to
+        // come due again when it ends, rather than risk a second sender taking it meanwhile.
+        if started.elapsed().as_secs() > (LEASE_SECS / 2).unsigned_abs() {
+            break;
+        }
         let (outcome, detail) = match mail.message(item).await {
             Ok(message) => match transport.send(message).await {
                 Delivery::Accepted(reply) => (MailOutcome::Sent, reply),
@@ -77,9 +84,13 @@ pub async fn send_due(mail: &Mail) -> Result<usize, MailError> {
                 tracing::warn!(mail = %item.id, reason = %detail, "mail failed for good")
             }
         }
-        mail.store
-            .record_mail_attempt(&item.id, now_unix(), outcome, &detail)
+        let recorded = mail
+            .store
+            .record_mail_attempt(&item.id, lease_until, now_unix(), outcome, &detail)
             .await?;
+        if !recorded {
+            tracing::warn!(mail = %item.id, "the claim on a message ran out before its outcome was recorded");
+        }
     }
     Ok(due.len())
 }

@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use jsonwebtoken::jwk::JwkSet;
 use samtycke_shared::jose::{sha256_hex, verify_receipt};
 
+use crate::helpers::{body_with, device, email, form_request, purpose, salt};
+
 use super::*;
 use crate::contacts::{get_as, keys, opt_in, person_of, select_all};
 
@@ -250,4 +252,115 @@ async fn a_second_opt_in_soon_after_mails_nothing_an_expired_link_confirms_nothi
         let pressed = post_form(&collector, &attempt, "", "text/html").await;
         assert_eq!(pressed.status, StatusCode::NOT_FOUND);
     }
+}
+
+#[tokio::test]
+async fn every_double_opt_in_purpose_of_a_form_is_held_and_someone_elses_sign_up_on_a_shared_device_re_subscribes_no_one()
+ {
+    let smtp = SmtpServer::start();
+    let (collector, _stop) = mail_collector_with(&smtp, |policy| {
+        let purposes = policy["purposes"].as_array_mut().expect("purposes");
+        let mut offers = purposes
+            .iter()
+            .find(|p| p["id"] == "newsletter")
+            .expect("newsletter")
+            .clone();
+        offers["id"] = "offers".into();
+        purposes.push(offers);
+    })
+    .await;
+    let keys = keys(&collector).await;
+    let sha = sha256_hex(&collector.get("/v1/sites/demo/policy").await.bytes);
+    let anna_salt = salt(1);
+    let mut request = form_request(
+        &sha,
+        vec![samtycke_shared::commitment::commitment(
+            "email",
+            "anna@example.se",
+            &anna_salt,
+        )],
+    );
+    request
+        .decisions
+        .insert(purpose("offers"), samtycke_shared::Decision::Granted);
+    let answer = collector
+        .post_receipt(
+            &body_with(
+                &device(1),
+                &request,
+                &[email("anna@example.se", &anna_salt)],
+            ),
+            Some(ORIGIN),
+        )
+        .await;
+    assert_eq!(answer.status.as_u16(), 201, "{}", answer.json());
+    let messages = smtp.wait_for(2).await;
+    for purpose in ["newsletter", "offers"] {
+        let query = format!("site=demo&purpose={purpose}&state=granted");
+        assert!(
+            select_all(&collector, &keys.marketer, &query)
+                .await
+                .is_empty(),
+            "{purpose}"
+        );
+    }
+    for message in &messages {
+        let link = link_to(&parse(message), "/mail/confirm?t=");
+        post_form(&collector, &link, "", "text/html").await;
+    }
+    let anna = person_of(&collector, &keys, "anna@example.se").await;
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![anna.clone()]
+    );
+    assert_eq!(
+        select_all(
+            &collector,
+            &keys.marketer,
+            "site=demo&purpose=offers&state=granted"
+        )
+        .await,
+        vec![anna.clone()]
+    );
+
+    // Anna unsubscribes; then Bo signs up on the same browser (device 1). The device's grant
+    // must not bring Anna back.
+    let path = super::unsubscribe_path(&collector, &keys.marketer, &anna).await;
+    super::one_click(&collector, &path).await;
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+    let bo_salt = salt(2);
+    let request = form_request(
+        &sha,
+        vec![samtycke_shared::commitment::commitment(
+            "email",
+            "bo@example.se",
+            &bo_salt,
+        )],
+    );
+    let answer = collector
+        .post_receipt(
+            &body_with(&device(1), &request, &[email("bo@example.se", &bo_salt)]),
+            Some(ORIGIN),
+        )
+        .await;
+    assert_eq!(answer.status.as_u16(), 201, "{}", answer.json());
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty(),
+        "neither Anna (unsubscribed) nor Bo (unconfirmed) may be e-mailed"
+    );
+    let bo = person_of(&collector, &keys, "bo@example.se").await;
+    let messages = smtp.wait_for(3).await;
+    let link = link_to(&parse(&messages[2]), "/mail/confirm?t=");
+    post_form(&collector, &link, "", "text/html").await;
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![bo],
+        "Bo's confirmation confirms Bo alone"
+    );
 }

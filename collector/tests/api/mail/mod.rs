@@ -36,9 +36,24 @@ pub fn smtp_config(port: u16) -> SmtpConfig {
 pub async fn mail_collector(
     smtp: &SmtpServer,
 ) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
+    mail_collector_with(smtp, |_| {}).await
+}
+
+/// [`mail_collector`] serving the demo's policy as `change` leaves it.
+pub async fn mail_collector_with(
+    smtp: &SmtpServer,
+    change: impl FnOnce(&mut serde_json::Value),
+) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
     clean_test_databases().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(demo_policy_path(), dir.path().join("policy.json")).expect("copy policy");
+    let mut policy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo_policy_path()).expect("policy")).expect("JSON");
+    change(&mut policy);
+    std::fs::write(
+        dir.path().join("policy.json"),
+        serde_json::to_vec_pretty(&policy).expect("JSON"),
+    )
+    .expect("write policy");
     let mut config = TestCollector::config(dir.path());
     config.smtp = Some(smtp_config(smtp.port));
     config.mail.from = Some("Fika & Co. <news@shop.example>".into());
