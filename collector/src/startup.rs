@@ -22,6 +22,7 @@ use crate::domain::mail::transport::Transport;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::mail::{Mail, MailError};
 use crate::domain::resubscribe::Resubscribe;
+use crate::domain::rights::Rights;
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
 use crate::domain::webhooks::Webhooks;
@@ -75,6 +76,7 @@ pub struct Application {
     limits: ServerLimits,
     mail: Mail,
     webhooks: Webhooks,
+    rights: Rights,
 }
 
 impl Application {
@@ -99,6 +101,7 @@ impl Application {
         }
         let mail = state.mail.clone();
         let webhooks = state.webhooks.clone();
+        let rights = state.rights.clone();
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),
@@ -111,6 +114,7 @@ impl Application {
             limits: config.limits,
             mail,
             webhooks,
+            rights,
         })
     }
 
@@ -139,9 +143,11 @@ impl Application {
         // could lose (`domain/mail/sender.rs`).
         let sender = tokio::spawn(crate::domain::mail::sender::run(self.mail));
         let deliverer = tokio::spawn(self.webhooks.run());
+        let reminder = tokio::spawn(crate::domain::rights::remind(self.rights));
         let served = crate::server::serve(self.listener, self.router, self.limits, shutdown).await;
         sender.abort();
         deliverer.abort();
+        reminder.abort();
         served
     }
 
@@ -232,6 +238,12 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         receipts,
         access.clone(),
     );
+    let rights = Rights::new(
+        Arc::clone(&store),
+        contacts.clone(),
+        Arc::clone(&sites),
+        access.clone(),
+    );
     let webhooks = Webhooks::new(
         Arc::clone(&store),
         Arc::clone(&data_keys),
@@ -265,6 +277,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         crm,
         webhooks,
         resubscribe,
+        rights,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::domain::mail::opt_in::DoubleOptIn;
 use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::resubscribe::Resubscribe;
+use crate::domain::rights::Rights;
 use crate::domain::sites::SiteRegistry;
 use crate::domain::webhooks::Webhooks;
 use crate::http::compressed::CompressedCache;
@@ -61,4 +62,6 @@ pub struct AppState {
     pub webhooks: Webhooks,
     /// Admin re-subscriptions.
     pub resubscribe: Resubscribe,
+    /// Data-subject requests.
+    pub rights: Rights,
 }

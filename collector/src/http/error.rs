@@ -7,6 +7,7 @@ use samtycke_shared::SiteId;
 
 use crate::domain::crm::CrmError;
 use crate::domain::resubscribe::ResubscribeError;
+use crate::domain::rights::RightsError;
 use crate::domain::webhooks::WebhookError;
 use samtycke_shared::jose::RequestError;
 use serde::Serialize;
@@ -97,6 +98,9 @@ pub enum Error {
     /// A re-subscription was refused.
     #[error(transparent)]
     Resubscribe(#[from] crate::domain::resubscribe::ResubscribeError),
+    /// A data-subject request could not be made or moved on.
+    #[error(transparent)]
+    Rights(#[from] RightsError),
 }
 
 /// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
@@ -296,6 +300,25 @@ impl Error {
                 "internal",
                 "Internal error",
             ),
+            Error::Rights(RightsError::Invalid(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-request",
+                "The request cannot be taken as it is",
+            ),
+            Error::Rights(RightsError::NotFound) => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
+            Error::Rights(RightsError::WrongState(_) | RightsError::ExtendedAlready) => (
+                StatusCode::CONFLICT,
+                "wrong-state",
+                "The request is not in a state that allows this",
+            ),
+            Error::Rights(RightsError::Contact(error)) => classify_contact(error),
+            Error::Rights(RightsError::Store(_)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
             Error::Webhook(WebhookError::BadUrl) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-webhook",
@@ -364,6 +387,11 @@ fn classify_contact(error: &ContactError) -> (StatusCode, &'static str, &'static
             StatusCode::UNPROCESSABLE_ENTITY,
             "bulk-refused",
             "The change cannot be made to every contact; none was changed",
+        ),
+        ContactError::Restricted(_) => (
+            StatusCode::CONFLICT,
+            "contact-restricted",
+            "The contact is restricted",
         ),
         ContactError::ReasonRequired => (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -23,6 +23,7 @@ pub mod problem_fallback;
 pub mod query;
 pub mod rate_limit;
 pub mod receipts;
+pub mod requests;
 pub mod security_headers;
 pub mod sites;
 pub mod uri_limits;
@@ -61,6 +62,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(mailbox::router())
         .merge(preferences::router())
         .merge(crm::router())
+        .merge(requests::router())
         .merge(webhooks::router())
         .merge(openapi::router());
     let router = match pages_dir {

@@ -12,6 +12,8 @@ pub(crate) mod integrations_sql;
 pub mod mail;
 pub(crate) mod mail_sql;
 pub mod postgres;
+pub mod requests;
+pub(crate) mod requests_sql;
 mod sqlite;
 pub(crate) mod state_counts_sql;
 
@@ -25,6 +27,7 @@ pub use access::AccessStore;
 pub use contacts::ContactStore;
 pub use integrations::IntegrationStore;
 pub use mail::MailStore;
+pub use requests::RequestStore;
 use samtycke_shared::{Decision, PurposeId, ReceiptId, SiteId};
 
 pub use postgres::PostgresStore;
@@ -296,7 +299,14 @@ pub type SealVault = dyn Fn(Option<&StoredVaultKey>) -> Result<VaultWrite, Strin
 /// [`MailStore`], CRM events and webhooks in [`IntegrationStore`].
 #[async_trait]
 pub trait Store:
-    AccessStore + ContactStore + MailStore + IntegrationStore + Send + Sync + std::fmt::Debug
+    AccessStore
+    + ContactStore
+    + MailStore
+    + IntegrationStore
+    + RequestStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Records a policy version the first time it is served; returns what is stored for that
     /// version, which differs from `document` if the version was changed without a bump.

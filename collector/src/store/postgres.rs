@@ -10,6 +10,7 @@ mod batch;
 mod contacts;
 mod integrations;
 mod mail;
+mod requests;
 mod vault;
 
 use std::collections::BTreeMap;

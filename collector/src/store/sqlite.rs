@@ -9,6 +9,7 @@ mod checkpoint;
 mod contacts;
 mod integrations;
 mod mail;
+mod requests;
 mod vault;
 
 use std::collections::BTreeMap;

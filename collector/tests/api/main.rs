@@ -15,6 +15,7 @@ mod policy_and_keys;
 mod processes;
 mod rate_limits;
 mod receipts;
+mod requests;
 mod timing;
 mod vault;
 mod verify_cli;

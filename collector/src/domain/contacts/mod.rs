@@ -71,6 +71,10 @@ pub enum ContactError {
     /// A reveal needs a reason, for the audit log.
     #[error("a reason is required to reveal a contact's values")]
     ReasonRequired,
+    /// The contact is restricted (Art 18): its card and profile are frozen until the DPO lifts
+    /// the restriction.
+    #[error("the contact is restricted: its card and profile cannot be changed")]
+    Restricted(String),
 }
 
 impl From<StoreError> for ContactError {
@@ -581,6 +585,7 @@ impl ContactService {
             .contact(person_id)
             .await?
             .ok_or_else(|| ContactError::NotFound(person_id.to_owned()))?;
+        self.refuse_if_restricted(person_id).await?;
         let card = input.card.map(|card| card.checked(today())).transpose()?;
         let identifiers = parse_identifiers(&input.identifiers)?;
         let patch = input.profile.normalised()?;
@@ -672,6 +677,15 @@ impl ContactService {
                 });
                 continue;
             };
+            if self.refuse_if_restricted(id).await.is_err() {
+                results.push(BulkResult {
+                    person_id: id.clone(),
+                    result: "refused",
+                    field: Some("personId"),
+                    reason: Some("the contact is restricted (Art 18)"),
+                });
+                continue;
+            }
             let old = Card::from_stored(&contact.card);
             let new = change.applied_to(&old);
             match new.checked(today) {
@@ -781,6 +795,18 @@ impl ContactService {
             "contact deleted"
         );
         Ok(())
+    }
+
+    /// Refuses a change to a restricted contact (a hold `restricted` on every site).
+    async fn refuse_if_restricted(&self, person_id: &str) -> Result<(), ContactError> {
+        let holds = self.store.holds(person_id).await?;
+        match holds
+            .iter()
+            .any(|h| h.reason == "restricted" && h.site.is_none())
+        {
+            true => Err(ContactError::Restricted(person_id.to_owned())),
+            false => Ok(()),
+        }
     }
 
     /// The store, for exports.

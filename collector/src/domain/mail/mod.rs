@@ -195,6 +195,17 @@ impl Mail {
             .get(&site_id)
             .cloned()
             .ok_or_else(|| MailError::NoSender(site_id.clone()))?;
+        // A restricted contact (Art 18) gets no mail but what its own request sends.
+        if mail.kind == "confirmation"
+            && self
+                .store
+                .holds(&mail.person_id)
+                .await?
+                .iter()
+                .any(|h| h.reason == "restricted" && h.site.is_none())
+        {
+            return Err(MailError::Gone("unrestricted contact"));
+        }
         let to = self.address(&mail.person_id).await?;
         let policy = &site.policy.policy;
         let language =
