@@ -31,3 +31,12 @@ CREATE TABLE request_history (
     detail      TEXT     NOT NULL   -- JSON
 );
 CREATE INDEX request_history_by_request ON request_history (request_id, sequence);
+
+-- Erased people's addresses, as keyed hashes (the blind index: HMAC-SHA256 under the lookup
+-- key, never the address), so that an import, a CRM or a hand-made contact does not bring the
+-- person back. Only the person's own opt-in does, and it lifts the entry.
+CREATE TABLE suppressions (
+    lookup      TEXT     PRIMARY KEY,
+    since       INTEGER  NOT NULL,
+    request_id  TEXT                  -- the erasure request, when one led to it
+);

@@ -499,6 +499,18 @@ impl Rights {
         if request.kind == "erasure" {
             // After the request is closed, so that it records what was asked even as its
             // contact goes (the request's contact becomes null; its receipts stay, anonymous).
+            // Its identifiers' blind indexes are kept first, so that nothing but the person's
+            // own opt-in brings them back.
+            if let Some(contact) = self.store.contact(&person_id).await? {
+                let lookups: Vec<String> = contact
+                    .identifiers
+                    .iter()
+                    .map(|i| i.lookup.clone())
+                    .collect();
+                self.store
+                    .suppress(&lookups, Some(&request.id), now_unix())
+                    .await?;
+            }
             self.contacts.delete(actor, &person_id).await?;
         }
         Ok(view)

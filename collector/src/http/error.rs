@@ -388,6 +388,11 @@ fn classify_contact(error: &ContactError) -> (StatusCode, &'static str, &'static
             "bulk-refused",
             "The change cannot be made to every contact; none was changed",
         ),
+        ContactError::Suppressed(_) => (
+            StatusCode::CONFLICT,
+            "suppressed",
+            "The person was erased at their request",
+        ),
         ContactError::Restricted(_) => (
             StatusCode::CONFLICT,
             "contact-restricted",

@@ -280,6 +280,17 @@ macro_rules! batch_sql {
                 });
                 query.build().execute(&mut *conn).await?;
             }
+            // A person erased earlier who opts in again themselves is no longer suppressed.
+            for rows in writes.contacts.chunks(ROWS_PER_STATEMENT) {
+                let mut query =
+                    ::sqlx::QueryBuilder::<$db>::new("DELETE FROM suppressions WHERE lookup IN (");
+                let mut list = query.separated(", ");
+                for contact in rows {
+                    list.push_bind(contact.prepared.lookup.clone());
+                }
+                list.push_unseparated(")");
+                query.build().execute(&mut *conn).await?;
+            }
             for rows in writes.links.chunks(ROWS_PER_STATEMENT) {
                 let mut query =
                     ::sqlx::QueryBuilder::<$db>::new("INSERT INTO contact_subjects (subject, person_id) ");

@@ -103,6 +103,20 @@ pub trait RequestStore {
         id: &str,
     ) -> Result<Vec<(i64, String, String, String)>, StoreError>;
 
+    /// Adds the blind indexes of an erased person's identifiers to the suppression list.
+    async fn suppress(
+        &self,
+        lookups: &[String],
+        request_id: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Which of `lookups` are suppressed.
+    async fn suppressed(
+        &self,
+        lookups: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError>;
+
     /// Applies `change` with `holds`, in one transaction; `false` (and nothing written) when
     /// the request is not in one of `change.from`.
     async fn change_request(

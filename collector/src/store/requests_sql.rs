@@ -151,6 +151,48 @@ macro_rules! requests_sql {
                     .collect()
             }
 
+            async fn suppress(
+                &self,
+                lookups: &[String],
+                request_id: Option<&str>,
+                now: i64,
+            ) -> Result<(), StoreError> {
+                if lookups.is_empty() {
+                    return Ok(());
+                }
+                let mut query =
+                    Builder::new("INSERT INTO suppressions (lookup, since, request_id) ");
+                query.push_values(lookups, |mut values, lookup| {
+                    values
+                        .push_bind(lookup.clone())
+                        .push_bind(now)
+                        .push_bind(request_id.map(str::to_owned));
+                });
+                query.push(" ON CONFLICT (lookup) DO NOTHING");
+                query.build().execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn suppressed(
+                &self,
+                lookups: &[String],
+            ) -> Result<::std::collections::HashSet<String>, StoreError> {
+                let mut found = ::std::collections::HashSet::new();
+                for chunk in lookups.chunks(500) {
+                    let mut query =
+                        Builder::new("SELECT lookup FROM suppressions WHERE lookup IN (");
+                    let mut list = query.separated(", ");
+                    for lookup in chunk {
+                        list.push_bind(lookup.clone());
+                    }
+                    list.push_unseparated(")");
+                    let rows: Vec<String> =
+                        query.build_query_scalar().fetch_all(&self.pool).await?;
+                    found.extend(rows);
+                }
+                Ok(found)
+            }
+
             async fn change_request(
                 &self,
                 change: &RequestChange,

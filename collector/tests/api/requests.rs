@@ -297,4 +297,57 @@ async fn a_restriction_or_objection_keeps_the_contact_out_until_a_recorded_lift_
         serde_json::Value::Null,
         "the request stays, naming no one"
     );
+
+    // Suppressed: neither the DPO by hand nor an import brings her back; her own opt-in does.
+    let by_hand = post_json(
+        &collector,
+        &keys.dpo,
+        "/v1/contacts",
+        serde_json::json!({"identifiers": {"email": "Anna@example.se"}}),
+    )
+    .await;
+    assert_problem(&by_hand, StatusCode::CONFLICT);
+    assert_eq!(by_hand.json()["type"], "urn:samtycke:problem:suppressed");
+    let imported = collector
+        .send(
+            axum::http::Request::post("/v1/imports?site=demo")
+                .header(
+                    axum::http::header::AUTHORIZATION,
+                    format!("Bearer {}", keys.dpo),
+                )
+                .header(axum::http::header::CONTENT_TYPE, "text/csv")
+                .body(axum::body::Body::from(
+                    "Email ID,First name\nanna@example.se,Anna\n",
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_problem_mentioning(
+        &imported,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "erased at their request",
+    );
+    assert!(
+        !collector
+            .database_bytes()
+            .await
+            .windows(15)
+            .any(|w| w == b"anna@example.se"),
+        "the suppression list holds no address"
+    );
+    opt_in(&collector, 3, "anna@example.se").await;
+    let back = person_of(&collector, &keys, "anna@example.se").await;
+    assert_ne!(back, anna, "a new contact, by her own opt-in");
+    let by_hand = post_json(
+        &collector,
+        &keys.dpo,
+        "/v1/contacts",
+        serde_json::json!({"identifiers": {"email": "anna@example.se"}}),
+    )
+    .await;
+    assert_eq!(
+        by_hand.json()["type"],
+        "urn:samtycke:problem:identifier-taken",
+        "no longer suppressed, only taken"
+    );
 }

@@ -304,6 +304,7 @@ impl Importer {
                 .flat_map(|row| row.identifiers.iter().map(|i| vault.lookup(i)))
                 .collect();
             let owners = self.contacts.store().contacts_by_lookups(&lookups).await?;
+            let suppressed = self.contacts.store().suppressed(&lookups).await?;
             let ids: Vec<String> = chunk.iter().filter_map(|r| r.person_id.clone()).collect();
             let known: std::collections::HashSet<String> = self
                 .contacts
@@ -346,6 +347,22 @@ impl Importer {
                     continue;
                 }
                 row.target = targets.pop();
+                // An erased person is not brought back by an import: only their own opt-in.
+                if row.target.is_none()
+                    && let Some(identifier) = row
+                        .identifiers
+                        .iter()
+                        .find(|i| suppressed.contains(&vault.lookup(i)))
+                {
+                    bad.push(RowError {
+                        line: row.line,
+                        column: Some(column_name(identifier.kind()).to_owned()),
+                        reason: "belongs to a person erased at their request; only their own \
+                                 opt-in brings them back"
+                            .into(),
+                    });
+                    continue;
+                }
                 // A consent row must not re-subscribe someone who withdrew or refused: that
                 // needs new proof from them, or an admin's re-subscription with evidence.
                 if let (Some(target), Some((_, purpose))) = (&row.target, &row.consent) {

@@ -71,6 +71,11 @@ pub enum ContactError {
     /// A reveal needs a reason, for the audit log.
     #[error("a reason is required to reveal a contact's values")]
     ReasonRequired,
+    /// The person was erased at their request; only their own opt-in brings them back.
+    #[error(
+        "this {0} belongs to a person erased at their request; only their own opt-in brings them back"
+    )]
+    Suppressed(String),
     /// The contact is restricted (Art 18): its card and profile are frozen until the DPO lifts
     /// the restriction.
     #[error("the contact is restricted: its card and profile cannot be changed")]
@@ -521,6 +526,16 @@ impl ContactService {
     ) -> Result<ContactView, ContactError> {
         let card = input.card.unwrap_or_default().checked(today())?;
         let identifiers = parse_identifiers(&input.identifiers)?;
+        let lookups: Vec<String> = identifiers.iter().map(|i| self.vault.lookup(i)).collect();
+        let suppressed = self.store.suppressed(&lookups).await?;
+        if let Some(identifier) = identifiers
+            .iter()
+            .find(|i| suppressed.contains(&self.vault.lookup(i)))
+        {
+            return Err(ContactError::Suppressed(
+                identifier.kind().as_str().to_owned(),
+            ));
+        }
         let profile = input.profile.normalised()?;
         let (vault, key) = self.vault.create()?;
         let person_id = vault.person_id().to_owned();
