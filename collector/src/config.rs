@@ -97,6 +97,40 @@ pub struct SiteConfig {
     /// (`confirmation.en.txt`, `confirmation.sv.html`, …).
     #[serde(default)]
     pub mail_templates: Option<PathBuf>,
+    /// How long a contact may go without engaging before it stops being processable, and
+    /// then before it is erased (`retention = { inactive_months = 12, grace_months = 1 }`).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// A site's retention (storage limitation, Art 5(1)(e)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Months without a receipt (a decision, a confirmed click) after which a contact is no
+    /// longer processable on the site.
+    #[serde(default = "default_inactive_months")]
+    pub inactive_months: u32,
+    /// Months after that before it is erased.
+    #[serde(default = "default_grace_months")]
+    pub grace_months: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            inactive_months: default_inactive_months(),
+            grace_months: default_grace_months(),
+        }
+    }
+}
+
+fn default_inactive_months() -> u32 {
+    12
+}
+
+fn default_grace_months() -> u32 {
+    1
 }
 
 /// A site's choices about the widget, passed to the loader as they are.

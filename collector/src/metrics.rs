@@ -49,6 +49,17 @@ pub struct Metrics {
     pub receipt_seconds: Histogram,
     /// The store's own.
     pub store: StoreMetrics,
+    /// Contacts held inactive by retention, by site.
+    pub retention_held: Family<SiteLabels, Counter>,
+    /// Contacts erased by retention, by site.
+    pub retention_erased: Family<SiteLabels, Counter>,
+}
+
+/// A site label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SiteLabels {
+    /// The site.
+    pub site: String,
 }
 
 impl Default for Metrics {
@@ -78,11 +89,25 @@ impl Default for Metrics {
             "Group-commit transactions that failed to commit",
             store.batch_failures.clone(),
         );
+        let retention_held = Family::<SiteLabels, Counter>::default();
+        let retention_erased = Family::<SiteLabels, Counter>::default();
+        registry.register(
+            "retention_held",
+            "Contacts held inactive by retention (no receipt for the site's time)",
+            retention_held.clone(),
+        );
+        registry.register(
+            "retention_erased",
+            "Contacts erased by retention after the grace period",
+            retention_erased.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             receipts,
             receipt_seconds,
             store,
+            retention_held,
+            retention_erased,
         }
     }
 }
@@ -96,6 +121,15 @@ impl Metrics {
                 problem: problem.to_owned(),
             })
             .inc();
+    }
+
+    /// Counts one retention run's work on a site.
+    pub fn count_retention(&self, site: &str, held: u64, erased: u64) {
+        let labels = SiteLabels {
+            site: site.to_owned(),
+        };
+        self.retention_held.get_or_create(&labels).inc_by(held);
+        self.retention_erased.get_or_create(&labels).inc_by(erased);
     }
 
     /// The OpenMetrics text of every metric.

@@ -22,6 +22,7 @@ use crate::domain::mail::transport::Transport;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::mail::{Mail, MailError};
 use crate::domain::resubscribe::Resubscribe;
+use crate::domain::retention::Retention;
 use crate::domain::rights::Rights;
 use crate::domain::sites::{SiteError, SiteRegistry};
 use crate::domain::vault::SubjectVault;
@@ -77,6 +78,8 @@ pub struct Application {
     mail: Mail,
     webhooks: Webhooks,
     rights: Rights,
+    retention: Retention,
+    metrics: Metrics,
 }
 
 impl Application {
@@ -102,6 +105,8 @@ impl Application {
         let mail = state.mail.clone();
         let webhooks = state.webhooks.clone();
         let rights = state.rights.clone();
+        let retention = state.retention.clone();
+        let metrics = state.metrics.clone();
         let router = crate::http::app(
             state,
             config.pages_dir.as_deref(),
@@ -115,6 +120,8 @@ impl Application {
             mail,
             webhooks,
             rights,
+            retention,
+            metrics,
         })
     }
 
@@ -144,10 +151,15 @@ impl Application {
         let sender = tokio::spawn(crate::domain::mail::sender::run(self.mail));
         let deliverer = tokio::spawn(self.webhooks.run());
         let reminder = tokio::spawn(crate::domain::rights::remind(self.rights));
+        let retention = tokio::spawn(crate::domain::retention::schedule(
+            self.retention,
+            self.metrics,
+        ));
         let served = crate::server::serve(self.listener, self.router, self.limits, shutdown).await;
         sender.abort();
         deliverer.abort();
         reminder.abort();
+        retention.abort();
         served
     }
 
@@ -244,6 +256,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         Arc::clone(&sites),
         access.clone(),
     );
+    let retention = Retention::new(Arc::clone(&store), Arc::clone(&sites), contacts.clone());
     let webhooks = Webhooks::new(
         Arc::clone(&store),
         Arc::clone(&data_keys),
@@ -278,6 +291,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         webhooks,
         resubscribe,
         rights,
+        retention,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::domain::mail::opt_in::DoubleOptIn;
 use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::unsubscribe::Unsubscribe;
 use crate::domain::resubscribe::Resubscribe;
+use crate::domain::retention::Retention;
 use crate::domain::rights::Rights;
 use crate::domain::sites::SiteRegistry;
 use crate::domain::webhooks::Webhooks;
@@ -64,4 +65,6 @@ pub struct AppState {
     pub resubscribe: Resubscribe,
     /// Data-subject requests.
     pub rights: Rights,
+    /// Retention.
+    pub retention: Retention,
 }

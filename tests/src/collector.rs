@@ -120,6 +120,7 @@ impl DemoCollector {
             widget: site.widget,
             mail_from: None,
             mail_templates: None,
+            retention: Default::default(),
         }];
         // The demo's newsletter asks for double opt-in: its mail goes to the SMTP server asked
         // for, or into a folder, as in `cargo xtask demo`.

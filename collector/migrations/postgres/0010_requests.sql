@@ -40,3 +40,9 @@ CREATE TABLE suppressions (
     since       BIGINT  NOT NULL,
     request_id  TEXT                  -- the erasure request, when one led to it
 );
+
+-- Retention: a contact that has not engaged for the site's time (no receipt) is held
+-- `inactive` until it engages again, and erased after a further grace period.
+ALTER TABLE contact_holds DROP CONSTRAINT contact_holds_reason_check;
+ALTER TABLE contact_holds ADD CONSTRAINT contact_holds_reason_check
+    CHECK (reason IN ('restricted', 'objected', 'pending', 'inactive'));

@@ -40,3 +40,19 @@ CREATE TABLE suppressions (
     since       INTEGER  NOT NULL,
     request_id  TEXT                  -- the erasure request, when one led to it
 );
+
+-- Retention: a contact that has not engaged for the site's time (no receipt) is held
+-- `inactive` until it engages again, and erased after a further grace period. SQLite cannot
+-- change a CHECK constraint in place: the table is rebuilt with the new reason.
+CREATE TABLE contact_holds_new (
+    person_id  TEXT     NOT NULL REFERENCES contacts (person_id) ON DELETE CASCADE,
+    site       TEXT,
+    purpose    TEXT,
+    reason     TEXT     NOT NULL CHECK (reason IN ('restricted', 'objected', 'pending', 'inactive')),
+    since      INTEGER  NOT NULL
+);
+INSERT INTO contact_holds_new (person_id, site, purpose, reason, since)
+    SELECT person_id, site, purpose, reason, since FROM contact_holds;
+DROP TABLE contact_holds;
+ALTER TABLE contact_holds_new RENAME TO contact_holds;
+CREATE INDEX contact_holds_by_person ON contact_holds (person_id);

@@ -8,6 +8,7 @@ mod database;
 mod import;
 mod keys;
 mod migrate;
+mod retention;
 mod serve;
 mod verify;
 mod verify_store;
@@ -55,6 +56,13 @@ enum Command {
         #[command(subcommand)]
         action: contacts::ContactsAction,
     },
+    /// Retention: hold contacts that stopped engaging, erase them after the grace period.
+    Retention {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+        #[command(subcommand)]
+        action: retention::RetentionAction,
+    },
     /// Import contacts from a CSV file (consent rows become collector-signed receipts).
     Import(import::ImportArgs),
     /// Manage the receipt-signing and data-encryption keys.
@@ -80,6 +88,7 @@ impl Cli {
             Command::Keys { key_dir, action } => keys::run(&key_dir, &action),
             Command::Import(args) => import::run(args).await,
             Command::Contacts { database, action } => contacts::run(&database, action).await,
+            Command::Retention { database, action } => retention::run(&database, &action).await,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod log_check;
 pub mod mail;
 pub mod receipt_claims;
 pub mod resubscribe;
+pub mod retention;
 pub mod rights;
 pub mod sealing;
 pub mod sites;

@@ -134,6 +134,8 @@ pub struct Site {
     pub policy: Arc<PublishedPolicy>,
     /// How the widget looks and behaves there.
     pub widget: WidgetOptions,
+    /// How long its contacts are kept without engaging.
+    pub retention: crate::config::RetentionConfig,
 }
 
 impl Site {
@@ -190,6 +192,7 @@ impl SiteRegistry {
                 allowed_origins,
                 policy: Arc::new(policy),
                 widget: config.widget.clone(),
+                retention: config.retention,
             };
             if sites.insert(id.clone(), site).is_some() {
                 return Err(SiteError::Duplicate(id));
@@ -276,6 +279,7 @@ mod tests {
         let site = Site {
             id: SiteId::parse("demo").expect("slug"),
             allowed_origins: vec![normalise_origin("https://Shop.example/")],
+            retention: crate::config::RetentionConfig::default(),
             policy: Arc::new(
                 PublishedPolicy::from_bytes(
                     std::fs::read(concat!(

@@ -301,6 +301,28 @@ macro_rules! batch_sql {
                 query.build().execute(&mut *conn).await?;
             }
             write_confirmations(conn, writes).await?;
+            // A contact held for not engaging engages again with any new receipt on the site:
+            // one statement a batch, the (site, subject) pairs as a VALUES list (its columns are
+            // column1 and column2 on both databases).
+            for rows in writes.receipts.chunks(ROWS_PER_STATEMENT) {
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "DELETE FROM contact_holds WHERE reason = 'inactive' AND EXISTS (SELECT 1 \
+                     FROM contact_subjects cs JOIN (VALUES ",
+                );
+                let mut list = query.separated(", ");
+                for row in rows {
+                    list.push("(")
+                        .push_bind_unseparated(row.draft.site.as_str().to_owned())
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(row.draft.subject.clone())
+                        .push_unseparated(")");
+                }
+                query.push(
+                    ") AS b ON cs.subject = b.column2 WHERE cs.person_id = contact_holds.person_id \
+                     AND b.column1 = contact_holds.site)",
+                );
+                query.build().execute(&mut *conn).await?;
+            }
             for subjects in writes.subjects.chunks(ROWS_PER_STATEMENT) {
                 // Every contact of the batch's subjects, brought up to date.
                 let mut query =

@@ -117,6 +117,23 @@ pub trait RequestStore {
         lookups: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError>;
 
+    /// The contacts with a decision on `site` whose last receipt there (their creation, when
+    /// they have none) is before `before`: person id and that time, oldest first.
+    async fn inactive_contacts(
+        &self,
+        site: &str,
+        before: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Holds these contacts `inactive` on `site` (those not held so already); returns how many
+    /// were newly held.
+    async fn hold_inactive(
+        &self,
+        site: &str,
+        person_ids: &[String],
+        now: i64,
+    ) -> Result<u64, StoreError>;
+
     /// Applies `change` with `holds`, in one transaction; `false` (and nothing written) when
     /// the request is not in one of `change.from`.
     async fn change_request(

@@ -193,6 +193,58 @@ macro_rules! requests_sql {
                 Ok(found)
             }
 
+            async fn inactive_contacts(
+                &self,
+                site: &str,
+                before: i64,
+            ) -> Result<Vec<(String, i64)>, StoreError> {
+                let mut query = Builder::new(
+                    "SELECT s.person_id, COALESCE(MAX(r.issued_at), MIN(c.created_at)) AS last \
+                     FROM contact_consent_state s JOIN contacts c ON c.person_id = s.person_id \
+                     LEFT JOIN contact_subjects cs ON cs.person_id = s.person_id \
+                     LEFT JOIN receipts r ON r.subject = cs.subject AND r.site = s.site \
+                     WHERE s.site = ",
+                );
+                query
+                    .push_bind(site.to_owned())
+                    .push(" GROUP BY s.person_id HAVING COALESCE(MAX(r.issued_at), MIN(c.created_at)) < ")
+                    .push_bind(before)
+                    .push(" ORDER BY last, s.person_id");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| Ok((row.try_get("person_id")?, row.try_get("last")?)))
+                    .collect()
+            }
+
+            async fn hold_inactive(
+                &self,
+                site: &str,
+                person_ids: &[String],
+                now: i64,
+            ) -> Result<u64, StoreError> {
+                let mut held = 0;
+                let mut tx = self.begin_write().await?;
+                for person_id in person_ids {
+                    let mut query = Builder::new(
+                        "INSERT INTO contact_holds (person_id, site, purpose, reason, since) SELECT ",
+                    );
+                    query
+                        .push_bind(person_id.clone())
+                        .push(", ")
+                        .push_bind(site.to_owned())
+                        .push(", NULL, 'inactive', ")
+                        .push_bind(now)
+                        .push(" WHERE NOT EXISTS (SELECT 1 FROM contact_holds WHERE person_id = ")
+                        .push_bind(person_id.clone())
+                        .push(" AND site = ")
+                        .push_bind(site.to_owned())
+                        .push(" AND reason = 'inactive')");
+                    held += query.build().execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(held)
+            }
+
             async fn change_request(
                 &self,
                 change: &RequestChange,

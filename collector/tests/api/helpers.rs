@@ -94,6 +94,7 @@ impl TestCollector {
             widget: Default::default(),
             mail_from: None,
             mail_templates: None,
+            retention: Default::default(),
         }];
         config
     }

@@ -351,3 +351,81 @@ async fn a_restriction_or_objection_keeps_the_contact_out_until_a_recorded_lift_
         "no longer suppressed, only taken"
     );
 }
+
+#[tokio::test]
+async fn retention_holds_the_contacts_that_stopped_engaging_and_erases_them_after_the_grace() {
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    opt_in(&collector, 1, "anna@example.se").await;
+    opt_in(&collector, 2, "bo@example.se").await;
+    let anna = person_of(&collector, &keys, "anna@example.se").await;
+    let bo = person_of(&collector, &keys, "bo@example.se").await;
+    let config = crate::contacts::cli_config(&collector);
+    let at = |days: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("time")
+    };
+    let retention = |extra: &[&str]| {
+        let mut args = vec!["retention", "run", "--config", config.as_str()];
+        args.extend_from_slice(extra);
+        crate::processes::run_samtycke(args)
+    };
+
+    // A year and a fortnight on: both would be held (12 months without a receipt), none erased.
+    let later = at(380);
+    let (ok, printed) = retention(&["--dry-run", "--at", &later]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("site demo: would hold 2"), "{printed}");
+    assert!(printed.contains("would erase 0"), "{printed}");
+    assert!(printed.contains(&format!("hold\t{anna}")), "{printed}");
+    let mut both = vec![anna.clone(), bo.clone()];
+    both.sort();
+    let mut granted = select_all(&collector, &keys.marketer, GRANTED).await;
+    granted.sort();
+    assert_eq!(granted, both, "a dry run changes nothing");
+
+    let (ok, printed) = retention(&["--at", &later]);
+    assert!(ok, "{printed}");
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+    let mut held = select_all(
+        &collector,
+        &keys.marketer,
+        "site=demo&purpose=newsletter&state=held",
+    )
+    .await;
+    held.sort();
+    assert_eq!(held, both);
+
+    // Bo engages again (any new receipt on the site): no longer held.
+    crate::contacts::decide(
+        &collector,
+        2,
+        &[("analytics", samtycke_shared::Decision::Granted)],
+        samtycke_collector::time::now_unix(),
+    )
+    .await;
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![bo.clone()]
+    );
+
+    // Past the grace month: erased, and suppressed.
+    let (ok, printed) = retention(&["--at", &at(420)]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("erase 2"), "{printed}");
+    let gone = get_as(&collector, &keys.dpo, &format!("/v1/contacts/{anna}")).await;
+    assert_problem(&gone, StatusCode::NOT_FOUND);
+    let by_hand = post_json(
+        &collector,
+        &keys.dpo,
+        "/v1/contacts",
+        serde_json::json!({"identifiers": {"email": "bo@example.se"}}),
+    )
+    .await;
+    assert_eq!(by_hand.json()["type"], "urn:samtycke:problem:suppressed");
+}
