@@ -134,7 +134,9 @@ async fn measure(
             "database_url = {database_url:?}\nkey_dir = {keys:?}\n\n[[sites]]\nid = \"demo\"\n\
              allowed_origins = [{ORIGIN:?}]\npolicy = \"policy.json\"\n\n\
              # One load generator on one address: the limits would measure themselves.\n\
-             [rate_limits]\nenabled = false\n",
+             [rate_limits]\nenabled = false\n\n\
+             # The demo policy asks for double opt-in: its mail goes into a folder.\n\
+             [mail]\nfrom = \"Bench <bench@shop.example>\"\nfolder = \"mail\"\n",
             keys = dir.path().join("keys"),
         ),
     )?;

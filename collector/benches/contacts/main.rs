@@ -424,7 +424,9 @@ async fn measure(backend: &'static str, url: String, contacts: usize) -> anyhow:
             "database_url = {url:?}\nkey_dir = {key_dir:?}\n\n[[sites]]\nid = \"demo\"\n\
              allowed_origins = [{ORIGIN:?}]\npolicy = \"policy.json\"\n\n\
              # One client: the limits would measure themselves.\n\
-             [rate_limits]\nenabled = false\n",
+             [rate_limits]\nenabled = false\n\n\
+             # The demo policy asks for double opt-in: its mail goes into a folder.\n\
+             [mail]\nfrom = \"Bench <bench@shop.example>\"\nfolder = \"mail\"\n",
         ),
     )?;
     let kept = KeptSeed::new(Backend::of(&url)?, contacts)?;
