@@ -255,6 +255,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         contacts.clone(),
         Arc::clone(&sites),
         access.clone(),
+        mail.clone(),
     );
     let retention = Retention::new(Arc::clone(&store), Arc::clone(&sites), contacts.clone());
     let webhooks = Webhooks::new(

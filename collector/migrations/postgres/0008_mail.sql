@@ -4,8 +4,9 @@
 -- renders the message when it sends, and a deleted contact's rows go with it.
 
 -- A form opt-in for a purpose that asks for double opt-in, or a grant asked for in the
--- preference centre, waits here for the click in the person's own mailbox. The link names the row by id inside a token sealed under a key derived
--- from the data-encryption key (`domain::mail::links`): nothing in this table makes a link.
+-- preference centre, waits here for the click in the person's own mailbox. The link names
+-- the row by id inside a token sealed under a key derived from the data-encryption key
+-- (`domain::mail::links`): nothing in this table makes a link.
 CREATE TABLE optin_confirmations (
     id            TEXT     PRIMARY KEY,  -- random UUID
     person_id     TEXT     NOT NULL REFERENCES contacts (person_id) ON DELETE CASCADE,
@@ -30,8 +31,8 @@ CREATE TABLE mail_outbox (
     id             TEXT     PRIMARY KEY,  -- random UUID; the Message-ID is made from it
     site           TEXT     NOT NULL,
     person_id      TEXT     NOT NULL REFERENCES contacts (person_id) ON DELETE CASCADE,
-    kind           TEXT     NOT NULL CHECK (kind IN ('confirmation', 'data-copy')),
-    reference      TEXT     NOT NULL,     -- what it is about: a confirmation's id; '' for a data copy
+    kind           TEXT     NOT NULL CHECK (kind IN ('confirmation', 'data-copy', 'request-verification')),
+    reference      TEXT     NOT NULL,     -- what it is about: a confirmation's or a request's id
     language       TEXT     NOT NULL,
     state          TEXT     NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
     attempts       BIGINT    NOT NULL DEFAULT 0,

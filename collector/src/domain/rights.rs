@@ -170,7 +170,12 @@ pub struct Rights {
     contacts: ContactService,
     sites: Arc<SiteRegistry>,
     access: Access,
+    mail: crate::domain::mail::Mail,
 }
+
+/// The kinds a person may ask for themselves (an objection is unticking in the preference
+/// centre; rectification goes to the DPO, who sees what to correct).
+pub const PERSON_KINDS: [&str; 3] = ["access", "erasure", "restriction"];
 
 impl Rights {
     /// Over these parts.
@@ -179,13 +184,128 @@ impl Rights {
         contacts: ContactService,
         sites: Arc<SiteRegistry>,
         access: Access,
+        mail: crate::domain::mail::Mail,
     ) -> Self {
         Self {
             store,
             contacts,
             sites,
             access,
+            mail,
         }
+    }
+
+    /// A request the person makes themselves (the preference centre, the public form): received
+    /// now, and confirmed by a link mailed to their own address before anything is done or
+    /// disclosed. Returns its id.
+    pub async fn ask(
+        &self,
+        person_id: &str,
+        site: &samtycke_shared::SiteId,
+        kind: &str,
+        channel: &'static str,
+        language: &samtycke_shared::Language,
+    ) -> Result<String, RightsError> {
+        let kind = PERSON_KINDS.iter().find(|k| **k == kind).ok_or_else(|| {
+            RightsError::Invalid(format!("kind: one of {}", PERSON_KINDS.join(", ")))
+        })?;
+        let now = now_unix();
+        // The same request again within minutes (a double click, or someone filling the public
+        // form for this address over and over) makes neither a second request nor a second mail.
+        let since = now - i64::from(self.mail.settings().resend_after_minutes) * 60;
+        let waiting = self.store.requests(&["received"], None, 10_000).await?;
+        if let Some(same) = waiting.iter().find(|r| {
+            r.person_id.as_deref() == Some(person_id) && r.kind == *kind && r.received_at >= since
+        }) {
+            return Ok(same.id.clone());
+        }
+        let request = StoredRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: (*kind).to_owned(),
+            person_id: Some(person_id.to_owned()),
+            site: None,
+            purpose: None,
+            channel: channel.to_owned(),
+            state: "received".into(),
+            received_at: now,
+            due_at: add_months(now, 1),
+            extension_reason: None,
+            outcome: None,
+            settled_at: None,
+        };
+        let detail = serde_json::json!({"kind": kind, "channel": channel});
+        self.store
+            .insert_request(&request, "person", &detail.to_string())
+            .await?;
+        self.store
+            .queue_mail(
+                &NewMail {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    site: site.to_string(),
+                    person_id: person_id.to_owned(),
+                    kind: "request-verification".into(),
+                    reference: request.id.clone(),
+                    language: language.to_string(),
+                },
+                now,
+                i64::MAX,
+            )
+            .await?;
+        Ok(request.id)
+    }
+
+    /// The click on a request's verification link: the request, verified now if it was waiting
+    /// (and the link not past its days).
+    pub async fn verify_by_link(&self, token: &str) -> Result<StoredRequest, RightsError> {
+        let Ok(crate::domain::mail::links::Link::VerifyRequest { id }) =
+            self.mail.links().open(token)
+        else {
+            return Err(RightsError::NotFound);
+        };
+        let request = self
+            .store
+            .request(&id)
+            .await?
+            .ok_or(RightsError::NotFound)?;
+        let days = i64::from(self.mail.settings().confirmation_days);
+        if request.state == "received" && now_unix() < request.received_at + days * 86_400 {
+            let change = RequestChange {
+                id: id.clone(),
+                from: vec!["received"],
+                state: Some("verified"),
+                extend: None,
+                outcome: None,
+                at: now_unix(),
+                actor: "mailbox".into(),
+                action: "verified".into(),
+                detail: "{}".into(),
+            };
+            self.store.change_request(&change, &[]).await?;
+        }
+        self.store.request(&id).await?.ok_or(RightsError::NotFound)
+    }
+
+    /// What a verification link names, without changing anything.
+    pub async fn request_by_link(&self, token: &str) -> Result<StoredRequest, RightsError> {
+        let Ok(crate::domain::mail::links::Link::VerifyRequest { id }) =
+            self.mail.links().open(token)
+        else {
+            return Err(RightsError::NotFound);
+        };
+        self.store.request(&id).await?.ok_or(RightsError::NotFound)
+    }
+
+    /// The public form: the contact an address belongs to, found by its blind index, or `None`
+    /// (the caller answers the same either way).
+    pub async fn contact_of(&self, address: &str) -> Result<Option<String>, RightsError> {
+        let Ok(identifier) = crate::domain::contacts::identifiers::ContactIdentifier::parse(
+            crate::domain::contacts::identifiers::IdentifierKind::Email,
+            address,
+        ) else {
+            return Ok(None);
+        };
+        let lookup = self.contacts.vault().lookup(&identifier);
+        Ok(self.store.contact_by_lookup(&lookup).await?)
     }
 
     /// Records a request; audited.

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod path;
+pub mod person_requests;
 pub mod preferences;
 pub mod problem_fallback;
 pub mod query;
@@ -63,6 +64,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(preferences::router())
         .merge(crm::router())
         .merge(requests::router())
+        .merge(person_requests::router())
         .merge(webhooks::router())
         .merge(openapi::router());
     let router = match pages_dir {

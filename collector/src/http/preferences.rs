@@ -121,6 +121,20 @@ pub(super) async fn change(
             .save(&subscriber, &BTreeSet::new(), &language)
             .await
             .map(|_| words.withdrawn_all.to_owned()),
+        Some(asked @ ("request-erasure" | "request-restriction")) => state
+            .rights
+            .ask(
+                &subscriber.person_id,
+                &subscriber.site,
+                asked.trim_start_matches("request-"),
+                "preference-centre",
+                &language,
+            )
+            .await
+            .map(|_| words.request_sent.to_owned())
+            .map_err(|error| {
+                PreferencesError::Store(crate::store::StoreError::Batch(error.to_string()))
+            }),
         Some("copy") => centre
             .send_copy(&subscriber, &language)
             .await
@@ -391,6 +405,8 @@ struct Words {
     your_data: &'static str,
     download: &'static str,
     copy: &'static str,
+    erase: &'static str,
+    restrict: &'static str,
     #[serde(skip)]
     state_granted: &'static str,
     #[serde(skip)]
@@ -413,6 +429,8 @@ struct Words {
     copy_recent: &'static str,
     #[serde(skip)]
     unknown_purpose: &'static str,
+    #[serde(skip)]
+    request_sent: &'static str,
     #[serde(skip)]
     mailed: &'static str,
     #[serde(skip)]
@@ -441,6 +459,8 @@ const EN: Words = Words {
     your_data: "Your data",
     download: "Download my receipts",
     copy: "Send me a copy of my data",
+    erase: "Ask us to erase my data",
+    restrict: "Ask us to restrict the use of my data",
     state_granted: "Given on {date}.",
     state_pending: "Waiting for your confirmation from the e-mail we sent.",
     state_denied: "Refused on {date}.",
@@ -452,6 +472,7 @@ const EN: Words = Words {
     copy_sent: "A copy of your data is on its way to your address.",
     copy_recent: "A copy was sent a few minutes ago: please look in your mailbox.",
     unknown_purpose: "One of the choices is not offered here; nothing was changed.",
+    request_sent: "We sent you an e-mail: confirm your request there, and we answer within a month.",
     mailed: "We sent you an e-mail: confirm it there and {purposes} counts.",
     waiting: "A confirmation for {purposes} went out a few minutes ago: please look in your mailbox.",
     unavailable: "{purposes}: to give your consent again, please use the form on the site.",
@@ -468,6 +489,8 @@ const SV: Words = Words {
     your_data: "Dina uppgifter",
     download: "Ladda ner mina kvitton",
     copy: "Skicka en kopia av mina uppgifter",
+    erase: "Be oss radera mina uppgifter",
+    restrict: "Be oss begränsa användningen av mina uppgifter",
     state_granted: "Lämnat {date}.",
     state_pending: "Väntar på din bekräftelse från mejlet vi skickade.",
     state_denied: "Nekat {date}.",
@@ -479,6 +502,7 @@ const SV: Words = Words {
     copy_sent: "En kopia av dina uppgifter är på väg till din adress.",
     copy_recent: "En kopia skickades för några minuter sedan: titta i din inkorg.",
     unknown_purpose: "Ett av valen erbjuds inte här; inget ändrades.",
+    request_sent: "Vi har skickat ett mejl till dig: bekräfta din begäran där, så svarar vi inom en månad.",
     mailed: "Vi har skickat ett mejl till dig: bekräfta där, så gäller {purposes}.",
     waiting: "En bekräftelse för {purposes} skickades för några minuter sedan: titta i din inkorg.",
     unavailable: "{purposes}: använd formuläret på webbplatsen för att lämna ditt samtycke igen.",

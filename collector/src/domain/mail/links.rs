@@ -37,6 +37,13 @@ pub enum Link {
         #[serde(rename = "u")]
         purpose: String,
     },
+    /// Verifies a data-subject request the person made: the click proves the mailbox.
+    #[serde(rename = "r")]
+    VerifyRequest {
+        /// The request's id.
+        #[serde(rename = "i")]
+        id: String,
+    },
     /// Opens a contact's preference centre for a site. Never expires.
     #[serde(rename = "p")]
     Preferences {
@@ -56,6 +63,7 @@ impl Link {
             Link::Confirm { .. } => CONFIRM_PATH,
             Link::Unsubscribe { .. } => UNSUBSCRIBE_PATH,
             Link::Preferences { .. } => PREFERENCES_PATH,
+            Link::VerifyRequest { .. } => VERIFY_REQUEST_PATH,
         }
     }
 }
@@ -64,6 +72,8 @@ impl Link {
 pub const CONFIRM_PATH: &str = "/mail/confirm";
 /// Where an unsubscribe link leads (and where the one-click POST goes).
 pub const UNSUBSCRIBE_PATH: &str = "/mail/unsubscribe";
+/// Where a request's verification link leads.
+pub const VERIFY_REQUEST_PATH: &str = "/mail/requests/verify";
 /// Where the preference centre is.
 pub const PREFERENCES_PATH: &str = "/mail/preferences";
 

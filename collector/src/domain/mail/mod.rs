@@ -220,6 +220,12 @@ impl Mail {
                 let (written, copy) = self.write_data_copy(mail, policy, &language).await?;
                 (written, None, Some(copy))
             }
+            "request-verification" => (
+                self.write_request_verification(mail, policy, &language)
+                    .await?,
+                None,
+                None,
+            ),
             _ => return Err(MailError::Gone("kind")),
         };
         // Every message can be left with one click: a confirmation for its purpose, anything
@@ -333,6 +339,42 @@ impl Mail {
             .templates
             .write(&mail.site, "data-copy", language.as_str(), &words)?;
         Ok((written, copy))
+    }
+
+    /// A request's verification mail: what was asked and the link that confirms it.
+    async fn write_request_verification(
+        &self,
+        mail: &OutboxMail,
+        policy: &samtycke_shared::Policy,
+        language: &Language,
+    ) -> Result<templates::Written, MailError> {
+        let request = self
+            .store
+            .request(&mail.reference)
+            .await?
+            .ok_or(MailError::Gone("request"))?;
+        let link = self
+            .links
+            .url(&Link::VerifyRequest {
+                id: request.id.clone(),
+            })
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        let preferences = self.unsubscribe_headers(&mail.person_id, &mail.site, "-")?;
+        let words = serde_json::json!({
+            "controller": policy.controller.name,
+            "controller_contact": policy.controller.contact,
+            "policy_url": policy.policy_url,
+            "preferences_url": preferences.preferences_url,
+            "kind": request.kind,
+            "verify_url": link,
+            "days": self.settings.confirmation_days,
+        });
+        Ok(self.templates.write(
+            &mail.site,
+            "request-verification",
+            language.as_str(),
+            &words,
+        )?)
     }
 
     /// The contact's e-mail address, from its vault.

@@ -59,6 +59,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         "data-copy.sv.html",
         include_str!("../../../../www/mail/data-copy.sv.html"),
     ),
+    (
+        "request-verification.en.subject",
+        include_str!("../../../../www/mail/request-verification.en.subject"),
+    ),
+    (
+        "request-verification.en.txt",
+        include_str!("../../../../www/mail/request-verification.en.txt"),
+    ),
+    (
+        "request-verification.en.html",
+        include_str!("../../../../www/mail/request-verification.en.html"),
+    ),
+    (
+        "request-verification.sv.subject",
+        include_str!("../../../../www/mail/request-verification.sv.subject"),
+    ),
+    (
+        "request-verification.sv.txt",
+        include_str!("../../../../www/mail/request-verification.sv.txt"),
+    ),
+    (
+        "request-verification.sv.html",
+        include_str!("../../../../www/mail/request-verification.sv.html"),
+    ),
 ];
 
 /// Why a message cannot be written.

@@ -5,6 +5,7 @@
 mod double_opt_in;
 mod outbox;
 mod preferences;
+mod requests;
 mod unsubscribe;
 
 use std::path::{Path, PathBuf};
