@@ -164,6 +164,18 @@ async fn a_sign_up_counts_once_confirmed_from_the_mailbox_and_the_preference_cen
         0,
         "withdrawn in the preference centre"
     );
+    // The public request form, in both languages.
+    for lang in ["en", "sv"] {
+        browser
+            .client
+            .goto(&format!(
+                "{}/mail/requests?site=demo&lang={lang}",
+                collector.url
+            ))
+            .await
+            .expect("the request form");
+        assert_page_passes_axe(&browser, &format!("the request form ({lang})")).await;
+    }
     let console = browser.console_messages().await.expect("console");
     assert!(console.is_empty(), "{console:?}");
     browser.close().await.expect("browser closes");

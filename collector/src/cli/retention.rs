@@ -32,6 +32,12 @@ pub async fn run(database: &DatabaseArgs, action: &RetentionAction) -> anyhow::R
         }
         None => crate::time::now_unix(),
     };
+    // A run as of the future erases what is not due yet: only ever a dry run.
+    if now > crate::time::now_unix() + 60 && !*dry_run {
+        anyhow::bail!(
+            "--at in the future: only with --dry-run (it would erase contacts not due yet)"
+        );
+    }
     let config = database.config()?;
     let state = open_state(&config, config.issuer(config.listen)).await?;
     let runs = state.retention.run(now, *dry_run).await?;

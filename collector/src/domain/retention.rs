@@ -83,8 +83,24 @@ impl Retention {
         let mut runs = Vec::new();
         for site in &sites {
             let months = site.retention;
-            let inactive_before = now - months_back(now, months.inactive_months);
-            let erase_before = now - months_back(now, months.inactive_months + months.grace_months);
+            // A setting that would make everyone stale (no months, or a date that cannot be
+            // computed) is skipped, never taken as "now".
+            let (Some(inactive_back), Some(erase_back)) = (
+                (1..=120)
+                    .contains(&months.inactive_months)
+                    .then(|| months_back(now, months.inactive_months))
+                    .flatten(),
+                months
+                    .inactive_months
+                    .checked_add(months.grace_months)
+                    .filter(|m| *m <= 240)
+                    .and_then(|m| months_back(now, m)),
+            ) else {
+                tracing::warn!(site = %site.id, ?months, "retention skipped: its months are out of range");
+                continue;
+            };
+            let inactive_before = now - inactive_back;
+            let erase_before = now - erase_back;
             let inactive = self
                 .store
                 .inactive_contacts(site.id.as_str(), inactive_before)
@@ -97,9 +113,24 @@ impl Retention {
             }
             runs.push((site.id.to_string(), inactive_before, erase_before, inactive));
         }
-        // Erased only when stale on every site it has decisions on.
+        // Erased only when stale on every site it has decisions on, not restricted (Art 18(1)(c):
+        // kept for a legal claim) and with no request open.
+        let open: BTreeSet<String> = self
+            .store
+            .requests(&crate::domain::rights::OPEN, None, u32::MAX)
+            .await?
+            .into_iter()
+            .filter_map(|r| r.person_id)
+            .collect();
         let mut erase = BTreeSet::new();
         for (person_id, on) in &stale {
+            if open.contains(person_id) {
+                continue;
+            }
+            let holds = self.store.holds(person_id).await?;
+            if holds.iter().any(|h| h.reason == "restricted") {
+                continue;
+            }
             let states = self.store.contact_states(person_id).await?;
             let sites: BTreeSet<&str> = states.iter().map(|s| s.site.as_str()).collect();
             if sites.iter().all(|site| on.contains_key(*site)) {
@@ -126,7 +157,9 @@ impl Retention {
                 true => 0,
                 false => {
                     let ids: Vec<String> = held.iter().map(|c| c.person_id.clone()).collect();
-                    self.store.hold_inactive(&site, &ids, now).await?
+                    self.store
+                        .hold_inactive(&site, &ids, inactive_before, now)
+                        .await?
                 }
             };
             report.push(SiteRun {
@@ -155,22 +188,17 @@ impl Retention {
     }
 }
 
-/// Seconds from `months` calendar months before `now` to `now`.
-fn months_back(now: i64, months: u32) -> i64 {
+/// Seconds from `months` calendar months before `now` to `now`; `None` when the date cannot
+/// be computed.
+fn months_back(now: i64, months: u32) -> Option<i64> {
     // The date `months` before now, the day clamped to its month, as add_months does forward.
-    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(now) else {
-        return 0;
-    };
+    let at = time::OffsetDateTime::from_unix_timestamp(now).ok()?;
     let total = i64::from(at.year()) * 12 + i64::from(at.month() as u8) - 1 - i64::from(months);
-    let year = i32::try_from(total.div_euclid(12)).unwrap_or(at.year());
-    let month = u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1);
-    let Ok(month) = time::Month::try_from(month) else {
-        return 0;
-    };
+    let year = i32::try_from(total.div_euclid(12)).ok()?;
+    let month = time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).ok()?).ok()?;
     let day = at.day().min(time::util::days_in_month(month, year));
-    time::Date::from_calendar_date(year, month, day)
-        .map(|date| now - at.replace_date(date).unix_timestamp())
-        .unwrap_or(0)
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(now - at.replace_date(date).unix_timestamp())
 }
 
 /// Runs retention once a day in a collector, counting what it did in the metrics. Any
@@ -205,8 +233,9 @@ mod tests {
                 .unix_timestamp()
         };
         let now = at("2026-03-31T12:00:00Z");
-        assert_eq!(now - months_back(now, 1), at("2026-02-28T12:00:00Z"));
-        assert_eq!(now - months_back(now, 12), at("2025-03-31T12:00:00Z"));
-        assert_eq!(now - months_back(now, 15), at("2024-12-31T12:00:00Z"));
+        let back = |months| now - months_back(now, months).expect("a date");
+        assert_eq!(back(1), at("2026-02-28T12:00:00Z"));
+        assert_eq!(back(12), at("2025-03-31T12:00:00Z"));
+        assert_eq!(back(15), at("2024-12-31T12:00:00Z"));
     }
 }

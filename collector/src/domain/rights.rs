@@ -486,7 +486,9 @@ impl Rights {
         if request.extension_reason.is_some() {
             return Err(RightsError::ExtendedAlready);
         }
-        let due_at = add_months(request.due_at, months);
+        // From when it arrived, so that a due date clamped to a short month's end does not
+        // shorten the extension (received 30 January: due 28 February, extended to 30 April).
+        let due_at = add_months(request.received_at, 1 + months);
         self.change(
             actor,
             id,
@@ -536,10 +538,62 @@ impl Rights {
         if !matches!(request.state.as_str(), "verified" | "in-progress") {
             return Err(RightsError::WrongState(request.state));
         }
-        let person_id = request
-            .person_id
-            .clone()
-            .ok_or_else(|| RightsError::WrongState("without a contact".into()))?;
+        let done = ["verified", "in-progress"];
+        let Some(person_id) = request.person_id.clone() else {
+            // The contact went already (retention, the DPO, an erasure that stopped half-way):
+            // an erasure is done; anything else has no one to carry it out for.
+            if request.kind != "erasure" {
+                return Err(RightsError::WrongState("without a contact".into()));
+            }
+            let outcome = serde_json::json!({"erased": "before this request was completed"});
+            return self
+                .change(
+                    actor,
+                    id,
+                    &done,
+                    Some("done"),
+                    None,
+                    Some(outcome.clone()),
+                    "done",
+                    outcome,
+                    &[],
+                )
+                .await;
+        };
+        if request.kind == "erasure" {
+            // Erased first, then closed: a crash between leaves the request open (its contact
+            // null), and completing it again closes it. The blind indexes go on the
+            // suppression list first, so that only the person's own opt-in brings them back.
+            let recipients = self.recipients(&person_id).await?;
+            if let Some(contact) = self.store.contact(&person_id).await? {
+                let lookups: Vec<String> = contact
+                    .identifiers
+                    .iter()
+                    .map(|i| i.lookup.clone())
+                    .collect();
+                self.store
+                    .suppress(&lookups, Some(&request.id), now_unix())
+                    .await?;
+            }
+            self.contacts.delete(actor, &person_id).await?;
+            let mut outcome = serde_json::json!({"erased": true, "tellRecipients": recipients});
+            if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+                outcome["note"] = note.into();
+            }
+            return self
+                .change(
+                    actor,
+                    id,
+                    &done,
+                    Some("done"),
+                    None,
+                    Some(outcome.clone()),
+                    "done",
+                    outcome,
+                    &[],
+                )
+                .await;
+        }
         let recipients = self.recipients(&person_id).await?;
         let mut holds = Vec::new();
         let mut outcome = serde_json::json!({"tellRecipients": recipients});
@@ -616,23 +670,6 @@ impl Rights {
                 &holds,
             )
             .await?;
-        if request.kind == "erasure" {
-            // After the request is closed, so that it records what was asked even as its
-            // contact goes (the request's contact becomes null; its receipts stay, anonymous).
-            // Its identifiers' blind indexes are kept first, so that nothing but the person's
-            // own opt-in brings them back.
-            if let Some(contact) = self.store.contact(&person_id).await? {
-                let lookups: Vec<String> = contact
-                    .identifiers
-                    .iter()
-                    .map(|i| i.lookup.clone())
-                    .collect();
-                self.store
-                    .suppress(&lookups, Some(&request.id), now_unix())
-                    .await?;
-            }
-            self.contacts.delete(actor, &person_id).await?;
-        }
         Ok(view)
     }
 

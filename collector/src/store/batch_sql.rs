@@ -280,13 +280,21 @@ macro_rules! batch_sql {
                 });
                 query.build().execute(&mut *conn).await?;
             }
-            // A person erased earlier who opts in again themselves is no longer suppressed.
-            for rows in writes.contacts.chunks(ROWS_PER_STATEMENT) {
+            // A person erased earlier who opts in again themselves is no longer suppressed; an
+            // opt-in still to be confirmed from the mailbox lifts it only when confirmed (anyone
+            // can type an address into a form).
+            let lifted: Vec<&str> = writes
+                .contacts
+                .iter()
+                .filter(|c| !writes.confirmations.iter().any(|p| p.sequence == c.sequence))
+                .map(|c| c.prepared.lookup.as_str())
+                .collect();
+            for rows in lifted.chunks(ROWS_PER_STATEMENT) {
                 let mut query =
                     ::sqlx::QueryBuilder::<$db>::new("DELETE FROM suppressions WHERE lookup IN (");
                 let mut list = query.separated(", ");
-                for contact in rows {
-                    list.push_bind(contact.prepared.lookup.clone());
+                for lookup in rows {
+                    list.push_bind(lookup.to_string());
                 }
                 list.push_unseparated(")");
                 query.build().execute(&mut *conn).await?;
@@ -310,7 +318,15 @@ macro_rules! batch_sql {
                      FROM contact_subjects cs JOIN (VALUES ",
                 );
                 let mut list = query.separated(", ");
-                for row in rows {
+                // An import's receipts are the operator's, not the person engaging.
+                let engaged: Vec<_> = rows
+                    .iter()
+                    .filter(|row| row.draft.collection_method != "import")
+                    .collect();
+                if engaged.is_empty() {
+                    continue;
+                }
+                for row in engaged {
                     list.push("(")
                         .push_bind_unseparated(row.draft.site.as_str().to_owned())
                         .push_unseparated(", ")

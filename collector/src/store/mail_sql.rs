@@ -84,6 +84,13 @@ macro_rules! mail_sql {
             if settled + lifted == 0 {
                 return Ok(false);
             }
+            // Confirmed from the mailbox: a person erased earlier is no longer suppressed.
+            let mut query = Builder::new(
+                "DELETE FROM suppressions WHERE lookup IN (SELECT lookup FROM contact_identifiers \
+                 WHERE person_id = ",
+            );
+            query.push_bind(person_id.to_owned()).push(")");
+            query.build().execute(&mut *tx).await?;
             let detail = ::serde_json::json!({
                 "site": site, "purpose": purpose, "receiptId": receipt_id,
             });

@@ -125,12 +125,14 @@ pub trait RequestStore {
         before: i64,
     ) -> Result<Vec<(String, i64)>, StoreError>;
 
-    /// Holds these contacts `inactive` on `site` (those not held so already); returns how many
-    /// were newly held.
+    /// Holds these contacts `inactive` on `site` (those not held so already, nor engaged on
+    /// it since `before`), and lifts the holds of contacts that engaged since `before`;
+    /// returns how many were newly held.
     async fn hold_inactive(
         &self,
         site: &str,
         person_ids: &[String],
+        before: i64,
         now: i64,
     ) -> Result<u64, StoreError>;
 

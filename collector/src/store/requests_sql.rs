@@ -203,6 +203,7 @@ macro_rules! requests_sql {
                      FROM contact_consent_state s JOIN contacts c ON c.person_id = s.person_id \
                      LEFT JOIN contact_subjects cs ON cs.person_id = s.person_id \
                      LEFT JOIN receipts r ON r.subject = cs.subject AND r.site = s.site \
+                     AND r.collection_method <> 'import' \
                      WHERE s.site = ",
                 );
                 query
@@ -220,28 +221,56 @@ macro_rules! requests_sql {
                 &self,
                 site: &str,
                 person_ids: &[String],
+                before: i64,
                 now: i64,
             ) -> Result<u64, StoreError> {
                 let mut held = 0;
-                let mut tx = self.begin_write().await?;
-                for person_id in person_ids {
-                    let mut query = Builder::new(
-                        "INSERT INTO contact_holds (person_id, site, purpose, reason, since) SELECT ",
-                    );
-                    query
-                        .push_bind(person_id.clone())
-                        .push(", ")
-                        .push_bind(site.to_owned())
-                        .push(", NULL, 'inactive', ")
-                        .push_bind(now)
-                        .push(" WHERE NOT EXISTS (SELECT 1 FROM contact_holds WHERE person_id = ")
-                        .push_bind(person_id.clone())
-                        .push(" AND site = ")
-                        .push_bind(site.to_owned())
-                        .push(" AND reason = 'inactive')");
-                    held += query.build().execute(&mut *tx).await?.rows_affected();
+                // In chunks, each its own short transaction: appends wait for none for long.
+                for chunk in person_ids.chunks(200) {
+                    let mut tx = self.begin_write().await?;
+                    for person_id in chunk {
+                        // Not if the contact engaged since it was found stale (a receipt that
+                        // arrived meanwhile has already lifted any hold; none must follow it).
+                        let mut query = Builder::new(
+                            "INSERT INTO contact_holds (person_id, site, purpose, reason, since) SELECT ",
+                        );
+                        query
+                            .push_bind(person_id.clone())
+                            .push(", ")
+                            .push_bind(site.to_owned())
+                            .push(", NULL, 'inactive', ")
+                            .push_bind(now)
+                            .push(" WHERE NOT EXISTS (SELECT 1 FROM contact_holds WHERE person_id = ")
+                            .push_bind(person_id.clone())
+                            .push(" AND site = ")
+                            .push_bind(site.to_owned())
+                            .push(" AND reason = 'inactive') AND NOT EXISTS (SELECT 1 FROM contact_subjects cs \
+                                   JOIN receipts r ON r.subject = cs.subject WHERE cs.person_id = ")
+                            .push_bind(person_id.clone())
+                            .push(" AND r.site = ")
+                            .push_bind(site.to_owned())
+                            .push(" AND r.collection_method <> 'import' AND r.issued_at >= ")
+                            .push_bind(before)
+                            .push(")");
+                        held += query.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    tx.commit().await?;
                 }
-                tx.commit().await?;
+                // Holds of contacts that engaged since `before` (a longer time configured, or a
+                // receipt that raced a run) are lifted.
+                let mut query = Builder::new(
+                    "DELETE FROM contact_holds WHERE reason = 'inactive' AND site = ",
+                );
+                query
+                    .push_bind(site.to_owned())
+                    .push(
+                        " AND EXISTS (SELECT 1 FROM contact_subjects cs JOIN receipts r ON r.subject = cs.subject \
+                         WHERE cs.person_id = contact_holds.person_id AND r.site = contact_holds.site \
+                         AND r.collection_method <> 'import' AND r.issued_at >= ",
+                    )
+                    .push_bind(before)
+                    .push(")");
+                query.build().execute(&self.pool).await?;
                 Ok(held)
             }
 

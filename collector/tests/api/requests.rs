@@ -361,20 +361,36 @@ async fn retention_holds_the_contacts_that_stopped_engaging_and_erases_them_afte
     let anna = person_of(&collector, &keys, "anna@example.se").await;
     let bo = person_of(&collector, &keys, "bo@example.se").await;
     let config = crate::contacts::cli_config(&collector);
-    let at = |days: i64| {
-        (time::OffsetDateTime::now_utc() + time::Duration::days(days))
-            .format(&time::format_description::well_known::Rfc3339)
-            .expect("time")
-    };
     let retention = |extra: &[&str]| {
         let mut args = vec!["retention", "run", "--config", config.as_str()];
         args.extend_from_slice(extra);
         crate::processes::run_samtycke(args)
     };
+    // The clock stays; the stored times move back, as if that long had passed.
+    let age = async |days: i64| {
+        for table in [
+            "receipts SET issued_at = issued_at",
+            "contacts SET created_at = created_at",
+        ] {
+            collector
+                .execute_sql(&format!("UPDATE {table} - {}", days * 86_400))
+                .await;
+        }
+    };
+    let in_a_year = (time::OffsetDateTime::now_utc() + time::Duration::days(380))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let (ok, printed) = retention(&["--at", &in_a_year]);
+    assert!(!ok && printed.contains("only with --dry-run"), "{printed}");
+    let (ok, printed) = retention(&["--dry-run", "--at", &in_a_year]);
+    assert!(
+        ok && printed.contains("site demo: would hold 2"),
+        "{printed}"
+    );
 
-    // A year and a fortnight on: both would be held (12 months without a receipt), none erased.
-    let later = at(380);
-    let (ok, printed) = retention(&["--dry-run", "--at", &later]);
+    // A year and a fortnight without a receipt: both would be held, none erased.
+    age(380).await;
+    let (ok, printed) = retention(&["--dry-run"]);
     assert!(ok, "{printed}");
     assert!(printed.contains("site demo: would hold 2"), "{printed}");
     assert!(printed.contains("would erase 0"), "{printed}");
@@ -385,7 +401,7 @@ async fn retention_holds_the_contacts_that_stopped_engaging_and_erases_them_afte
     granted.sort();
     assert_eq!(granted, both, "a dry run changes nothing");
 
-    let (ok, printed) = retention(&["--at", &later]);
+    let (ok, printed) = retention(&[]);
     assert!(ok, "{printed}");
     assert!(
         select_all(&collector, &keys.marketer, GRANTED)
@@ -414,8 +430,9 @@ async fn retention_holds_the_contacts_that_stopped_engaging_and_erases_them_afte
         vec![bo.clone()]
     );
 
-    // Past the grace month: erased, and suppressed.
-    let (ok, printed) = retention(&["--at", &at(420)]);
+    // Over a year later still: past the grace month, both erased and suppressed.
+    age(420).await;
+    let (ok, printed) = retention(&[]);
     assert!(ok, "{printed}");
     assert!(printed.contains("erase 2"), "{printed}");
     let gone = get_as(&collector, &keys.dpo, &format!("/v1/contacts/{anna}")).await;

@@ -347,12 +347,12 @@ impl Importer {
                     continue;
                 }
                 row.target = targets.pop();
-                // An erased person is not brought back by an import: only their own opt-in.
-                if row.target.is_none()
-                    && let Some(identifier) = row
-                        .identifiers
-                        .iter()
-                        .find(|i| suppressed.contains(&vault.lookup(i)))
+                // An erased person is not brought back by an import (not as a new contact, nor
+                // as an address added to another): only their own opt-in.
+                if let Some(identifier) = row
+                    .identifiers
+                    .iter()
+                    .find(|i| suppressed.contains(&vault.lookup(i)))
                 {
                     bad.push(RowError {
                         line: row.line,
@@ -362,6 +362,23 @@ impl Importer {
                             .into(),
                     });
                     continue;
+                }
+                // A restricted contact (Art 18) is frozen: an import changes it no more than
+                // an edit does.
+                if let Some(target) = &row.target {
+                    let holds = self.contacts.store().holds(target).await?;
+                    if holds
+                        .iter()
+                        .any(|h| h.reason == "restricted" && h.site.is_none())
+                    {
+                        bad.push(RowError {
+                            line: row.line,
+                            column: None,
+                            reason: "the contact is restricted (Art 18): it cannot be changed"
+                                .into(),
+                        });
+                        continue;
+                    }
                 }
                 // A consent row must not re-subscribe someone who withdrew or refused: that
                 // needs new proof from them, or an admin's re-subscription with evidence.

@@ -526,16 +526,7 @@ impl ContactService {
     ) -> Result<ContactView, ContactError> {
         let card = input.card.unwrap_or_default().checked(today())?;
         let identifiers = parse_identifiers(&input.identifiers)?;
-        let lookups: Vec<String> = identifiers.iter().map(|i| self.vault.lookup(i)).collect();
-        let suppressed = self.store.suppressed(&lookups).await?;
-        if let Some(identifier) = identifiers
-            .iter()
-            .find(|i| suppressed.contains(&self.vault.lookup(i)))
-        {
-            return Err(ContactError::Suppressed(
-                identifier.kind().as_str().to_owned(),
-            ));
-        }
+        self.refuse_suppressed(&identifiers).await?;
         let profile = input.profile.normalised()?;
         let (vault, key) = self.vault.create()?;
         let person_id = vault.person_id().to_owned();
@@ -603,6 +594,7 @@ impl ContactService {
         self.refuse_if_restricted(person_id).await?;
         let card = input.card.map(|card| card.checked(today())).transpose()?;
         let identifiers = parse_identifiers(&input.identifiers)?;
+        self.refuse_suppressed(&identifiers).await?;
         let patch = input.profile.normalised()?;
         let vault = self.vault.open(person_id, &contact.key)?;
         let old_profile = self.vault.profile(&vault, &contact)?;
@@ -810,6 +802,25 @@ impl ContactService {
             "contact deleted"
         );
         Ok(())
+    }
+
+    /// Refuses identifiers of a person erased at their request (on the suppression list): only
+    /// their own opt-in brings them back.
+    async fn refuse_suppressed(
+        &self,
+        identifiers: &[ContactIdentifier],
+    ) -> Result<(), ContactError> {
+        let lookups: Vec<String> = identifiers.iter().map(|i| self.vault.lookup(i)).collect();
+        let suppressed = self.store.suppressed(&lookups).await?;
+        match identifiers
+            .iter()
+            .find(|i| suppressed.contains(&self.vault.lookup(i)))
+        {
+            Some(identifier) => Err(ContactError::Suppressed(
+                identifier.kind().as_str().to_owned(),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Refuses a change to a restricted contact (a hold `restricted` on every site).
