@@ -223,7 +223,8 @@ impl Rights {
             id: uuid::Uuid::new_v4().to_string(),
             kind: (*kind).to_owned(),
             person_id: Some(person_id.to_owned()),
-            site: None,
+            // The site it was asked on, whose words and controller its pages show.
+            site: Some(site.to_string()),
             purpose: None,
             channel: channel.to_owned(),
             state: "received".into(),

@@ -337,13 +337,11 @@ impl Words {
     }
 
     fn of_header(headers: &HeaderMap) -> &'static Words {
-        let swedish = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(accept_language::parse)
-            .and_then(|tags| tags.into_iter().next())
-            .is_some_and(|tag| tag.to_ascii_lowercase().starts_with("sv"));
-        if swedish { &SV } else { &EN }
+        if super::pages::prefers_swedish(headers) {
+            &SV
+        } else {
+            &EN
+        }
     }
 }
 

@@ -31,6 +31,17 @@ pub struct OwnPage;
 /// The stylesheet every page links.
 pub const STYLESHEET: &str = include_str!("../../../www/pages/pages.css");
 
+/// Whether the browser's first language is Swedish: the pages' words for a person whose site
+/// (and so whose policy's languages) a page cannot tell.
+pub fn prefers_swedish(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(accept_language::parse)
+        .and_then(|tags| tags.into_iter().next())
+        .is_some_and(|tag| tag.to_ascii_lowercase().starts_with("sv"))
+}
+
 /// A button that posts the link's token back.
 #[derive(Debug, Clone, Serialize)]
 pub struct Form {

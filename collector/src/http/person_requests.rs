@@ -192,7 +192,7 @@ pub(super) async fn verify_page(
     };
     match state.rights.request_by_link(&token).await {
         Ok(request) => {
-            let (words, lang, controller) = page_words(&state, &headers);
+            let (words, lang, controller) = page_words(&state, &headers, request.site.as_deref());
             let page = Page {
                 lang,
                 controller,
@@ -230,7 +230,7 @@ pub(super) async fn verify(
     };
     match state.rights.verify_by_link(&token).await {
         Ok(request) => {
-            let (words, lang, controller) = page_words(&state, &headers);
+            let (words, lang, controller) = page_words(&state, &headers, request.site.as_deref());
             let due = crate::domain::contacts::export::rfc3339(request.due_at);
             let text = match request.state.as_str() {
                 "received" => words.expired.to_owned(),
@@ -253,20 +253,17 @@ pub(super) async fn verify(
 }
 
 /// The words in the browser's language (English or Swedish), and whose page it is.
-fn page_words(state: &AppState, headers: &HeaderMap) -> (&'static Words, String, String) {
-    let swedish = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(accept_language::parse)
-        .and_then(|tags| tags.into_iter().next())
-        .is_some_and(|tag| tag.to_ascii_lowercase().starts_with("sv"));
-    let controller = state
-        .sites
-        .iter()
-        .next()
+fn page_words(
+    state: &AppState,
+    headers: &HeaderMap,
+    site: Option<&str>,
+) -> (&'static Words, String, String) {
+    let controller = site
+        .and_then(|id| SiteId::parse(id).ok())
+        .and_then(|id| state.sites.get(&id))
         .map(|s| s.policy.policy.controller.name.clone())
         .unwrap_or_default();
-    match swedish {
+    match super::pages::prefers_swedish(headers) {
         true => (&SV, "sv".into(), controller),
         false => (&EN, "en".into(), controller),
     }

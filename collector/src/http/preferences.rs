@@ -132,9 +132,7 @@ pub(super) async fn change(
             )
             .await
             .map(|_| words.request_sent.to_owned())
-            .map_err(|error| {
-                PreferencesError::Store(crate::store::StoreError::Batch(error.to_string()))
-            }),
+            .map_err(PreferencesError::from),
         Some("copy") => centre
             .send_copy(&subscriber, &language)
             .await

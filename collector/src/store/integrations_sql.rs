@@ -156,25 +156,19 @@ macro_rules! integrations_sql {
                 detail: &str,
             ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let mut query = Builder::new(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = 0, ",
+                let attempt = match outcome {
+                    DeliveryOutcome::Delivered => $crate::store::Attempt::Done,
+                    DeliveryOutcome::Deferred { due_at } => $crate::store::Attempt::Retry(due_at),
+                    DeliveryOutcome::Failed => $crate::store::Attempt::GiveUp,
+                };
+                let mut query = $crate::store::settle_outbox::<$db>(
+                    "webhook_deliveries",
+                    ("delivered", "delivered_at"),
+                    id,
+                    lease_until,
+                    now,
+                    attempt,
                 );
-                match outcome {
-                    DeliveryOutcome::Delivered => {
-                        query.push("state = 'delivered', delivered_at = ").push_bind(now);
-                    }
-                    DeliveryOutcome::Deferred { due_at } => {
-                        query.push("due_at = ").push_bind(due_at);
-                    }
-                    DeliveryOutcome::Failed => {
-                        query.push("state = 'failed'");
-                    }
-                }
-                query
-                    .push(" WHERE id = ")
-                    .push_bind(id.to_owned())
-                    .push(" AND claimed_until = ")
-                    .push_bind(lease_until);
                 if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
                     return Ok(false);
                 }

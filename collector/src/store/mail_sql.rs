@@ -409,23 +409,19 @@ macro_rules! mail_sql {
                 detail: &str,
             ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let mut query = Builder::new("UPDATE mail_outbox SET attempts = attempts + 1, claimed_until = 0, ");
-                match outcome {
-                    MailOutcome::Sent => {
-                        query.push("state = 'sent', sent_at = ").push_bind(now);
-                    }
-                    MailOutcome::Deferred { due_at } => {
-                        query.push("due_at = ").push_bind(due_at);
-                    }
-                    MailOutcome::Failed => {
-                        query.push("state = 'failed'");
-                    }
-                }
-                query
-                    .push(" WHERE id = ")
-                    .push_bind(id.to_owned())
-                    .push(" AND claimed_until = ")
-                    .push_bind(lease_until);
+                let attempt = match outcome {
+                    MailOutcome::Sent => $crate::store::Attempt::Done,
+                    MailOutcome::Deferred { due_at } => $crate::store::Attempt::Retry(due_at),
+                    MailOutcome::Failed => $crate::store::Attempt::GiveUp,
+                };
+                let mut query = $crate::store::settle_outbox::<$db>(
+                    "mail_outbox",
+                    ("sent", "sent_at"),
+                    id,
+                    lease_until,
+                    now,
+                    attempt,
+                );
                 if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
                     return Ok(false);
                 }

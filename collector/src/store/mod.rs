@@ -440,6 +440,56 @@ where
     query
 }
 
+/// How an outbox row's attempt ended, for [`settle_outbox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// Done (sent, delivered): the row's final state.
+    Done,
+    /// Again at this time.
+    Retry(i64),
+    /// Given up.
+    GiveUp,
+}
+
+/// The update that records an attempt on an outbox row (`table`, whose done state is
+/// `done_state` stamped in `done_at`), only while the sender's claim (`lease_until`) still
+/// holds it: the caller writes the log line when it touched a row.
+fn settle_outbox<DB: sqlx::Database>(
+    table: &str,
+    (done_state, done_at): (&str, &str),
+    id: &str,
+    lease_until: i64,
+    now: i64,
+    attempt: Attempt,
+) -> sqlx::QueryBuilder<DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::new(format!(
+        "UPDATE {table} SET attempts = attempts + 1, claimed_until = 0, "
+    ));
+    match attempt {
+        Attempt::Done => {
+            query
+                .push(format!("state = '{done_state}', {done_at} = "))
+                .push_bind(now);
+        }
+        Attempt::Retry(due_at) => {
+            query.push("due_at = ").push_bind(due_at);
+        }
+        Attempt::GiveUp => {
+            query.push("state = 'failed'");
+        }
+    }
+    query
+        .push(" WHERE id = ")
+        .push_bind(id.to_owned())
+        .push(" AND claimed_until = ")
+        .push_bind(lease_until);
+    query
+}
+
 /// The log row both backends select for `receipts_after`.
 const LOGGED_RECEIPT_COLUMNS: &str =
     "sequence, receipt_id, subject, receipt, receipt_sha256, prev_receipt_sha256";

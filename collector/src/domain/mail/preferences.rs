@@ -38,6 +38,9 @@ pub enum PreferencesError {
     /// Mail's parts.
     #[error(transparent)]
     Mail(#[from] MailError),
+    /// A request asked for here could not be recorded.
+    #[error(transparent)]
+    Request(#[from] crate::domain::rights::RightsError),
 }
 
 /// Whose preference centre a link opens.
