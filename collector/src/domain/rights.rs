@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::access::Access;
 use crate::domain::contacts::export::rfc3339;
-use crate::domain::contacts::{ContactError, ContactService};
+use crate::domain::contacts::profile::Profile;
+use crate::domain::contacts::{ContactError, ContactService, ShownIdentifiers};
 use crate::domain::sites::SiteRegistry;
-use crate::store::mail::NewMail;
+use crate::store::mail::{NewMail, OutboxMail};
 use crate::store::requests::{HoldChange, RequestChange, StoredRequest};
 use crate::store::{Store, StoreError};
 use crate::time::now_unix;
@@ -86,6 +87,9 @@ pub enum RightsError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A message that had to go at once did not.
+    #[error(transparent)]
+    Mail(#[from] crate::domain::mail::MailError),
 }
 
 /// A request as the DPO enters it.
@@ -175,6 +179,40 @@ pub struct Rights {
 
 /// The kinds a person may ask for themselves (an objection is unticking in the preference
 /// centre; rectification goes to the DPO, who sees what to correct).
+/// What a rectification corrects: identifiers and profile fields, as in a contact's update.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Corrections {
+    /// Identifiers to correct.
+    #[serde(default)]
+    pub identifiers: ShownIdentifiers,
+    /// Profile fields to correct.
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+impl Corrections {
+    /// The names of what is corrected (never a value): for the outcome and the history.
+    fn names(&self) -> serde_json::Value {
+        let given = |value: serde_json::Value| -> Vec<String> {
+            value
+                .as_object()
+                .map(|object| {
+                    object
+                        .iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, _)| k.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        serde_json::json!({
+            "identifiers": given(serde_json::to_value(&self.identifiers).unwrap_or_default()),
+            "profileFields": given(serde_json::to_value(&self.profile).unwrap_or_default()),
+        })
+    }
+}
+
 pub const PERSON_KINDS: [&str; 3] = ["access", "erasure", "restriction"];
 
 impl Rights {
@@ -233,6 +271,7 @@ impl Rights {
             extension_reason: None,
             outcome: None,
             settled_at: None,
+            language: Some(language.to_string()),
         };
         let detail = serde_json::json!({"kind": kind, "channel": channel});
         self.store
@@ -371,6 +410,7 @@ impl Rights {
             extension_reason: None,
             outcome: None,
             settled_at: None,
+            language: None,
         };
         let detail = serde_json::json!({"kind": kind, "channel": channel});
         self.store
@@ -490,18 +530,22 @@ impl Rights {
         // From when it arrived, so that a due date clamped to a short month's end does not
         // shorten the extension (received 30 January: due 28 February, extended to 30 April).
         let due_at = add_months(request.received_at, 1 + months);
-        self.change(
-            actor,
-            id,
-            &OPEN,
-            None,
-            Some((due_at, reason.to_owned())),
-            None,
-            "extended",
-            serde_json::json!({"months": months, "reason": reason, "dueAt": rfc3339(due_at)}),
-            &[],
-        )
-        .await
+        let view = self
+            .change(
+                actor,
+                id,
+                &OPEN,
+                None,
+                Some((due_at, reason.to_owned())),
+                None,
+                "extended",
+                serde_json::json!({"months": months, "reason": reason, "dueAt": rfc3339(due_at)}),
+                &[],
+            )
+            .await?;
+        // Art 12(3): the person is told of the extension and why.
+        self.tell(id, "extended").await?;
+        Ok(view)
     }
 
     /// Refuses it, for a reason the person is told.
@@ -513,18 +557,21 @@ impl Rights {
     ) -> Result<RequestView, RightsError> {
         let reason = required(reason)?;
         let outcome = serde_json::json!({"refused": reason});
-        self.change(
-            actor,
-            id,
-            &OPEN,
-            Some("refused"),
-            None,
-            Some(outcome.clone()),
-            "refused",
-            outcome,
-            &[],
-        )
-        .await
+        let view = self
+            .change(
+                actor,
+                id,
+                &OPEN,
+                Some("refused"),
+                None,
+                Some(outcome.clone()),
+                "refused",
+                outcome,
+                &[],
+            )
+            .await?;
+        self.tell(id, "refused").await?;
+        Ok(view)
     }
 
     /// Carries the right out and closes the request; returns it with what was done, and whom
@@ -534,10 +581,16 @@ impl Rights {
         actor: &str,
         id: &str,
         note: Option<&str>,
+        corrections: Option<Corrections>,
     ) -> Result<RequestView, RightsError> {
         let request = self.store.request(id).await?.ok_or(RightsError::NotFound)?;
         if !matches!(request.state.as_str(), "verified" | "in-progress") {
             return Err(RightsError::WrongState(request.state));
+        }
+        if corrections.is_some() && request.kind != "rectification" {
+            return Err(RightsError::Invalid(
+                "corrections: only a rectification request corrects anything".into(),
+            ));
         }
         let done = ["verified", "in-progress"];
         let Some(person_id) = request.person_id.clone() else {
@@ -566,6 +619,15 @@ impl Rights {
             // null), and completing it again closes it. The blind indexes go on the
             // suppression list first, so that only the person's own opt-in brings them back.
             let recipients = self.recipients(&person_id).await?;
+            // The answer goes now: the address goes with the contact. A mail server that does
+            // not take it does not stop the erasure; the outcome says the person was not told.
+            let told = match self.tell_now(&request, &person_id).await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(request = %request.id, %error, "the erasure's answer was not sent");
+                    false
+                }
+            };
             if let Some(contact) = self.store.contact(&person_id).await? {
                 let lookups: Vec<String> = contact
                     .identifiers
@@ -577,7 +639,11 @@ impl Rights {
                     .await?;
             }
             self.contacts.delete(actor, &person_id).await?;
-            let mut outcome = serde_json::json!({"erased": true, "tellRecipients": recipients});
+            let mut outcome = serde_json::json!({
+                "erased": true,
+                "tellRecipients": recipients,
+                "personTold": told,
+            });
             if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
                 outcome["note"] = note.into();
             }
@@ -624,35 +690,43 @@ impl Rights {
                 outcome["automatedDecisions"] = "objected".into();
             }
             "access" | "portability" => {
-                // From the site the person has decisions on (else the first served), in its
-                // policy's default language.
-                let states = self.store.contact_states(&person_id).await?;
-                let site = states
-                    .iter()
-                    .find_map(|s| {
-                        samtycke_shared::SiteId::parse(&s.site)
-                            .ok()
-                            .and_then(|id| self.sites.get(&id))
-                    })
-                    .or_else(|| self.sites.iter().next())
-                    .ok_or_else(|| RightsError::Invalid("no site to write from".into()))?;
+                let (site, language) = self.answering_site(&request, &person_id).await?;
                 self.store
                     .queue_mail(
                         &NewMail {
                             id: uuid::Uuid::new_v4().to_string(),
-                            site: site.id.to_string(),
+                            site,
                             person_id: person_id.clone(),
                             kind: "data-copy".into(),
                             reference: request.id.clone(),
-                            language: site.policy.policy.default_language().to_string(),
+                            language,
                         },
                         now_unix(),
                         i64::MAX,
                     )
                     .await?;
-                outcome["delivered"] = "a copy of the data (JSON) mailed to the person".into();
+                outcome["delivered"] = format!(
+                    "a single-use link to a copy of the data (JSON or CSV), valid {} days, \
+                     mailed to the person",
+                    crate::domain::mail::download::VALID_DAYS
+                )
+                .into();
             }
-            "erasure" | "rectification" => {}
+            "rectification" => {
+                if let Some(corrections) = corrections {
+                    let names = corrections.names();
+                    self.contacts
+                        .rectify(
+                            actor,
+                            &person_id,
+                            corrections.identifiers,
+                            corrections.profile,
+                            &request.id,
+                        )
+                        .await?;
+                    outcome["rectified"] = names;
+                }
+            }
             _ => {}
         }
         if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
@@ -671,7 +745,88 @@ impl Rights {
                 &holds,
             )
             .await?;
+        self.tell(id, "done").await?;
         Ok(view)
+    }
+
+    /// The site whose controller answers a request, and the language: the site it was asked
+    /// on (else one the person has decisions on, else the first served), in the language the
+    /// person asked in (else that policy's default).
+    async fn answering_site(
+        &self,
+        request: &StoredRequest,
+        person_id: &str,
+    ) -> Result<(String, String), RightsError> {
+        let asked_on = request
+            .site
+            .as_deref()
+            .and_then(|s| samtycke_shared::SiteId::parse(s).ok())
+            .and_then(|id| self.sites.get(&id));
+        let site = match asked_on {
+            Some(site) => site,
+            None => {
+                let states = self.store.contact_states(person_id).await?;
+                states
+                    .iter()
+                    .find_map(|s| {
+                        samtycke_shared::SiteId::parse(&s.site)
+                            .ok()
+                            .and_then(|id| self.sites.get(&id))
+                    })
+                    .or_else(|| self.sites.iter().next())
+                    .ok_or_else(|| RightsError::Invalid("no site to write from".into()))?
+            }
+        };
+        let policy = &site.policy.policy;
+        let language = request
+            .language
+            .as_deref()
+            .and_then(|l| samtycke_shared::Language::parse(l).ok())
+            .filter(|l| policy.languages.contains(l))
+            .unwrap_or_else(|| policy.default_language().clone());
+        Ok((site.id.to_string(), language.to_string()))
+    }
+
+    /// The mail that tells the person where their request stands (`stage`: done, refused,
+    /// extended, lifted), queued in the outbox.
+    async fn tell(&self, id: &str, stage: &str) -> Result<(), RightsError> {
+        let request = self.store.request(id).await?.ok_or(RightsError::NotFound)?;
+        let Some(person_id) = request.person_id.clone() else {
+            return Ok(());
+        };
+        let (site, language) = self.answering_site(&request, &person_id).await?;
+        self.store
+            .queue_mail(
+                &NewMail {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    site,
+                    person_id,
+                    kind: "request-done".into(),
+                    reference: format!("{id}#{stage}"),
+                    language,
+                },
+                now_unix(),
+                i64::MAX,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The erasure's answer, sent at once (not through the outbox, whose row would go with
+    /// the contact).
+    async fn tell_now(&self, request: &StoredRequest, person_id: &str) -> Result<(), RightsError> {
+        let (site, language) = self.answering_site(request, person_id).await?;
+        let mail = OutboxMail {
+            id: uuid::Uuid::new_v4().to_string(),
+            site,
+            person_id: person_id.to_owned(),
+            kind: "request-done".into(),
+            reference: format!("{}#done", request.id),
+            language,
+            attempts: 0,
+            created_at: now_unix(),
+        };
+        Ok(crate::domain::mail::sender::send_now(&self.mail, &mail).await?)
     }
 
     /// Lifts a restriction a done request put on (a recorded DPO action).
@@ -701,18 +856,22 @@ impl Rights {
             purpose: request.purpose.clone(),
             on: false,
         };
-        self.change(
-            actor,
-            id,
-            &["done"],
-            None,
-            None,
-            None,
-            "lifted",
-            serde_json::json!({"reason": reason}),
-            &[hold],
-        )
-        .await
+        let view = self
+            .change(
+                actor,
+                id,
+                &["done"],
+                None,
+                None,
+                None,
+                "lifted",
+                serde_json::json!({"reason": reason}),
+                &[hold],
+            )
+            .await?;
+        // Art 18(3): the person who obtained a restriction is told when it is lifted.
+        self.tell(id, "lifted").await?;
+        Ok(view)
     }
 
     /// Whom the person's data went to: the recipients of the purposes they granted.

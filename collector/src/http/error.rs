@@ -314,7 +314,7 @@ impl Error {
                 "The request is not in a state that allows this",
             ),
             Error::Rights(RightsError::Contact(error)) => classify_contact(error),
-            Error::Rights(RightsError::Store(_)) => (
+            Error::Rights(RightsError::Store(_) | RightsError::Mail(_)) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal error",

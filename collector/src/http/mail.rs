@@ -117,6 +117,7 @@ fn confirmation_page(
                 action: CONFIRM_PATH,
                 token,
                 button: words.confirm_button.to_owned(),
+                choices: Vec::new(),
             }),
         ),
         Ok(Confirmation::Confirmed(_)) => (
@@ -163,6 +164,7 @@ pub(super) async fn unsubscribe_page(
                     action: UNSUBSCRIBE_PATH,
                     token,
                     button: words.unsubscribe_button.to_owned(),
+                    choices: Vec::new(),
                 }),
             )
             .respond(StatusCode::OK)

@@ -7,6 +7,7 @@ pub mod compressed;
 pub mod contacts;
 pub mod cors;
 pub mod crm;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod imports;
@@ -60,6 +61,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(contacts::router())
         .merge(imports::router())
         .merge(mail::router())
+        .merge(download::router())
         .merge(mailbox::router())
         .merge(preferences::router())
         .merge(crm::router())

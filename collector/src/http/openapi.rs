@@ -70,6 +70,8 @@ use crate::state::AppState;
         super::mail::unsubscribe_page,
         super::mail::unsubscribe,
         super::mail::stylesheet,
+        super::download::download_page,
+        super::download::download,
         super::person_requests::form,
         super::person_requests::submit,
         super::person_requests::verify_page,

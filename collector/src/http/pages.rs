@@ -51,6 +51,19 @@ pub struct Form {
     pub token: String,
     /// The button's words.
     pub button: String,
+    /// Instead of the one button, one per choice, each posting its value.
+    pub choices: Vec<Choice>,
+}
+
+/// A button that posts `name=value` with the token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    /// The field.
+    pub name: &'static str,
+    /// Its value.
+    pub value: &'static str,
+    /// The button's words.
+    pub text: String,
 }
 
 /// A link below the text.
@@ -129,6 +142,7 @@ mod tests {
                 action: "/mail/confirm",
                 token: "t\"o".into(),
                 button: "Yes".into(),
+                choices: Vec::new(),
             }),
             links: vec![],
         };

@@ -206,6 +206,7 @@ pub(super) async fn verify_page(
                     action: "/mail/requests/verify",
                     token,
                     button: words.verify_button.to_owned(),
+                    choices: Vec::new(),
                 }),
                 links: Vec::new(),
             };

@@ -17,7 +17,7 @@ use super::path::Path;
 use super::query::Query;
 use super::{Error, Result};
 use crate::domain::access::Role;
-use crate::domain::rights::{NewRequest, OPEN, RequestCounts, RequestView};
+use crate::domain::rights::{Corrections, NewRequest, OPEN, RequestCounts, RequestView};
 use crate::state::AppState;
 
 /// The DPO and admins.
@@ -233,9 +233,14 @@ pub(super) async fn refuse(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Completion {
-    /// A note kept with the outcome (a rectification's fields, say; never their values).
+    /// A note kept with the outcome (never a value of the person's).
     #[serde(default)]
     note: Option<String>,
+    /// For a rectification: the corrected identifiers and profile fields. Applied (even to a
+    /// restricted contact: it is the request's own action) without keeping the old values;
+    /// the outcome and the contact's history name the fields, never a value.
+    #[serde(default)]
+    corrections: Option<Corrections>,
 }
 
 #[utoipa::path(post, path = "/v1/requests/{id}/complete", tag = "requests", security(("bearer" = [])),
@@ -253,7 +258,12 @@ pub(super) async fn complete(
     Ok(JsonResponse(
         state
             .rights
-            .complete(&caller.actor(), &id.to_string(), completion.note.as_deref())
+            .complete(
+                &caller.actor(),
+                &id.to_string(),
+                completion.note.as_deref(),
+                completion.corrections,
+            )
             .await?,
     ))
 }

@@ -782,6 +782,7 @@ macro_rules! contacts_sql {
                     .await?;
                 for table in [
                     "webhook_deliveries",
+                    "data_downloads",
                     "mail_outbox",
                     "optin_confirmations",
                     "contact_identifiers",

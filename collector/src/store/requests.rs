@@ -34,6 +34,8 @@ pub struct StoredRequest {
     pub outcome: Option<String>,
     /// When it was done or refused.
     pub settled_at: Option<i64>,
+    /// The language the person asked in (`None`: entered by the DPO).
+    pub language: Option<String>,
 }
 
 /// A change to a request, with its history entry, written in one transaction.
@@ -72,6 +74,25 @@ pub struct HoldChange {
     pub purpose: Option<String>,
     /// Put on (`true`) or lifted.
     pub on: bool,
+}
+
+/// A single-use, expiring link to a copy of a person's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDownload {
+    /// The data-copy mail's outbox id.
+    pub id: String,
+    /// Whose data.
+    pub person_id: String,
+    /// The site whose controller answers.
+    pub site: String,
+    /// The mail's language, for the page.
+    pub language: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// After this the link gives nothing.
+    pub expires_at: i64,
+    /// When it was used (once).
+    pub used_at: Option<i64>,
 }
 
 /// Requests in the store.
@@ -143,4 +164,15 @@ pub trait RequestStore {
         change: &RequestChange,
         holds: &[HoldChange],
     ) -> Result<bool, StoreError>;
+
+    /// Records a download link (nothing when one with its id exists: a mail written again
+    /// after a crash keeps the first link's expiry).
+    async fn issue_download(&self, download: &DataDownload) -> Result<(), StoreError>;
+
+    /// A download link by id.
+    async fn download(&self, id: &str) -> Result<Option<DataDownload>, StoreError>;
+
+    /// Uses a download link: marks it used and returns it, when it is unused and unexpired at
+    /// `now`; `None` otherwise (and nothing written). Atomic: of two clicks, one wins.
+    async fn take_download(&self, id: &str, now: i64) -> Result<Option<DataDownload>, StoreError>;
 }

@@ -8,12 +8,14 @@ macro_rules! requests_sql {
         use ::sqlx::{QueryBuilder, Row as _};
 
         use $crate::store::StoreError;
-        use $crate::store::requests::{HoldChange, RequestChange, RequestStore, StoredRequest};
+        use $crate::store::requests::{
+            DataDownload, HoldChange, RequestChange, RequestStore, StoredRequest,
+        };
 
         type Builder = QueryBuilder<$db>;
 
         const REQUEST_COLUMNS: &str = "id, kind, person_id, site, purpose, channel, state, \
-             received_at, due_at, extension_reason, outcome, settled_at";
+             received_at, due_at, extension_reason, outcome, settled_at, language";
 
         fn request_row(row: &<$db as ::sqlx::Database>::Row) -> Result<StoredRequest, StoreError> {
             Ok(StoredRequest {
@@ -29,6 +31,24 @@ macro_rules! requests_sql {
                 extension_reason: row.try_get("extension_reason")?,
                 outcome: row.try_get("outcome")?,
                 settled_at: row.try_get("settled_at")?,
+                language: row.try_get("language")?,
+            })
+        }
+
+        const DOWNLOAD_COLUMNS: &str =
+            "id, person_id, site, language, created_at, expires_at, used_at";
+
+        fn download_row(
+            row: &<$db as ::sqlx::Database>::Row,
+        ) -> Result<DataDownload, StoreError> {
+            Ok(DataDownload {
+                id: row.try_get("id")?,
+                person_id: row.try_get("person_id")?,
+                site: row.try_get("site")?,
+                language: row.try_get("language")?,
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+                used_at: row.try_get("used_at")?,
             })
         }
 
@@ -78,7 +98,8 @@ macro_rules! requests_sql {
                         .push_bind(r.due_at)
                         .push_bind(r.extension_reason.clone())
                         .push_bind(r.outcome.clone())
-                        .push_bind(r.settled_at);
+                        .push_bind(r.settled_at)
+                        .push_bind(r.language.clone());
                 });
                 query.build().execute(&mut *tx).await?;
                 history(
@@ -358,6 +379,50 @@ macro_rules! requests_sql {
                 .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn issue_download(&self, download: &DataDownload) -> Result<(), StoreError> {
+                let mut query =
+                    Builder::new(format!("INSERT INTO data_downloads ({DOWNLOAD_COLUMNS}) "));
+                query.push_values([download], |mut values, d| {
+                    values
+                        .push_bind(d.id.clone())
+                        .push_bind(d.person_id.clone())
+                        .push_bind(d.site.clone())
+                        .push_bind(d.language.clone())
+                        .push_bind(d.created_at)
+                        .push_bind(d.expires_at)
+                        .push_bind(d.used_at);
+                });
+                query.push(" ON CONFLICT (id) DO NOTHING");
+                query.build().execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn download(&self, id: &str) -> Result<Option<DataDownload>, StoreError> {
+                let mut query = Builder::new(format!(
+                    "SELECT {DOWNLOAD_COLUMNS} FROM data_downloads WHERE id = "
+                ));
+                query.push_bind(id.to_owned());
+                let row = query.build().fetch_optional(&self.pool).await?;
+                row.as_ref().map(download_row).transpose()
+            }
+
+            async fn take_download(
+                &self,
+                id: &str,
+                now: i64,
+            ) -> Result<Option<DataDownload>, StoreError> {
+                let mut query = Builder::new("UPDATE data_downloads SET used_at = ");
+                query
+                    .push_bind(now)
+                    .push(" WHERE id = ")
+                    .push_bind(id.to_owned())
+                    .push(" AND used_at IS NULL AND expires_at > ")
+                    .push_bind(now)
+                    .push(format!(" RETURNING {DOWNLOAD_COLUMNS}"));
+                let row = query.build().fetch_optional(&self.pool).await?;
+                row.as_ref().map(download_row).transpose()
             }
         }
     };

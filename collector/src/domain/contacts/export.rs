@@ -35,7 +35,6 @@ impl HeaderLanguage {
         }
     }
 
-    /// The header row, in the fixed column order.
     /// The three columns a selection's CSV adds: each contact's unsubscribe URL for the
     /// selection's purpose, and the two RFC 8058 headers for the marketer's mail tool.
     pub fn unsubscribe_columns(self) -> [&'static str; 3] {
@@ -53,6 +52,7 @@ impl HeaderLanguage {
         }
     }
 
+    /// The header row, in the fixed column order.
     pub fn columns(self) -> [&'static str; 16] {
         match self {
             HeaderLanguage::En => COLUMNS_EN,

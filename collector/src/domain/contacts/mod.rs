@@ -586,12 +586,44 @@ impl ContactService {
         person_id: &str,
         input: ContactInput,
     ) -> Result<ContactView, ContactError> {
+        self.refuse_if_restricted(person_id).await?;
+        self.change(actor, person_id, input, None).await
+    }
+
+    /// Corrects a contact's identifiers and profile fields for a rectification request (Art
+    /// 16): the old values are overwritten, not kept, and the history names the fields and the
+    /// request, never a value. It is the request's own action, so a restriction (often asked
+    /// for while the accuracy is contested, Art 18(1)(a)) does not stop it. The card is the
+    /// controller's record of the legal basis, not the person's data: it is not rectified here.
+    pub async fn rectify(
+        &self,
+        actor: &str,
+        person_id: &str,
+        identifiers: ShownIdentifiers,
+        profile: Profile,
+        request_id: &str,
+    ) -> Result<ContactView, ContactError> {
+        let corrections = ContactInput {
+            identifiers,
+            profile,
+            card: None,
+        };
+        self.change(actor, person_id, corrections, Some(request_id))
+            .await
+    }
+
+    async fn change(
+        &self,
+        actor: &str,
+        person_id: &str,
+        input: ContactInput,
+        rectification: Option<&str>,
+    ) -> Result<ContactView, ContactError> {
         let contact = self
             .store
             .contact(person_id)
             .await?
             .ok_or_else(|| ContactError::NotFound(person_id.to_owned()))?;
-        self.refuse_if_restricted(person_id).await?;
         let card = input.card.map(|card| card.checked(today())).transpose()?;
         let identifiers = parse_identifiers(&input.identifiers)?;
         self.refuse_suppressed(&identifiers).await?;
@@ -632,15 +664,18 @@ impl ContactService {
             });
         }
         if !changed.is_empty() || !identifiers.is_empty() {
-            changes.push(history(
-                person_id,
-                actor,
-                "profile.update",
-                serde_json::json!({
-                    "profileFields": changed,
-                    "identifiers": identifiers.iter().map(|i| i.kind().as_str()).collect::<Vec<_>>(),
-                }),
-            ));
+            let mut detail = serde_json::json!({
+                "profileFields": changed,
+                "identifiers": identifiers.iter().map(|i| i.kind().as_str()).collect::<Vec<_>>(),
+            });
+            if let Some(request) = rectification {
+                detail["request"] = request.into();
+            }
+            let action = match rectification {
+                Some(_) => "profile.rectify",
+                None => "profile.update",
+            };
+            changes.push(history(person_id, actor, action, detail));
         }
         self.store.write_contacts(&changes).await?;
         self.audit(

@@ -44,6 +44,13 @@ pub enum Link {
         #[serde(rename = "i")]
         id: String,
     },
+    /// Downloads a copy of a person's data: single use, expires with its row.
+    #[serde(rename = "d")]
+    Download {
+        /// The download's id (its mail's outbox id).
+        #[serde(rename = "i")]
+        id: String,
+    },
     /// Opens a contact's preference centre for a site. Never expires.
     #[serde(rename = "p")]
     Preferences {
@@ -64,6 +71,7 @@ impl Link {
             Link::Unsubscribe { .. } => UNSUBSCRIBE_PATH,
             Link::Preferences { .. } => PREFERENCES_PATH,
             Link::VerifyRequest { .. } => VERIFY_REQUEST_PATH,
+            Link::Download { .. } => DOWNLOAD_PATH,
         }
     }
 }
@@ -74,6 +82,8 @@ pub const CONFIRM_PATH: &str = "/mail/confirm";
 pub const UNSUBSCRIBE_PATH: &str = "/mail/unsubscribe";
 /// Where a request's verification link leads.
 pub const VERIFY_REQUEST_PATH: &str = "/mail/requests/verify";
+/// Where a copy of a person's data is downloaded.
+pub const DOWNLOAD_PATH: &str = "/mail/download";
 /// Where the preference centre is.
 pub const PREFERENCES_PATH: &str = "/mail/preferences";
 

@@ -5,6 +5,7 @@
 //! contact's vault, and the message written, only when it is sent.
 
 pub mod config;
+pub mod download;
 pub mod links;
 pub mod opt_in;
 pub mod preferences;
@@ -26,6 +27,7 @@ use self::links::{Link, Links};
 use self::templates::{MailTemplates, TemplateError};
 use self::transport::Transport;
 use crate::domain::contacts::ContactService;
+use crate::domain::contacts::export::rfc3339;
 use crate::domain::contacts::identifiers::IdentifierKind;
 use crate::domain::contacts::vault::ContactVault;
 use crate::domain::sites::SiteRegistry;
@@ -65,6 +67,9 @@ pub enum MailError {
     /// The message cannot be built (a header lettre refuses).
     #[error("cannot build the message: {0}")]
     Build(String),
+    /// The mail server did not take a message sent at once (its answer, addresses removed).
+    #[error("the mail server did not take the message: {0}")]
+    NotTaken(String),
     /// The contact, its address or what the message is about is gone.
     #[error("{0}")]
     Gone(&'static str),
@@ -210,20 +215,20 @@ impl Mail {
         let policy = &site.policy.policy;
         let language =
             Language::parse(&mail.language).unwrap_or_else(|_| policy.default_language().clone());
-        let (written, purpose, attachment) = match mail.kind.as_str() {
+        let (written, purpose) = match mail.kind.as_str() {
             "confirmation" => {
                 let (written, purpose) =
                     opt_in::write_confirmation(self, mail, policy, &language).await?;
-                (written, Some(purpose), None)
+                (written, Some(purpose))
             }
-            "data-copy" => {
-                let (written, copy) = self.write_data_copy(mail, policy, &language).await?;
-                (written, None, Some(copy))
-            }
+            "data-copy" => (self.write_data_copy(mail, policy, &language).await?, None),
             "request-verification" => (
                 self.write_request_verification(mail, policy, &language)
                     .await?,
                 None,
+            ),
+            "request-done" => (
+                self.write_request_done(mail, policy, &language).await?,
                 None,
             ),
             _ => return Err(MailError::Gone("kind")),
@@ -258,19 +263,9 @@ impl Mail {
                     .header(ContentType::TEXT_HTML)
                     .body(written.html),
             );
-        let mut message = match attachment {
-            None => message.multipart(body),
-            Some(copy) => message.multipart(
-                MultiPart::mixed().multipart(body).singlepart(
-                    lettre::message::Attachment::new(format!("{}-my-data.json", mail.site)).body(
-                        copy,
-                        ContentType::parse("application/json")
-                            .map_err(|e| MailError::Build(e.to_string()))?,
-                    ),
-                ),
-            ),
-        }
-        .map_err(|e| MailError::Build(e.to_string()))?;
+        let mut message = message
+            .multipart(body)
+            .map_err(|e| MailError::Build(e.to_string()))?;
         for (name, value) in [
             ("List-Unsubscribe", headers.list_unsubscribe),
             ("List-Unsubscribe-Post", headers.list_unsubscribe_post),
@@ -309,36 +304,103 @@ impl Mail {
             .ok_or(MailError::Gone("purpose"))
     }
 
-    /// A data copy's message and its attachment: the person's whole export, in clear.
+    /// A data copy's message: a single-use, expiring link to the person's whole export
+    /// (`download.rs`), never the data itself.
     async fn write_data_copy(
         &self,
         mail: &OutboxMail,
         policy: &samtycke_shared::Policy,
         language: &Language,
-    ) -> Result<(templates::Written, Vec<u8>), MailError> {
-        let contacts = self.contacts.as_ref().ok_or(MailError::Gone("contacts"))?;
-        let contact = self
-            .store
-            .contact(&mail.person_id)
-            .await?
-            .ok_or(MailError::Gone("contact"))?;
-        let export = contacts
-            .export_contact(&contact, crate::domain::contacts::Visibility::Clear)
-            .await
-            .map_err(|e| MailError::Build(e.to_string()))?;
-        let copy =
-            serde_json::to_vec_pretty(&export).map_err(|e| MailError::Build(e.to_string()))?;
+    ) -> Result<templates::Written, MailError> {
+        let (download_url, expires_at) = self
+            .issue_download(&mail.id, &mail.person_id, &mail.site, language)
+            .await?;
+        let expires = time::OffsetDateTime::from_unix_timestamp(expires_at)
+            .ok()
+            .and_then(|at| {
+                at.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .ok()
+            })
+            .unwrap_or_default();
         let links = self.unsubscribe_headers(&mail.person_id, &mail.site, "-")?;
         let words = serde_json::json!({
             "controller": policy.controller.name,
             "controller_contact": policy.controller.contact,
             "policy_url": policy.policy_url,
             "preferences_url": links.preferences_url,
+            "download_url": download_url,
+            "expires": expires,
         });
-        let written = self
+        self.templates
+            .write(&mail.site, "data-copy", language.as_str(), &words)
+            .map_err(Into::into)
+    }
+
+    /// The answer to a request: done (and what was done) or refused (and why), Art 12(3)–(4).
+    async fn write_request_done(
+        &self,
+        mail: &OutboxMail,
+        policy: &samtycke_shared::Policy,
+        language: &Language,
+    ) -> Result<templates::Written, MailError> {
+        // `ID#STAGE`: the request, and which of its answers this is.
+        let (id, stage) = mail
+            .reference
+            .split_once('#')
+            .unwrap_or((&mail.reference, "done"));
+        let request = self
+            .store
+            .request(id)
+            .await?
+            .ok_or(MailError::Gone("request"))?;
+        let outcome: serde_json::Value = request
+            .outcome
+            .as_deref()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default();
+        let swedish = language.primary() == "sv";
+        let purpose = request
+            .purpose
+            .as_deref()
+            .and_then(|p| samtycke_shared::PurposeId::parse(p).ok())
+            .and_then(|p| policy.purpose(&p))
+            .map(|p| p.name.get(language, policy.default_language()).to_owned())
+            .or_else(|| request.purpose.clone())
+            .unwrap_or_default();
+        let fields: Vec<String> = ["identifiers", "profileFields"]
+            .iter()
+            .flat_map(|part| {
+                outcome["rectified"][part]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|name| name.as_str().map(|n| field_words(n, swedish)))
+            .collect();
+        let preferences = self.unsubscribe_headers(&mail.person_id, &mail.site, "-")?;
+        let words = serde_json::json!({
+            "controller": policy.controller.name,
+            "controller_contact": policy.controller.contact,
+            "policy_url": policy.policy_url,
+            "preferences_url": preferences.preferences_url,
+            "kind": request.kind,
+            "stage": stage,
+            "asked": asked_words(&request.kind, &purpose, swedish),
+            "purpose": purpose,
+            "reason": match stage {
+                "extended" => request.extension_reason.clone().unwrap_or_default(),
+                _ => outcome["refused"].as_str().unwrap_or_default().to_owned(),
+            },
+            "due": rfc3339(request.due_at).get(..10).unwrap_or_default().to_owned(),
+            "fields": fields.join(", "),
+            // Sent just before the erasure: its links would lead nowhere.
+            "erased": request.kind == "erasure" && stage == "done",
+        });
+        Ok(self
             .templates
-            .write(&mail.site, "data-copy", language.as_str(), &words)?;
-        Ok((written, copy))
+            .write(&mail.site, "request-done", language.as_str(), &words)?)
     }
 
     /// A request's verification mail: what was asked and the link that confirms it.
@@ -416,4 +478,53 @@ pub struct UnsubscribeHeaders {
     pub list_unsubscribe_post: String,
     /// The contact's preference centre for the site, for the message's footer.
     pub preferences_url: String,
+}
+
+/// What a request asked for, as the end of "You asked … for …".
+fn asked_words(kind: &str, purpose: &str, swedish: bool) -> String {
+    let words = match (kind, swedish) {
+        ("access", false) => "a copy of the data we hold about you",
+        ("access", true) => "en kopia av det vi har om dig",
+        ("portability", false) => "your data in a format you can take elsewhere",
+        ("portability", true) => "dina uppgifter i ett format du kan ta med dig",
+        ("rectification", false) => "a correction of your data",
+        ("rectification", true) => "rättelse av dina uppgifter",
+        ("erasure", false) => "the erasure of your data",
+        ("erasure", true) => "radering av dina uppgifter",
+        ("restriction", false) => "a restriction of how your data is used",
+        ("restriction", true) => "begränsning av hur dina uppgifter används",
+        ("objection", false) => "an end to the use of your data for {purpose}",
+        ("objection", true) => "att vi slutar använda dina uppgifter för {purpose}",
+        ("objection-automated", false) => "no decisions about you by automated means alone",
+        ("objection-automated", true) => "att inga beslut om dig fattas enbart automatiskt",
+        (other, _) => other,
+    };
+    words.replace("{purpose}", purpose)
+}
+
+/// A corrected field's name for the person (`firstName` → "first name").
+fn field_words(name: &str, swedish: bool) -> String {
+    let known = match (name, swedish) {
+        ("email", false) => Some("e-mail address"),
+        ("email", true) => Some("e-postadress"),
+        ("phone", false) => Some("phone number"),
+        ("phone", true) => Some("telefonnummer"),
+        ("firstName", true) => Some("förnamn"),
+        ("lastName", true) => Some("efternamn"),
+        ("company", true) => Some("företag"),
+        ("title", true) => Some("titel"),
+        ("website", true) => Some("webbplats"),
+        ("other", true) => Some("övrigt"),
+        _ => None,
+    };
+    known.map(str::to_owned).unwrap_or_else(|| {
+        name.chars()
+            .flat_map(|c| {
+                let space = c.is_ascii_uppercase().then_some(' ');
+                space
+                    .into_iter()
+                    .chain(std::iter::once(c.to_ascii_lowercase()))
+            })
+            .collect()
+    })
 }

@@ -48,6 +48,25 @@ pub async fn run(mail: Mail) {
     }
 }
 
+/// Writes and sends one message now, outside the outbox: for the one message that cannot wait
+/// in it, the answer to an erasure, whose address goes with the contact right after.
+pub async fn send_now(mail: &Mail, item: &OutboxMail) -> Result<(), MailError> {
+    let transport = mail
+        .transport
+        .as_ref()
+        .ok_or(MailError::Gone("transport"))?;
+    let message = mail.message(item).await?;
+    match transport.send(message).await {
+        Delivery::Accepted(_) => {
+            tracing::info!(mail = %item.id, kind = %item.kind, "mail sent at once");
+            Ok(())
+        }
+        Delivery::Transient(reason) | Delivery::Permanent(reason) => {
+            Err(MailError::NotTaken(without_addresses(&reason)))
+        }
+    }
+}
+
 /// Claims and sends what is due now; returns how many were attempted.
 pub async fn send_due(mail: &Mail) -> Result<usize, MailError> {
     let Some(transport) = &mail.transport else {

@@ -83,6 +83,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         "request-verification.sv.html",
         include_str!("../../../../www/mail/request-verification.sv.html"),
     ),
+    (
+        "request-done.en.subject",
+        include_str!("../../../../www/mail/request-done.en.subject"),
+    ),
+    (
+        "request-done.en.txt",
+        include_str!("../../../../www/mail/request-done.en.txt"),
+    ),
+    (
+        "request-done.en.html",
+        include_str!("../../../../www/mail/request-done.en.html"),
+    ),
+    (
+        "request-done.sv.subject",
+        include_str!("../../../../www/mail/request-done.sv.subject"),
+    ),
+    (
+        "request-done.sv.txt",
+        include_str!("../../../../www/mail/request-done.sv.txt"),
+    ),
+    (
+        "request-done.sv.html",
+        include_str!("../../../../www/mail/request-done.sv.html"),
+    ),
 ];
 
 /// Why a message cannot be written.

@@ -2,7 +2,7 @@
 //! into collector-signed receipts, everything withdrawn at once, receipts downloaded, a copy of
 //! their data mailed to them.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use jsonwebtoken::jwk::JwkSet;
 use samtycke_shared::jose::verify_receipt;
 
@@ -250,11 +250,57 @@ async fn a_tick_counts_once_confirmed_from_the_mailbox_and_a_copy_of_the_data_go
         message.subject(),
         Some("A copy of your data from Samtycke Demo AB")
     );
-    let attachment = message.attachment(0).expect("the copy is attached");
-    let copy: serde_json::Value = serde_json::from_slice(attachment.contents()).expect("JSON");
+    // The data is never in the mail: a link that works once, and only by the page's button.
+    assert_eq!(message.attachment_count(), 0);
+    assert!(!messages[2].windows(9).any(|w| w == b"personId\""));
+    assert!(header_of(&message, "List-Unsubscribe").contains("/mail/unsubscribe?t="));
+    let download = link_to(&message, "/mail/download?t=");
+    for _ in 0..2 {
+        let page = get_page(&collector, &download).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            text(&page).contains("Download everything (JSON)"),
+            "{}",
+            text(&page)
+        );
+        assert!(text(&page).contains("value=\"csv\""), "{}", text(&page));
+    }
+    let file = post_form(
+        &collector,
+        "/mail/download",
+        &format!("t={}&format=json", token_of(&download)),
+        "text/html",
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", text(&file));
+    assert_eq!(file.content_type, "application/json");
+    assert_eq!(
+        file.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"demo-my-data.json\""
+    );
+    let copy: serde_json::Value = serde_json::from_slice(&file.bytes).expect("JSON");
     assert_eq!(copy["identifiers"]["email"], "anna@example.se");
     assert_eq!(copy["personId"], anna.as_str());
-    assert!(header_of(&message, "List-Unsubscribe").contains("/mail/unsubscribe?t="));
+    assert!(copy["receipts"].as_array().is_some_and(|r| r.len() == 4));
+    // Spent: neither the page nor a second POST (in either format) gives it again.
+    let spent = post_form(
+        &collector,
+        "/mail/download",
+        &format!("t={}&format=csv", token_of(&download)),
+        "text/html",
+    )
+    .await;
+    assert_eq!(spent.status, StatusCode::GONE);
+    assert!(
+        text(&spent).contains("This link was used"),
+        "{}",
+        text(&spent)
+    );
+    assert!(!text(&spent).contains("anna@example.se"));
+    assert_eq!(
+        get_page(&collector, &download).await.status,
+        StatusCode::GONE
+    );
     let again = post_form(
         &collector,
         "/mail/preferences",
