@@ -57,6 +57,13 @@ pub enum ResubscribeError {
     /// The contact has not withdrawn or refused the purpose: nothing to re-subscribe.
     #[error("the contact has not withdrawn or refused this purpose; nothing to re-subscribe")]
     NotUnsubscribed,
+    /// The person objected to the purpose (Art 21(3)): absolute for direct marketing; only
+    /// their own new consent (which lifts the objection) or the DPO's recorded lift ends it.
+    #[error(
+        "the person objected to this purpose: only their own new consent, or the DPO lifting \
+         the objection, ends it"
+    )]
+    Objected,
     /// A reason is required.
     #[error("reason: say why (it is kept with the receipt)")]
     ReasonRequired,
@@ -117,6 +124,14 @@ impl Resubscribe {
             .ok_or(ResubscribeError::UnknownPurpose("purpose"))?;
         if self.store.contact(person_id).await?.is_none() {
             return Err(ResubscribeError::NotFound(person_id.to_owned()));
+        }
+        let objected = self.store.holds(person_id).await?.iter().any(|h| {
+            h.reason == "objected"
+                && h.site.as_deref().is_none_or(|s| s == site.id.as_str())
+                && h.purpose.as_deref().is_none_or(|p| p == purpose.as_str())
+        });
+        if objected {
+            return Err(ResubscribeError::Objected);
         }
         let states = self.store.contact_states(person_id).await?;
         let current = states

@@ -332,6 +332,11 @@ impl Error {
                 "contact-not-found",
                 "No such contact",
             ),
+            Error::Resubscribe(ResubscribeError::Objected) => (
+                StatusCode::CONFLICT,
+                "objected",
+                "The person objected to this purpose",
+            ),
             Error::Resubscribe(ResubscribeError::NotUnsubscribed) => (
                 StatusCode::CONFLICT,
                 "not-unsubscribed",

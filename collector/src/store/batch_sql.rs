@@ -339,6 +339,43 @@ macro_rules! batch_sql {
                 );
                 query.build().execute(&mut *conn).await?;
             }
+            // An objection (Art 21) ends with the person's own new consent to its purpose: a
+            // grant they gave on the banner, a form (once confirmed, when it must be), the
+            // preference centre or a confirmation link. Nothing the operator sends (an import,
+            // the API, a CRM) lifts it. An objection to every purpose is lifted by the DPO only.
+            let consented: Vec<_> = writes
+                .states
+                .iter()
+                .filter(|row| row.decision == "granted")
+                .filter(|row| {
+                    matches!(
+                        row.draft.collection_method.as_str(),
+                        "banner" | "settings" | "form" | "preference-centre" | "double-opt-in"
+                    )
+                })
+                .filter(|row| !writes.confirmations.iter().any(|p| p.sequence == row.sequence))
+                .collect();
+            for rows in consented.chunks(ROWS_PER_STATEMENT) {
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "DELETE FROM contact_holds WHERE reason = 'objected' AND EXISTS (SELECT 1 \
+                     FROM contact_subjects cs JOIN (VALUES ",
+                );
+                let mut list = query.separated(", ");
+                for row in rows {
+                    list.push("(")
+                        .push_bind_unseparated(row.draft.site.as_str().to_owned())
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(row.draft.subject.clone())
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(row.purpose.to_owned())
+                        .push_unseparated(")");
+                }
+                query.push(
+                    ") AS b ON cs.subject = b.column2 WHERE cs.person_id = contact_holds.person_id \
+                     AND b.column1 = contact_holds.site AND b.column3 = contact_holds.purpose)",
+                );
+                query.build().execute(&mut *conn).await?;
+            }
             for subjects in writes.subjects.chunks(ROWS_PER_STATEMENT) {
                 // Every contact of the batch's subjects, brought up to date.
                 let mut query =
