@@ -6,6 +6,7 @@ mod double_opt_in;
 mod outbox;
 mod preferences;
 mod requests;
+mod rights;
 mod unsubscribe;
 
 use std::path::{Path, PathBuf};

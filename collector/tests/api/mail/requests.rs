@@ -10,7 +10,9 @@ use super::*;
 use crate::contacts::{get_as, keys, opt_in};
 
 /// The demo policy with a single opt-in newsletter: the sign-ups mail nothing of their own.
-async fn collector(smtp: &SmtpServer) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
+pub(super) async fn collector(
+    smtp: &SmtpServer,
+) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
     mail_collector_with(smtp, |policy| {
         for purpose in policy["purposes"].as_array_mut().expect("purposes") {
             if let Some(object) = purpose.as_object_mut() {
