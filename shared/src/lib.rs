@@ -19,5 +19,7 @@ pub mod jose;
 pub use ids::{IdError, Language, PurposeId, ReceiptId, SiteId};
 pub use policy::{AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
 pub use receipt::{ReceiptClaims, ReceiptResponse};
-pub use request::{CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt};
+pub use request::{
+    AgeAnswer, CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt,
+};
 pub use wire_error::WireError;

@@ -52,6 +52,14 @@ pub enum PolicyError {
         "purpose {0} asks for double opt-in, so it must be asked in a form (\"askedIn\": \"form\")"
     )]
     DoubleOptInOutsideForm(PurposeId),
+    /// Only a form's opt-in box asks the visitor's age.
+    #[error(
+        "purpose {0} asks the visitor's age, so it must be asked in a form (\"askedIn\": \"form\")"
+    )]
+    AgeOutsideForm(PurposeId),
+    /// Art 8(1): member states set the age of digital consent between 13 and 16.
+    #[error("minimumAge {0}: must be from 13 to 16 (GDPR Art 8(1))")]
+    MinimumAge(u8),
     /// Storing or reading anything on the visitor's device needs consent unless strictly
     /// necessary (ePrivacy Art 5(3)); the EDPB cookie-banner taskforce lists "legitimate
     /// interest" for cookies as an infringement.
@@ -186,6 +194,11 @@ pub struct Purpose {
     /// disclosure fingerprint of policies written before it stays the same.
     #[serde(default, skip_serializing_if = "is_false")]
     pub double_opt_in: bool,
+    /// The form's box asks whether the visitor is at least the site's `minimumAge` (Art 8):
+    /// below it, the opt-in counts only once a parent or guardian confirms it from their own
+    /// mailbox. Only for purposes asked in a form; left out when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ask_age: bool,
     /// Short name shown beside the toggle. For a purpose asked in a form, it completes "I want
     /// to receive …" ("the weekly newsletter").
     pub name: LocalizedText,
@@ -248,7 +261,14 @@ pub struct Policy {
     pub notice: LocalizedText,
     /// What consent is asked for.
     pub purposes: Vec<Purpose>,
+    /// The age of digital consent where the site's visitors are (Art 8(1): 13 to 16 by member
+    /// state; 16 when left out), for purposes that ask the age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_age: Option<u8>,
 }
+
+/// The age of digital consent when a policy does not set one (Art 8(1)).
+pub const DEFAULT_MINIMUM_AGE: u8 = 16;
 
 fn default_consent_validity_days() -> u32 {
     365
@@ -259,6 +279,11 @@ fn default_refusal_validity_days() -> u32 {
 }
 
 impl Policy {
+    /// The age of digital consent its purposes that ask the age hold visitors to.
+    pub fn minimum_age(&self) -> u8 {
+        self.minimum_age.unwrap_or(DEFAULT_MINIMUM_AGE)
+    }
+
     /// Reads and checks a policy document.
     pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
         serde_json::from_slice::<Policy>(bytes)?.checked()
@@ -299,6 +324,11 @@ impl Policy {
             return Err(PolicyError::VersionZero);
         }
         let language = self.languages.first().ok_or(PolicyError::NoLanguages)?;
+        if let Some(age) = self.minimum_age
+            && !(13..=16).contains(&age)
+        {
+            return Err(PolicyError::MinimumAge(age));
+        }
         if self.purposes.is_empty() {
             return Err(PolicyError::NoPurposes);
         }
@@ -337,6 +367,9 @@ impl Policy {
             }
             if purpose.double_opt_in && purpose.asked_in != AskedIn::Form {
                 return Err(PolicyError::DoubleOptInOutsideForm(purpose.id.clone()));
+            }
+            if purpose.ask_age && purpose.asked_in != AskedIn::Form {
+                return Err(PolicyError::AgeOutsideForm(purpose.id.clone()));
             }
             let at = |name: &str| format!("purposes[{}].{name}", purpose.id);
             require(at("name"), &purpose.name)?;

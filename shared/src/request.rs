@@ -57,6 +57,9 @@ pub enum CollectionMethod {
     Api,
     /// A CRM reporting its own unsubscribes and consent changes.
     CrmSync,
+    /// A parent's or guardian's confirmation, from their own mailbox, of an opt-in made by
+    /// someone below the site's age of digital consent (Art 8).
+    Guardian,
 }
 
 impl CollectionMethod {
@@ -81,6 +84,7 @@ impl CollectionMethod {
             CollectionMethod::Import => "import",
             CollectionMethod::Api => "api",
             CollectionMethod::CrmSync => "crm-sync",
+            CollectionMethod::Guardian => "guardian",
         }
     }
 }
@@ -111,6 +115,31 @@ pub struct ReceiptRequest {
     /// Salted commitments to identifiers sent beside the request (form opt-in).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier_commitments: Vec<String>,
+    /// The visitor's answer to a form's age question (purposes with `askAge`), against the
+    /// cited policy's `minimumAge`. Below it, the identifiers beside the request include the
+    /// guardian's address, and the opt-in waits for the guardian's confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<AgeAnswer>,
+}
+
+/// What a visitor answered to "Are you at least N?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgeAnswer {
+    /// At least the policy's `minimumAge`.
+    AtLeastMinimum,
+    /// Below it: a parent or guardian must consent (Art 8(1)).
+    BelowMinimum,
+}
+
+impl AgeAnswer {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeAnswer::AtLeastMinimum => "at-least-minimum",
+            AgeAnswer::BelowMinimum => "below-minimum",
+        }
+    }
 }
 
 /// An identifier of the person, sent in clear beside the request so the collector can keep it in
@@ -162,6 +191,8 @@ mod tests {
             CollectionMethod::Unsubscribe,
             CollectionMethod::Import,
             CollectionMethod::Api,
+            CollectionMethod::CrmSync,
+            CollectionMethod::Guardian,
         ] {
             assert_eq!(serde_json::to_value(method).expect("json"), method.as_str());
         }

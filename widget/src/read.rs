@@ -54,6 +54,10 @@ pub fn policy(document: &JsValue) -> Result<Policy> {
         refusal_validity_days: number(document, "refusalValidityDays")?.unwrap_or(183),
         notice: text(document, "notice")?,
         purposes,
+        minimum_age: number(document, "minimumAge")?
+            .map(u8::try_from)
+            .transpose()
+            .map_err(|_| Malformed("minimumAge"))?,
     })
 }
 
@@ -99,6 +103,7 @@ fn purpose(value: &JsValue) -> Result<Purpose> {
         necessary: flag(value, "necessary"),
         asked_in,
         double_opt_in: flag(value, "doubleOptIn"),
+        ask_age: flag(value, "askAge"),
         name: text(value, "name")?,
         description: text(value, "description")?,
         data_categories: text(value, "dataCategories")?,

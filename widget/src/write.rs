@@ -50,6 +50,9 @@ pub fn request(request: &ReceiptRequest, receipt_id: &str) -> JsValue {
             .collect();
         set(&object, "identifierCommitments", &commitments);
     }
+    if let Some(age) = request.age {
+        set(&object, "age", &age.as_str().into());
+    }
     object.into()
 }
 

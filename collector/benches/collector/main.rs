@@ -74,6 +74,7 @@ fn signed_requests(count: usize, policy: &Policy, sha: &str) -> anyhow::Result<V
                                 gpc: false,
                                 decisions: decisions.clone(),
                                 identifier_commitments: vec![],
+                                age: None,
                             };
                             devices[index % devices.len()]
                                 .sign(&request)

@@ -20,3 +20,9 @@ ALTER TABLE mail_outbox ADD CONSTRAINT mail_outbox_kind_check CHECK (kind IN ('c
 -- The language the person asked in (their page's), for the answer; the site's default when
 -- the DPO entered the request.
 ALTER TABLE requests ADD COLUMN language TEXT;
+
+-- Children (Art 8): below the site's age of digital consent, a form opt-in waits for a parent's
+-- or guardian's confirmation, mailed to the address the form gave. That address is no one's
+-- identifier: it is kept sealed on the confirmation only, and cleared when it settles.
+ALTER TABLE optin_confirmations ADD COLUMN guardian_key_id TEXT;
+ALTER TABLE optin_confirmations ADD COLUMN guardian_sealed BYTEA;

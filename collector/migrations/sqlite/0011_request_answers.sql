@@ -51,3 +51,9 @@ CREATE INDEX mail_log_by_mail ON mail_log (mail_id, sequence);
 -- The language the person asked in (their page's), for the answer; the site's default when
 -- the DPO entered the request.
 ALTER TABLE requests ADD COLUMN language TEXT;
+
+-- Children (Art 8): below the site's age of digital consent, a form opt-in waits for a parent's
+-- or guardian's confirmation, mailed to the address the form gave. That address is no one's
+-- identifier: it is kept sealed on the confirmation only, and cleared when it settles.
+ALTER TABLE optin_confirmations ADD COLUMN guardian_key_id TEXT;
+ALTER TABLE optin_confirmations ADD COLUMN guardian_sealed BLOB;

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use samtycke_shared::jose::{VerifiedRequest, sha256_hex, verify_request};
 use samtycke_shared::{
-    AskedIn, CollectionMethod, Decision, Policy, Purpose, ReceiptResponse, SiteId, SubmitReceipt,
+    AgeAnswer, AskedIn, CollectionMethod, Decision, Policy, Purpose, ReceiptResponse, SiteId,
+    SubmitReceipt,
 };
 
 use crate::domain::contacts::identifiers::{ContactIdentifier, IdentifierKind as ContactIdKind};
@@ -129,8 +130,15 @@ impl ConsentService {
             &asked.identifier_commitments,
             asked.collection_method,
         )?;
-        self.append(&verified, &submission.request, &policy, &identifiers)
-            .await
+        let (identifiers, guardian) = check_age(asked, &policy.policy, identifiers)?;
+        self.append(
+            &verified,
+            &submission.request,
+            &policy,
+            &identifiers,
+            guardian.as_ref(),
+        )
+        .await
     }
 
     /// The policy version a request cites: the current one, or an earlier one from the store
@@ -174,6 +182,7 @@ impl ConsentService {
         jws: &str,
         policy: &Arc<PublishedPolicy>,
         identifiers: &[CheckedIdentifier],
+        guardian: Option<&CheckedIdentifier>,
     ) -> Result<Ingested, IngestError> {
         let asked = &verified.payload;
         let issued_at = now_unix();
@@ -233,7 +242,8 @@ impl ConsentService {
             .iter()
             .map(|identifier| {
                 let kind = match identifier.kind {
-                    IdentifierKind::Email => ContactIdKind::Email,
+                    // `check_age` took the guardian's address out: it is no one's identifier.
+                    IdentifierKind::Email | IdentifierKind::GuardianEmail => ContactIdKind::Email,
                 };
                 contact_vault.prepare(&ContactIdentifier::from_vault(
                     kind,
@@ -242,7 +252,9 @@ impl ConsentService {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Seal(e.to_string()))?;
-        let confirmations = self.double_opt_ins(asked, policy, &contacts).await?;
+        let confirmations = self
+            .double_opt_ins(asked, policy, &contacts, guardian)
+            .await?;
         let job = AppendJob {
             draft,
             countersign,
@@ -269,12 +281,15 @@ impl ConsentService {
 
 impl ConsentService {
     /// What a form opt-in must also write for each purpose it grants that asks for double
-    /// opt-in: the contact's hold and, unless one went out moments ago, a confirmation mail.
+    /// opt-in, or that someone below the age of digital consent asked for: the contact's hold
+    /// and, unless one went out moments ago, a confirmation mail (to the guardian, for a
+    /// child).
     async fn double_opt_ins(
         &self,
         asked: &samtycke_shared::ReceiptRequest,
         policy: &PublishedPolicy,
         contacts: &[crate::store::PreparedContact],
+        guardian: Option<&CheckedIdentifier>,
     ) -> Result<Vec<crate::store::PendingConfirmation>, IngestError> {
         if asked.collection_method != CollectionMethod::Form {
             return Ok(Vec::new());
@@ -284,11 +299,11 @@ impl ConsentService {
         };
         let mut pending = Vec::new();
         for (purpose, decision) in &asked.decisions {
-            let asks = policy
-                .policy
-                .purpose(purpose)
-                .is_some_and(|p| p.double_opt_in);
-            if !asks || *decision != Decision::Granted {
+            let Some(asked_purpose) = policy.policy.purpose(purpose) else {
+                continue;
+            };
+            let for_guardian = asked_purpose.ask_age && guardian.is_some();
+            if !(asked_purpose.double_opt_in || for_guardian) || *decision != Decision::Granted {
                 continue;
             }
             let confirmation = double_opt_in::pending_for(
@@ -300,9 +315,51 @@ impl ConsentService {
                 &asked.language,
             )
             .await?;
-            pending.extend(confirmation);
+            let Some(mut confirmation) = confirmation else {
+                continue;
+            };
+            if let (true, Some(guardian), Some(new)) = (for_guardian, guardian, &confirmation.new) {
+                confirmation.guardian = Some(
+                    self.vault
+                        .contacts()
+                        .seal_guardian(&new.id, &guardian.value)
+                        .map_err(|e| StoreError::Seal(e.to_string()))?,
+                );
+            }
+            pending.push(confirmation);
         }
         Ok(pending)
+    }
+}
+
+/// Art 8: a form grant of a purpose that asks the age carries the visitor's answer; below the
+/// policy's minimum age it carries exactly one guardian's address (not the visitor's own),
+/// which is taken out of the identifiers (it is no one's identifier) and returned apart.
+fn check_age(
+    asked: &samtycke_shared::ReceiptRequest,
+    policy: &Policy,
+    identifiers: Vec<CheckedIdentifier>,
+) -> Result<(Vec<CheckedIdentifier>, Option<CheckedIdentifier>), IngestError> {
+    let asking = asked
+        .decisions
+        .iter()
+        .filter(|(_, decision)| **decision == Decision::Granted)
+        .find_map(|(id, _)| policy.purpose(id).filter(|p| p.ask_age));
+    let (mut guardians, own): (Vec<_>, Vec<_>) = identifiers
+        .into_iter()
+        .partition(|i| i.kind == IdentifierKind::GuardianEmail);
+    match (asking, asked.age) {
+        (None, None) if guardians.is_empty() => Ok((own, None)),
+        (None, Some(_)) => Err(IngestError::AgeNotAsked),
+        (None, None) => Err(IngestError::GuardianAddress),
+        (Some(purpose), None) => Err(IngestError::AgeRequired(purpose.id.clone())),
+        (Some(_), Some(AgeAnswer::AtLeastMinimum)) if guardians.is_empty() => Ok((own, None)),
+        (Some(_), Some(AgeAnswer::BelowMinimum))
+            if guardians.len() == 1 && !own.iter().any(|i| i.value == guardians[0].value) =>
+        {
+            Ok((own, guardians.pop()))
+        }
+        (Some(_), Some(_)) => Err(IngestError::GuardianAddress),
     }
 }
 

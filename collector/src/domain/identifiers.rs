@@ -18,18 +18,27 @@ use super::consent::IngestError;
 pub enum IdentifierKind {
     /// An e-mail address.
     Email,
+    /// A parent's or guardian's e-mail address, given in a form by someone below the age of
+    /// digital consent: it receives the confirmation and is kept only until that settles,
+    /// never as anyone's identifier.
+    GuardianEmail,
 }
 
 impl IdentifierKind {
     /// The kind a wire `type` names, if known.
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "email").then_some(IdentifierKind::Email)
+        match text {
+            "email" => Some(IdentifierKind::Email),
+            "guardian-email" => Some(IdentifierKind::GuardianEmail),
+            _ => None,
+        }
     }
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             IdentifierKind::Email => "email",
+            IdentifierKind::GuardianEmail => "guardian-email",
         }
     }
 }
@@ -125,7 +134,7 @@ pub fn check(
             return Err(IngestError::InvalidSalt { index });
         }
         let value = match kind {
-            IdentifierKind::Email => {
+            IdentifierKind::Email | IdentifierKind::GuardianEmail => {
                 Email::parse(&identifier.value)
                     .ok_or(IngestError::InvalidEmail { index })?
                     .0

@@ -228,6 +228,33 @@ pub fn open_webhook_secret(
     open(data_key.secret(), sealed, &aad)
 }
 
+/// Seals a guardian's address under a data-encryption key, bound to the confirmation it is for
+/// (it is kept only until that confirmation settles).
+pub fn seal_guardian_address(
+    data_key: &DataKey,
+    confirmation_id: &str,
+    address: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let aad = context(
+        "samtycke/guardian-address/v1",
+        &[confirmation_id, data_key.id()],
+    );
+    seal(data_key.secret(), address, &aad)
+}
+
+/// Opens what [`seal_guardian_address`] sealed.
+pub fn open_guardian_address(
+    data_key: &DataKey,
+    confirmation_id: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let aad = context(
+        "samtycke/guardian-address/v1",
+        &[confirmation_id, data_key.id()],
+    );
+    open(data_key.secret(), sealed, &aad)
+}
+
 /// Seals a mail link's payload: only this collector (or one with its key directory) makes or
 /// opens one, and an altered token does not open.
 pub fn seal_link(key: &LinkKey, payload: &[u8]) -> Result<Vec<u8>, SealError> {

@@ -187,6 +187,11 @@ impl Error {
                 "consent-refused",
                 "The consent request cannot be accepted",
             ),
+            Error::Ingest(I::AgeRequired(_) | I::AgeNotAsked | I::GuardianAddress) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "age-question",
+                "The answer to the age question does not fit the opt-in",
+            ),
             Error::Ingest(I::IdentifierRequired) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "identifier-required",

@@ -110,9 +110,13 @@ fn confirmation_page(
     let purpose = purpose_name(&site.policy, asked);
     let fill = |text: &str| fill(text, &policy.controller.name, &purpose);
     let (title, paragraph, form) = match outcome {
-        Ok(Confirmation::Pending(_)) => (
+        Ok(Confirmation::Pending(ref pending)) => (
             fill(words.confirm_title),
-            fill(words.confirm_text),
+            fill(if pending.for_guardian {
+                words.guardian_text
+            } else {
+                words.confirm_text
+            }),
             token.map(|token| Form {
                 action: CONFIRM_PATH,
                 token,
@@ -244,6 +248,7 @@ fn described(
         site: subscription.site.clone(),
         purpose: subscription.purpose.clone(),
         language: language.clone(),
+        for_guardian: false,
     };
     let purpose = purpose_name(&site.policy, &asked);
     Some((policy, language, purpose))
@@ -312,6 +317,7 @@ struct Words {
     confirm_title: &'static str,
     confirm_text: &'static str,
     confirm_button: &'static str,
+    guardian_text: &'static str,
     confirmed_title: &'static str,
     confirmed_text: &'static str,
     expired_title: &'static str,
@@ -352,6 +358,7 @@ const EN: Words = Words {
     confirm_title: "Confirm: {purpose}",
     confirm_text: "You asked {controller} to send you {purpose}. Nothing is sent until you confirm.",
     confirm_button: "Confirm",
+    guardian_text: "Someone under the age of digital consent asked {controller} for {purpose} and gave your address as their parent's or guardian's. Nothing is sent to them unless you confirm.",
     confirmed_title: "Confirmed",
     confirmed_text: "Thank you. {controller} may now send you {purpose}. Every mail has a link to stop it at once.",
     expired_title: "This link has expired",
@@ -375,6 +382,7 @@ const SV: Words = Words {
     confirm_title: "Bekräfta: {purpose}",
     confirm_text: "Du har bett {controller} att skicka {purpose} till dig. Inget skickas innan du har bekräftat.",
     confirm_button: "Bekräfta",
+    guardian_text: "Någon under åldersgränsen för digitalt samtycke har bett {controller} om {purpose} och angett din adress som förälderns eller vårdnadshavarens. Inget skickas till hen om du inte bekräftar.",
     confirmed_title: "Bekräftat",
     confirmed_text: "Tack! Nu får {controller} skicka {purpose} till dig. I varje utskick finns en länk för att sluta direkt.",
     expired_title: "Länken har gått ut",

@@ -514,6 +514,7 @@ macro_rules! batch_sql {
                 let detail = ::serde_json::json!({
                     "site": site, "purpose": purpose, "receiptSequence": row.sequence,
                     "mailed": row.pending.new.is_some(),
+                    "guardian": row.pending.guardian.is_some(),
                 });
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO contact_history (person_id, at, actor, action, detail) ",
@@ -532,7 +533,7 @@ macro_rules! batch_sql {
                 };
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO optin_confirmations (id, person_id, site, purpose, form_receipt, \
-                     language, state, created_at, expires_at) ",
+                     language, state, created_at, expires_at, guardian_key_id, guardian_sealed) ",
                 );
                 query.push_values([row], |mut values, row| {
                     values
@@ -544,7 +545,9 @@ macro_rules! batch_sql {
                         .push_bind(row.pending.language.clone())
                         .push_bind("pending")
                         .push_bind(row.draft.issued_at)
-                        .push_bind(new.expires_at);
+                        .push_bind(new.expires_at)
+                        .push_bind(row.pending.guardian.as_ref().map(|g| g.key_id.clone()))
+                        .push_bind(row.pending.guardian.as_ref().map(|g| g.wrapped.clone()));
                 });
                 query.build().execute(&mut *conn).await?;
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(

@@ -29,6 +29,9 @@ pub struct StoredConfirmation {
     pub expires_at: i64,
     /// The double-opt-in receipt's id, once confirmed.
     pub receipt_id: Option<String>,
+    /// A parent's or guardian's address, sealed, while a child's opt-in waits for them (Art
+    /// 8); cleared when it settles.
+    pub guardian: Option<super::StoredVaultKey>,
 }
 
 /// Where a contact stands on a purpose, for a new form opt-in.

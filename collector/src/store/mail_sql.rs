@@ -17,7 +17,7 @@ macro_rules! mail_sql {
         type Builder = QueryBuilder<$db>;
 
         const CONFIRMATION_COLUMNS: &str = "id, person_id, site, purpose, form_receipt, language, \
-             state, created_at, expires_at, receipt_id";
+             state, created_at, expires_at, receipt_id, guardian_key_id, guardian_sealed";
 
         fn confirmation_row(
             row: &<$db as ::sqlx::Database>::Row,
@@ -33,6 +33,15 @@ macro_rules! mail_sql {
                 created_at: row.try_get("created_at")?,
                 expires_at: row.try_get("expires_at")?,
                 receipt_id: row.try_get("receipt_id")?,
+                guardian: match (
+                    row.try_get::<Option<String>, _>("guardian_key_id")?,
+                    row.try_get::<Option<Vec<u8>>, _>("guardian_sealed")?,
+                ) {
+                    (Some(key_id), Some(wrapped)) => {
+                        Some($crate::store::StoredVaultKey { key_id, wrapped })
+                    }
+                    _ => None,
+                },
             })
         }
 
@@ -49,7 +58,11 @@ macro_rules! mail_sql {
             now: i64,
             actor: &str,
         ) -> Result<bool, StoreError> {
-            let mut query = Builder::new("UPDATE optin_confirmations SET state = 'confirmed', settled_at = ");
+            // A guardian's address is kept only until its confirmation settles.
+            let mut query = Builder::new(
+                "UPDATE optin_confirmations SET state = 'confirmed', guardian_key_id = NULL, \
+                 guardian_sealed = NULL, settled_at = ",
+            );
             query.push_bind(now).push(", receipt_id = ");
             match named {
                 // Only the confirmation whose link was followed names the receipt.
@@ -343,7 +356,10 @@ macro_rules! mail_sql {
                 let rows = query.build().fetch_all(&mut *tx).await?;
                 let expired = rows.iter().map(confirmation_row).collect::<Result<Vec<_>, _>>()?;
                 for confirmation in &expired {
-                    let mut query = Builder::new("UPDATE optin_confirmations SET state = 'expired', settled_at = ");
+                    let mut query = Builder::new(
+                        "UPDATE optin_confirmations SET state = 'expired', guardian_key_id = NULL, \
+                         guardian_sealed = NULL, settled_at = ",
+                    );
                     query
                         .push_bind(now)
                         .push(" WHERE state = 'pending' AND id = ")

@@ -211,6 +211,9 @@ pub struct PendingConfirmation {
     pub language: String,
     /// The confirmation to record and mail.
     pub new: Option<NewConfirmation>,
+    /// For a child's opt-in (Art 8): the guardian's address, sealed for `new`'s id; the mail
+    /// goes to it rather than to the contact.
+    pub guardian: Option<StoredVaultKey>,
 }
 
 /// A confirmation to record, and the mail that carries its link.

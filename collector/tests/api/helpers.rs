@@ -345,6 +345,7 @@ pub fn reject_all(policy_sha256: &str) -> ReceiptRequest {
         gpc: false,
         decisions,
         identifier_commitments: vec![],
+        age: None,
     }
 }
 
@@ -370,6 +371,7 @@ pub fn form_request(policy_sha256: &str, commitments: Vec<String>) -> ReceiptReq
         collection_method: CollectionMethod::Form,
         decisions: BTreeMap::from([(purpose("newsletter"), Decision::Granted)]),
         identifier_commitments: commitments,
+        age: None,
         ..reject_all(policy_sha256)
     }
 }

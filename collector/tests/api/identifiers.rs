@@ -211,6 +211,7 @@ async fn a_bad_salt_a_bad_address_and_identifiers_on_a_banner_are_422s_naming_th
 
     let banner = samtycke_shared::ReceiptRequest {
         identifier_commitments: vec![commitment("email", ADDRESS, &salt(7))],
+        age: None,
         ..reject_all(&sha)
     };
     let answer = send(banner, email(ADDRESS, &salt(7))).await;

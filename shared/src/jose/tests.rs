@@ -54,6 +54,7 @@ fn request() -> ReceiptRequest {
         ]
         .into(),
         identifier_commitments: vec![],
+        age: None,
     }
 }
 

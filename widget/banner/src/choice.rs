@@ -193,6 +193,7 @@ pub fn request(
         gpc: occasion.gpc,
         decisions,
         identifier_commitments: Vec::new(),
+        age: None,
     }
 }
 

@@ -208,6 +208,7 @@ pub fn request(
 ) -> ReceiptRequest {
     ReceiptRequest {
         identifier_commitments: commitments,
+        age: None,
         ..choice::request(shown, choice::only(purpose, Decision::Granted), occasion)
     }
 }

@@ -122,6 +122,19 @@ pub enum IngestError {
          their identifierCommitments"
     )]
     IdentifierRequired,
+    /// A grant of a purpose that asks the age came without the visitor's answer.
+    #[error("purpose {0} asks the visitor's age: send age (at-least-minimum or below-minimum)")]
+    AgeRequired(PurposeId),
+    /// An age answer came with no grant of a purpose that asks it.
+    #[error("age: no purpose granted here asks the visitor's age")]
+    AgeNotAsked,
+    /// Below the age of digital consent, the opt-in needs the guardian's address, and only
+    /// then.
+    #[error(
+        "age below-minimum needs exactly one identifier of type guardian-email (a parent's or \
+         guardian's address), other than the visitor's; at-least-minimum takes none"
+    )]
+    GuardianAddress,
     /// Identifiers (or commitments to them) came with a collection method that asks for none.
     #[error(
         "collectionMethod {0} takes no identifiers; identifiers come with form, double-opt-in, \

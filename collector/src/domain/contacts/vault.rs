@@ -61,6 +61,34 @@ impl ContactVault {
         })
     }
 
+    /// Seals a guardian's address for the confirmation `confirmation_id` (Art 8): it is no one's
+    /// identifier, and it goes when the confirmation settles.
+    pub fn seal_guardian(
+        &self,
+        confirmation_id: &str,
+        address: &str,
+    ) -> Result<StoredVaultKey, VaultError> {
+        let data_key = self.keys.current();
+        Ok(StoredVaultKey {
+            key_id: data_key.id().to_owned(),
+            wrapped: sealing::seal_guardian_address(data_key, confirmation_id, address.as_bytes())?,
+        })
+    }
+
+    /// Opens a guardian's address sealed by [`seal_guardian`](Self::seal_guardian).
+    pub fn open_guardian(
+        &self,
+        confirmation_id: &str,
+        sealed: &StoredVaultKey,
+    ) -> Result<String, VaultError> {
+        let data_key = self
+            .keys
+            .get(&sealed.key_id)
+            .ok_or_else(|| VaultError::MissingDataKey(sealed.key_id.clone()))?;
+        let bytes = sealing::open_guardian_address(data_key, confirmation_id, &sealed.wrapped)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::from(sealing::SealError::Open))
+    }
+
     /// Unwraps a stored contact's key.
     pub fn open(&self, person_id: &str, stored: &StoredVaultKey) -> Result<OpenVault, VaultError> {
         let data_key = self

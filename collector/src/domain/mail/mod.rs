@@ -118,7 +118,14 @@ impl Mail {
             senders.insert(site.clone(), mailbox);
         }
         for site in sites.iter() {
-            if site.policy.policy.purposes.iter().any(|p| p.double_opt_in) {
+            // Double opt-in and a child's opt-in (Art 8) are both confirmed by mail.
+            if site
+                .policy
+                .policy
+                .purposes
+                .iter()
+                .any(|p| p.double_opt_in || p.ask_age)
+            {
                 if transport.is_none() {
                     return Err(MailError::NoTransport(site.id.clone()));
                 }
@@ -211,14 +218,17 @@ impl Mail {
         {
             return Err(MailError::Gone("unrestricted contact"));
         }
-        let to = self.address(&mail.person_id).await?;
         let policy = &site.policy.policy;
         let language =
             Language::parse(&mail.language).unwrap_or_else(|_| policy.default_language().clone());
+        // A child's confirmation goes to the guardian's address (Art 8); the rest to the
+        // contact's own.
+        let mut guardian = None;
         let (written, purpose) = match mail.kind.as_str() {
             "confirmation" => {
-                let (written, purpose) =
+                let (written, purpose, to_guardian) =
                     opt_in::write_confirmation(self, mail, policy, &language).await?;
+                guardian = to_guardian;
                 (written, Some(purpose))
             }
             "data-copy" => (self.write_data_copy(mail, policy, &language).await?, None),
@@ -242,6 +252,13 @@ impl Mail {
                 self.first_granted(&mail.person_id, &mail.site, policy)
                     .await?
             }
+        };
+        let to = match guardian {
+            Some(address) => address
+                .parse::<lettre::Address>()
+                .map(|address| Mailbox::new(None, address))
+                .map_err(|_| MailError::Gone("guardian's address"))?,
+            None => self.address(&mail.person_id).await?,
         };
         let headers = self.unsubscribe_headers(&mail.person_id, &mail.site, &purpose)?;
         let domain = from.email.domain().to_owned();

@@ -41,6 +41,8 @@ pub struct Asked {
     pub purpose: PurposeId,
     /// The form's language.
     pub language: Language,
+    /// Asked of a parent or guardian, for a child below the age of digital consent.
+    pub for_guardian: bool,
 }
 
 /// Why a link leads nowhere.
@@ -109,6 +111,22 @@ impl DoubleOptIn {
         // A form opt-in's confirmation cites the form receipt (a double opt-in); a grant asked
         // for in the preference centre is that centre's, confirmed from the mailbox.
         let (method, evidence) = match &found.form_receipt {
+            // A child's opt-in, confirmed by the guardian it was mailed to (Art 8).
+            Some(form_receipt) if found.guardian.is_some() => {
+                let id = ReceiptId::parse(form_receipt)
+                    .ok()
+                    .ok_or(ConfirmError::Invalid)?;
+                let form = store.receipt(&id).await?.ok_or(ConfirmError::Invalid)?;
+                (
+                    CollectionMethod::Guardian,
+                    Evidence {
+                        operator: "guardian's mailbox".to_owned(),
+                        receipt_id: Some(form_receipt.clone()),
+                        receipt_sha256: Some(samtycke_shared::jose::sha256_hex(&form.receipt)),
+                        ..Evidence::default()
+                    },
+                )
+            }
             Some(form_receipt) => {
                 let id = ReceiptId::parse(form_receipt)
                     .ok()
@@ -172,6 +190,7 @@ impl DoubleOptIn {
             site: SiteId::parse(&found.site).map_err(|_| ConfirmError::Invalid)?,
             purpose: PurposeId::parse(&found.purpose).map_err(|_| ConfirmError::Invalid)?,
             language: Language::parse(&found.language).map_err(|_| ConfirmError::Invalid)?,
+            for_guardian: found.guardian.is_some(),
         })
     }
 }
@@ -233,6 +252,7 @@ pub async fn pending_for(
         lookup: lookup.to_owned(),
         language: language.to_string(),
         new,
+        guardian: None,
     }))
 }
 
@@ -248,15 +268,18 @@ struct ConfirmationWords {
     preferences_url: String,
     days: u32,
     expires: String,
+    /// For a guardian: the child's address, masked (which child it is about, no more).
+    child: String,
 }
 
-/// Writes an outbox row's confirmation mail; returns it and the purpose it is about.
+/// Writes an outbox row's confirmation mail; returns it, the purpose it is about, and the
+/// guardian's address when it is a child's (the mail goes there).
 pub(super) async fn write_confirmation(
     mail: &Mail,
     item: &OutboxMail,
     policy: &Policy,
     language: &Language,
-) -> Result<(Written, String), MailError> {
+) -> Result<(Written, String, Option<String>), MailError> {
     let found = mail
         .store
         .confirmation(&item.reference)
@@ -289,11 +312,29 @@ pub(super) async fn write_confirmation(
         days: u32::try_from((found.expires_at - found.created_at).max(0) / 86_400)
             .unwrap_or_default(),
         expires,
+        child: String::new(),
+    };
+    let guardian = match &found.guardian {
+        Some(sealed) => Some(
+            mail.vault
+                .open_guardian(&found.id, sealed)
+                .map_err(|_| MailError::Gone("guardian's address"))?,
+        ),
+        None => None,
+    };
+    let mut words = words;
+    if guardian.is_some() {
+        let child = mail.address(&item.person_id).await?;
+        words.child = crate::domain::contacts::masking::email(&child.email.to_string());
+    }
+    let template = match guardian {
+        Some(_) => "guardian-confirmation",
+        None => "confirmation",
     };
     let written = mail
         .templates
-        .write(&item.site, "confirmation", language.as_str(), &words)?;
-    Ok((written, found.purpose))
+        .write(&item.site, template, language.as_str(), &words)?;
+    Ok((written, found.purpose, guardian))
 }
 
 /// The published policy a confirmation cites, for the page.

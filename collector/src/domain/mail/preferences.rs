@@ -239,7 +239,14 @@ impl PreferenceCentre {
         }
         let since = now - i64::from(self.mail.settings.resend_after_minutes) * 60;
         for purpose in asks {
-            if !self.mail.can_send() {
+            // A purpose that asks the age (Art 8) is granted only through the site's form,
+            // where the age is asked; here it can only be withdrawn.
+            let asks_age = subscriber
+                .policy
+                .policy
+                .purpose(&purpose)
+                .is_some_and(|p| p.ask_age);
+            if !self.mail.can_send() || asks_age {
                 saved.unavailable.push(purpose);
                 continue;
             }

@@ -107,6 +107,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         "request-done.sv.html",
         include_str!("../../../../www/mail/request-done.sv.html"),
     ),
+    (
+        "guardian-confirmation.en.subject",
+        include_str!("../../../../www/mail/guardian-confirmation.en.subject"),
+    ),
+    (
+        "guardian-confirmation.en.txt",
+        include_str!("../../../../www/mail/guardian-confirmation.en.txt"),
+    ),
+    (
+        "guardian-confirmation.en.html",
+        include_str!("../../../../www/mail/guardian-confirmation.en.html"),
+    ),
+    (
+        "guardian-confirmation.sv.subject",
+        include_str!("../../../../www/mail/guardian-confirmation.sv.subject"),
+    ),
+    (
+        "guardian-confirmation.sv.txt",
+        include_str!("../../../../www/mail/guardian-confirmation.sv.txt"),
+    ),
+    (
+        "guardian-confirmation.sv.html",
+        include_str!("../../../../www/mail/guardian-confirmation.sv.html"),
+    ),
 ];
 
 /// Why a message cannot be written.

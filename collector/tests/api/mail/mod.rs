@@ -2,6 +2,7 @@
 //! xtask test` installs): double opt-in, one-click unsubscribe, and the outbox across a
 //! `kill -9`.
 
+mod children;
 mod double_opt_in;
 mod outbox;
 mod preferences;
