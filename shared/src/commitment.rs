@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// are trimmed.
 pub fn normalise(kind: &str, value: &str) -> String {
     match kind {
-        "email" => normalise_email(value),
+        "email" | "guardian-email" => normalise_email(value),
         _ => value.trim().to_owned(),
     }
 }

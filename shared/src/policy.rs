@@ -496,6 +496,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_age_is_asked_only_in_a_form_and_the_minimum_is_an_age_of_digital_consent() {
+        let mut json = sample_json();
+        let mut asking = newsletter();
+        asking["askAge"] = true.into();
+        json["purposes"].as_array_mut().expect("array").push(asking);
+        let policy = parse(json.clone()).expect("valid");
+        assert_eq!(policy.minimum_age(), DEFAULT_MINIMUM_AGE);
+        for (age, ok) in [(12, false), (13, true), (16, true), (17, false)] {
+            let mut json = json.clone();
+            json["minimumAge"] = age.into();
+            match parse(json) {
+                Ok(policy) => assert!(ok && policy.minimum_age() == age, "{age}"),
+                Err(error) => {
+                    assert!(!ok, "{age}: {error}");
+                    assert!(matches!(error, PolicyError::MinimumAge(_)));
+                    assert!(error.to_string().contains("13 to 16"), "{error}");
+                }
+            }
+        }
+        let mut json = sample_json();
+        json["purposes"][1]["askAge"] = true.into();
+        assert!(matches!(parse(json), Err(PolicyError::AgeOutsideForm(_))));
+    }
+
+    #[test]
     fn a_purpose_asked_in_a_form_is_optional_but_no_banner_toggle() {
         let mut json = sample_json();
         json["purposes"]

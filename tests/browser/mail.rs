@@ -9,7 +9,7 @@ use samtycke_e2e::{BrowserOptions, DemoCollector, DemoSite};
 
 use crate::accessibility::assert_page_passes_axe;
 use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit_page};
-use crate::optin::{sign_up, tick};
+use crate::optin::{OPTIN, sign_up, tick};
 
 /// How many contacts may be e-mailed the newsletter now.
 async fn processable(collector: &DemoCollector) -> i64 {
@@ -179,4 +179,102 @@ async fn a_sign_up_counts_once_confirmed_from_the_mailbox_and_the_preference_cen
     let console = browser.console_messages().await.expect("console");
     assert!(console.is_empty(), "{console:?}");
     browser.close().await.expect("browser closes");
+}
+
+/// The demo's policy with a newsletter that asks the age (minimum 13) instead of a double
+/// opt-in, written into `dir`.
+fn policy_asking_the_age(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut policy: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(samtycke_e2e::paths::root().join("www/policies/demo.json")).expect("policy"),
+    )
+    .expect("JSON");
+    policy["minimumAge"] = 13.into();
+    for purpose in policy["purposes"].as_array_mut().expect("purposes") {
+        if purpose["id"] == "newsletter"
+            && let Some(object) = purpose.as_object_mut()
+        {
+            object.remove("doubleOptIn");
+            object.insert("askAge".into(), true.into());
+        }
+    }
+    let path = dir.join("policy.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&policy).expect("JSON")).expect("writes");
+    path
+}
+
+#[tokio::test]
+async fn a_child_names_a_guardian_whose_confirmation_alone_makes_the_sign_up_count() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let collector = DemoCollector::start_with(DemoSite {
+        policy: policy_asking_the_age(dir.path()),
+        smtp_port: Some(smtp.port),
+        ..Default::default()
+    })
+    .await
+    .expect("collector");
+    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    tick(&browser).await;
+    let under = browser
+        .shadow_element(OPTIN, "input[value=below-minimum]", WAIT)
+        .await
+        .expect("the age question");
+    under.click().await.expect("answer");
+    browser
+        .shadow_element(OPTIN, "#samtycke-guardian", WAIT)
+        .await
+        .expect("the guardian's field, once under 13 is chosen")
+        .send_keys("Mum@Example.SE")
+        .await
+        .expect("type");
+    browser
+        .client
+        .find(Locator::Css("#email"))
+        .await
+        .expect("e-mail field")
+        .send_keys("kid@example.se")
+        .await
+        .expect("type");
+    assert_page_passes_axe(&browser, "the opt-in with its age question answered").await;
+    sign_up(&browser).await;
+
+    let messages = smtp.wait_for(1).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&messages[0])
+        .expect("a message");
+    assert_eq!(
+        parsed
+            .to()
+            .and_then(|t| t.first())
+            .and_then(|a| a.address()),
+        Some("mum@example.se"),
+        "the guardian is asked, not the child"
+    );
+    assert_eq!(processable(&collector).await, 0, "not before the guardian");
+    let confirm = link_in(&messages[0], "/mail/confirm?t=");
+    browser.client.goto(&confirm).await.expect("opens the link");
+    let page = browser.client.source().await.expect("page");
+    assert!(page.contains("under the age of digital consent"), "{page}");
+    assert_page_passes_axe(&browser, "the guardian's confirmation page").await;
+    browser
+        .client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("confirm");
+    browser
+        .wait_for(
+            "the confirmed page",
+            "return document.querySelector('h1')?.textContent === 'Confirmed';",
+            WAIT,
+        )
+        .await
+        .expect("confirmed");
+    assert_eq!(processable(&collector).await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "nothing to the child");
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, stored_receipt, visit_page};
 
-const OPTIN: &str = "[data-samtycke-optin]";
+pub(crate) const OPTIN: &str = "[data-samtycke-optin]";
 const TYPED: &str = "Anna.Svensson@Example.SE";
 const ADDRESS: &str = "anna.svensson@example.se";
 

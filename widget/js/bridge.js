@@ -141,8 +141,9 @@ export const submit = (record, jws) => S()._submit(record, jws);
 
 // A form opt-in's signed request and the identifier it commits to, as the POST body of
 // /v1/receipts (`SubmitReceipt`). Its record has no `d`: it changes no page-wide decision.
-export function submitOptIn(id, jws, identifier, purpose) {
-  S()._submit({ id }, jws, { request: jws, identifiers: [identifier] });
+// `identifiers`: the visitor's address, and a guardian's after it for a child's opt-in.
+export function submitOptIn(id, jws, identifiers, purpose) {
+  S()._submit({ id }, jws, { request: jws, identifiers });
   // Offered for withdrawal only where the device key lasts: a withdrawal signed by another key
   // would be filed under another subject, and the opt-in would stand.
   if (keyKept) {
@@ -181,18 +182,19 @@ export const gpc = () => navigator.globalPrivacyControl === true;
 // Without storage a note lives only as long as this page.
 const pendingNotes = () => readKey(':pending', []);
 const writeNotes = (notes) => writeKey(':pending', notes.length ? notes : undefined);
-export function keepPending(request, email) {
-  const note = { request, email };
+export function keepPending(request, email, guardian) {
+  const note = guardian ? { request, email, guardian } : { request, email };
   writeNotes(pendingNotes().concat(note));
   return note;
 }
 const strike = (id) => writeNotes(pendingNotes().filter((n) => n.request.receiptId !== id));
 // Handing over and striking the note happen in one task: the page keeps one or the other.
 export async function completePending(note) {
-  const committed = await commitEmail(note.email);
-  const jws = await sign({ ...note.request, identifierCommitments: [committed.commitment] });
+  const committed = [await commitEmail(note.email)];
+  if (note.guardian) committed.push(await commitEmail(note.guardian, 'guardian-email'));
+  const jws = await sign({ ...note.request, identifierCommitments: committed.map((c) => c.commitment) });
   const id = note.request.receiptId;
-  submitOptIn(id, jws, committed.identifier, Object.keys(note.request.decisions)[0]);
+  submitOptIn(id, jws, committed.map((c) => c.identifier), Object.keys(note.request.decisions)[0]);
   strike(id);
 }
 // Each note on its own: one that fails waits for the next page without holding up the others.
@@ -321,7 +323,12 @@ function emailField(el) {
 // it fully; this only keeps an empty or half-typed field from being signed. Else undefined.
 export function emailAt(el) {
   const field = emailField(el);
-  const address = field && typeof field.value === 'string' ? normaliseEmail(field.value) : '';
+  return plausibleEmail(field && typeof field.value === 'string' ? field.value : '');
+}
+
+// `text` normalised as commitments normalise an address, if it is plausible; else undefined.
+export function plausibleEmail(text) {
+  const address = normaliseEmail(text);
   return /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(address) && address.length <= 254 ? address : undefined;
 }
 
@@ -357,10 +364,11 @@ function normaliseEmail(raw) {
 // A salted commitment to a normalised e-mail address, as `samtycke_shared::commitment` makes it
 // (DESIGN.md §7): {identifier: {type: 'email', value: address, salt: 16 random bytes as unpadded
 // base64url}, commitment: unpadded base64url of the SHA-256 of "email:" + address + ":" + salt}.
-export async function commitEmail(address) {
+// `type`: `email`, or `guardian-email` for a parent's or guardian's address (Art 8).
+export async function commitEmail(address, type = 'email') {
   const salt = b64u(crypto.getRandomValues(new Uint8Array(16)));
-  const digest = await crypto.subtle.digest('SHA-256', enc.encode('email:' + address + ':' + salt));
-  return { identifier: { type: 'email', value: address, salt }, commitment: b64u(digest) };
+  const digest = await crypto.subtle.digest('SHA-256', enc.encode(type + ':' + address + ':' + salt));
+  return { identifier: { type, value: address, salt }, commitment: b64u(digest) };
 }
 
 export function adoptStyles(root, css) {

@@ -93,13 +93,14 @@ extern "C" {
     #[wasm_bindgen(catch)]
     pub fn submit(record: &JsValue, jws: &str) -> Result<(), JsValue>;
 
-    /// Hands a form opt-in to the loader: its receipt id, signed request, and the identifier
-    /// (`Committed::identifier`) to send beside it; remembers the purpose as signed up for.
+    /// Hands a form opt-in to the loader: its receipt id, signed request, and the identifiers
+    /// (an array of `Committed::identifier`) to send beside it; remembers the purpose as signed
+    /// up for.
     #[wasm_bindgen(catch, js_name = submitOptIn)]
     pub fn submit_opt_in(
         id: &str,
         jws: &str,
-        identifier: &JsValue,
+        identifiers: &JsValue,
         purpose: &str,
     ) -> Result<(), JsValue>;
 
@@ -115,7 +116,7 @@ extern "C" {
     /// without the commitment, and the address. Returns the note, also where nothing can be
     /// stored.
     #[wasm_bindgen(js_name = keepPending)]
-    pub fn keep_pending(request: &JsValue, email: &str) -> JsValue;
+    pub fn keep_pending(request: &JsValue, email: &str, guardian: Option<String>) -> JsValue;
 
     /// Commits to the note's address, signs its request, hands it to the loader and strikes it.
     #[wasm_bindgen(catch, js_name = completePending)]
@@ -188,9 +189,14 @@ extern "C" {
         on_input: &Closure<dyn Fn()>,
     ) -> bool;
 
-    /// A fresh salt and the commitment to a normalised e-mail address with it.
+    /// A fresh salt and the commitment to a normalised e-mail address with it; `kind` is
+    /// `email`, or `guardian-email` for a parent's or guardian's address.
     #[wasm_bindgen(catch, js_name = commitEmail)]
-    pub async fn commit_email(address: &str) -> Result<Committed, JsValue>;
+    pub async fn commit_email(address: &str, kind: &str) -> Result<Committed, JsValue>;
+
+    /// `text` as an address normalised for commitments, if it is plausible.
+    #[wasm_bindgen(js_name = plausibleEmail)]
+    pub fn plausible_email(text: &str) -> Option<String>;
 
     /// Styles the shadow root with a constructed stylesheet; `false` where unsupported.
     #[wasm_bindgen(js_name = adoptStyles)]

@@ -71,6 +71,14 @@ pub struct Text {
     /// be withdrawn (Art 7(3)): in the settings on this browser, or by writing, until the
     /// collector's unsubscribe and preference-centre journeys exist.
     pub optin_note: &'static str,
+    /// The age question of a purpose that asks it (Art 8), and its two answers; `{age}` is the
+    /// policy's minimum age.
+    pub age_question: &'static str,
+    pub age_at_least: &'static str,
+    pub age_below: &'static str,
+    /// Below the minimum age: the guardian's address field and what happens with it.
+    pub guardian_label: &'static str,
+    pub guardian_note: &'static str,
     pub basis_consent: &'static str,
     pub basis_contract: &'static str,
     pub basis_legal_obligation: &'static str,

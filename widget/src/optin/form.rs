@@ -10,11 +10,15 @@
 //! address is ready, the opt-in is written down at once and signed then, or on the next page
 //! (`pending`). The form's submission is never stopped, delayed or prevented. A request signed
 //! ahead and never submitted is dropped.
+//!
+//! A purpose that asks the age (Art 8) also needs the visitor's answer and, below the site's
+//! minimum age, a parent's or guardian's address: the request carries the answer and commits to
+//! both addresses, and nothing is recorded until the answer is complete.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use samtycke_shared::{CollectionMethod, Decision, PurposeId, ReceiptRequest};
+use samtycke_shared::{AgeAnswer, CollectionMethod, Decision, PurposeId, ReceiptRequest};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -36,22 +40,38 @@ struct State {
     ticked: bool,
     /// Raised on every untick: a signature under way for an earlier tick no longer counts.
     generation: u32,
-    /// A request signed ahead for the address now in the field.
+    /// The answer to the age question, where the purpose asks it.
+    age: Option<AgeAnswer>,
+    /// What was typed as the guardian's address.
+    guardian: String,
+    /// A request signed ahead for what the form holds now.
     prepared: Option<Prepared>,
-    /// The address a signature is under way for.
-    preparing: Option<String>,
+    /// What a signature is under way for.
+    preparing: Option<Wanted>,
+}
+
+/// What a signed request says: the visitor's normalised address and, where the age is asked,
+/// the answer and (below the minimum) the guardian's normalised address.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// The visitor's address.
+    pub email: String,
+    /// The answer to the age question.
+    pub age: Option<AgeAnswer>,
+    /// The guardian's address, for a child.
+    pub guardian: Option<String>,
 }
 
 /// A signed request, ready to hand to the loader.
 struct Prepared {
-    /// The normalised address it commits to.
-    email: String,
+    /// What it says.
+    wanted: Wanted,
     /// The request's receipt id, as `crypto.randomUUID()` wrote it.
     id: String,
     /// The compact JWS.
     jws: String,
-    /// `{type: "email", value, salt}`: what opens the request's commitment.
-    identifier: JsValue,
+    /// `[{type, value, salt}, …]`: what opens the request's commitments.
+    identifiers: JsValue,
 }
 
 impl OptInForm {
@@ -86,23 +106,36 @@ impl OptInForm {
         }
     }
 
+    /// The visitor answered the age question.
+    pub fn aged(form: &Rc<Self>, age: AgeAnswer) {
+        form.state.borrow_mut().age = Some(age);
+        Self::edited(form);
+    }
+
+    /// The visitor typed in the guardian's address field.
+    pub fn guardian_typed(form: &Rc<Self>, text: String) {
+        form.state.borrow_mut().guardian = text;
+        Self::edited(form);
+    }
+
     /// The form is being submitted: with the box ticked and a plausible address, the opt-in
     /// goes to the loader now if its request is ready, else as soon as it is signed.
     pub fn submitted(form: &Rc<Self>) {
         if !form.state.borrow().ticked {
             return;
         }
-        let Some(email) = form.email() else {
+        let Some(wanted) = form.wanted() else {
             web_sys::console::warn_1(&JsValue::from_str(
-                "samtycke: the form was sent with its opt-in ticked but no valid e-mail address; \
-                 no consent was recorded",
+                "samtycke: the form was sent with its opt-in ticked but no valid e-mail address \
+                 (or, where the age is asked, no answer or no guardian's address); no consent \
+                 was recorded",
             ));
             return;
         };
         let ready = {
             let mut state = form.state.borrow_mut();
             match state.prepared.take() {
-                Some(prepared) if prepared.email == email => Some(prepared),
+                Some(prepared) if prepared.wanted == wanted => Some(prepared),
                 other => {
                     state.prepared = other;
                     None
@@ -114,38 +147,38 @@ impl OptInForm {
             None => report(pending::keep_and_complete(
                 &form.shown,
                 &form.purpose,
-                &email,
+                &wanted,
             )),
         }
     }
 
-    /// Signs a request for the address in the field, unless one is ready or under way for it.
+    /// Signs a request for what the form holds, unless one is ready or under way for it.
     fn sign_ahead(form: &Rc<Self>) {
-        let Some(email) = form.email() else {
+        let Some(wanted) = form.wanted() else {
             return;
         };
         let generation = {
             let mut state = form.state.borrow_mut();
-            let ready = state.prepared.as_ref().is_some_and(|p| p.email == email);
-            if ready || state.preparing.as_deref() == Some(email.as_str()) {
+            let ready = state.prepared.as_ref().is_some_and(|p| p.wanted == wanted);
+            if ready || state.preparing.as_ref() == Some(&wanted) {
                 return;
             }
-            state.preparing = Some(email.clone());
+            state.preparing = Some(wanted.clone());
             state.generation
         };
         let form = Rc::clone(form);
         wasm_bindgen_futures::spawn_local(async move {
-            let signed = form.sign(email.clone()).await;
-            let current = form.email();
+            let signed = form.sign(wanted.clone()).await;
+            let current = form.wanted();
             let mut state = form.state.borrow_mut();
-            if state.preparing.as_deref() == Some(email.as_str()) {
+            if state.preparing.as_ref() == Some(&wanted) {
                 state.preparing = None;
             }
             match signed {
                 Ok(prepared)
                     if state.ticked
                         && state.generation == generation
-                        && current.as_deref() == Some(email.as_str()) =>
+                        && current.as_ref() == Some(&wanted) =>
                 {
                     state.prepared = Some(prepared);
                 }
@@ -155,27 +188,58 @@ impl OptInForm {
         });
     }
 
-    /// The normalised address in the form's e-mail field, if it is plausible.
-    fn email(&self) -> Option<String> {
-        bridge::email_at(&self.element)
+    /// What the form holds, if it is complete: a plausible address in its e-mail field and,
+    /// where the purpose asks the age, an answer and (below the minimum) a plausible guardian's
+    /// address other than the visitor's.
+    fn wanted(&self) -> Option<Wanted> {
+        let email = bridge::email_at(&self.element)?;
+        let asks_age = self
+            .shown
+            .policy
+            .purpose(&self.purpose)
+            .is_some_and(|p| p.ask_age);
+        if !asks_age {
+            return Some(Wanted {
+                email,
+                age: None,
+                guardian: None,
+            });
+        }
+        let state = self.state.borrow();
+        let guardian = match state.age? {
+            AgeAnswer::AtLeastMinimum => None,
+            AgeAnswer::BelowMinimum => {
+                Some(bridge::plausible_email(&state.guardian).filter(|g| *g != email)?)
+            }
+        };
+        Some(Wanted {
+            email,
+            age: state.age,
+            guardian,
+        })
     }
 
-    /// A fresh salt, the commitment, the request, its signature.
-    async fn sign(&self, email: String) -> Result<Prepared, JsValue> {
-        let committed = bridge::commit_email(&email).await?;
+    /// Fresh salts, the commitments, the request, its signature.
+    async fn sign(&self, wanted: Wanted) -> Result<Prepared, JsValue> {
+        let own = bridge::commit_email(&wanted.email, "email").await?;
+        let mut commitments = vec![own.commitment()];
+        let identifiers = js_sys::Array::of1(&own.identifier());
+        if let Some(guardian) = &wanted.guardian {
+            let theirs = bridge::commit_email(guardian, "guardian-email").await?;
+            commitments.push(theirs.commitment());
+            identifiers.push(&theirs.identifier());
+        }
         let (id, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
-        let request = request(
-            &self.shown,
-            &self.purpose,
-            vec![committed.commitment()],
-            occasion,
-        );
+        let request = ReceiptRequest {
+            age: wanted.age,
+            ..request(&self.shown, &self.purpose, commitments, occasion)
+        };
         let jws = bridge::sign(&write::request(&request, &id)).await?;
         Ok(Prepared {
-            email,
+            wanted,
             id,
             jws,
-            identifier: committed.identifier(),
+            identifiers: identifiers.into(),
         })
     }
 }
@@ -186,7 +250,7 @@ fn hand_over(prepared: &Prepared, purpose: &PurposeId) -> Result<(), JsValue> {
     bridge::submit_opt_in(
         &prepared.id,
         &prepared.jws,
-        &prepared.identifier,
+        &prepared.identifiers,
         purpose.as_str(),
     )
 }

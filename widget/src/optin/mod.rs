@@ -98,7 +98,15 @@ fn mount(shown: &Shown, element: &Element) -> Result<(), JsValue> {
     let props = OptInProps {
         shown,
         purpose,
-        on_tick: Callback::from(move |on: bool| OptInForm::ticked(&form, on)),
+        on_tick: {
+            let form = Rc::clone(&form);
+            Callback::from(move |on: bool| OptInForm::ticked(&form, on))
+        },
+        on_age: {
+            let form = Rc::clone(&form);
+            Callback::from(move |age| OptInForm::aged(&form, age))
+        },
+        on_guardian: Callback::from(move |text| OptInForm::guardian_typed(&form, text)),
     };
     // Lives as long as the page: the handle is not kept, nothing ever unmounts it.
     Renderer::<OptIn>::with_root_and_props(container, props).render();

@@ -11,7 +11,7 @@
 //! twice. The completing is the bridge's (`completePending`): it already
 //! owns commitments and signatures, and the wasm stays free of a second way to read requests.
 
-use samtycke_shared::{CollectionMethod, PurposeId};
+use samtycke_shared::{CollectionMethod, PurposeId, ReceiptRequest};
 use wasm_bindgen::JsValue;
 
 use super::form;
@@ -21,10 +21,21 @@ use samtycke_banner::choice::Shown;
 
 /// Writes down the opt-in the visitor submits now, under the policy and language shown, then
 /// completes it.
-pub fn keep_and_complete(shown: &Shown, purpose: &PurposeId, email: &str) -> Result<(), JsValue> {
+pub fn keep_and_complete(
+    shown: &Shown,
+    purpose: &PurposeId,
+    wanted: &form::Wanted,
+) -> Result<(), JsValue> {
     let (id, occasion) = submit::now(CollectionMethod::Form, bridge::gpc())?;
-    let request = form::request(shown, purpose, Vec::new(), occasion);
-    let note = bridge::keep_pending(&write::request(&request, &id), email);
+    let request = ReceiptRequest {
+        age: wanted.age,
+        ..form::request(shown, purpose, Vec::new(), occasion)
+    };
+    let note = bridge::keep_pending(
+        &write::request(&request, &id),
+        &wanted.email,
+        wanted.guardian.clone(),
+    );
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = bridge::complete_pending(&note).await {
             bridge::report("samtycke: cannot record the opt-in:", &error);
