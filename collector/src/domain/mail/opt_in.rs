@@ -325,7 +325,7 @@ pub(super) async fn write_confirmation(
     let mut words = words;
     if guardian.is_some() {
         let child = mail.address(&item.person_id).await?;
-        words.child = crate::domain::contacts::masking::email(&child.email.to_string());
+        words.child = crate::domain::contacts::masking::email(child.email.as_ref());
     }
     let template = match guardian {
         Some(_) => "guardian-confirmation",
