@@ -313,6 +313,7 @@ impl ConsentService {
                 purpose,
                 &contact.lookup,
                 &asked.language,
+                for_guardian,
             )
             .await?;
             let Some(mut confirmation) = confirmation else {
@@ -348,8 +349,11 @@ fn check_age(
     let (mut guardians, own): (Vec<_>, Vec<_>) = identifiers
         .into_iter()
         .partition(|i| i.kind == IdentifierKind::GuardianEmail);
+    // The opt-in is the visitor's: their own address is what it is for, whatever the answer.
+    let own_address = own.iter().any(|i| i.kind == IdentifierKind::Email);
     match (asking, asked.age) {
         (None, None) if guardians.is_empty() => Ok((own, None)),
+        (Some(_), Some(_)) if !own_address => Err(IngestError::IdentifierRequired),
         (None, Some(_)) => Err(IngestError::AgeNotAsked),
         (None, None) => Err(IngestError::GuardianAddress),
         (Some(purpose), None) => Err(IngestError::AgeRequired(purpose.id.clone())),

@@ -177,8 +177,6 @@ pub struct Rights {
     mail: crate::domain::mail::Mail,
 }
 
-/// The kinds a person may ask for themselves (an objection is unticking in the preference
-/// centre; rectification goes to the DPO, who sees what to correct).
 /// What a rectification corrects: identifiers and profile fields, as in a contact's update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -213,6 +211,8 @@ impl Corrections {
     }
 }
 
+/// The kinds a person may ask for themselves (an objection is unticking in the preference
+/// centre; rectification goes to the DPO, who sees what to correct).
 pub const PERSON_KINDS: [&str; 3] = ["access", "erasure", "restriction"];
 
 impl Rights {
@@ -319,6 +319,7 @@ impl Rights {
                 actor: "mailbox".into(),
                 action: "verified".into(),
                 detail: "{}".into(),
+                tell: None,
             };
             self.store.change_request(&change, &[]).await?;
         }
@@ -491,6 +492,7 @@ impl Rights {
             "verified",
             serde_json::json!({}),
             &[],
+            None,
         )
         .await
     }
@@ -507,6 +509,7 @@ impl Rights {
             "started",
             serde_json::json!({}),
             &[],
+            None,
         )
         .await
     }
@@ -541,10 +544,9 @@ impl Rights {
                 "extended",
                 serde_json::json!({"months": months, "reason": reason, "dueAt": rfc3339(due_at)}),
                 &[],
+                Some("extended"),
             )
             .await?;
-        // Art 12(3): the person is told of the extension and why.
-        self.tell(id, "extended").await?;
         Ok(view)
     }
 
@@ -568,9 +570,9 @@ impl Rights {
                 "refused",
                 outcome,
                 &[],
+                Some("refused"),
             )
             .await?;
-        self.tell(id, "refused").await?;
         Ok(view)
     }
 
@@ -611,6 +613,7 @@ impl Rights {
                     "done",
                     outcome,
                     &[],
+                    None,
                 )
                 .await;
         };
@@ -658,6 +661,7 @@ impl Rights {
                     "done",
                     outcome,
                     &[],
+                    None,
                 )
                 .await;
         }
@@ -743,9 +747,9 @@ impl Rights {
                 "done",
                 outcome,
                 &holds,
+                Some("done"),
             )
             .await?;
-        self.tell(id, "done").await?;
         Ok(view)
     }
 
@@ -788,28 +792,21 @@ impl Rights {
     }
 
     /// The mail that tells the person where their request stands (`stage`: done, refused,
-    /// extended, lifted), queued in the outbox.
-    async fn tell(&self, id: &str, stage: &str) -> Result<(), RightsError> {
+    /// extended, lifted); `None` when it has no contact to write to.
+    async fn answer(&self, id: &str, stage: &str) -> Result<Option<NewMail>, RightsError> {
         let request = self.store.request(id).await?.ok_or(RightsError::NotFound)?;
         let Some(person_id) = request.person_id.clone() else {
-            return Ok(());
+            return Ok(None);
         };
         let (site, language) = self.answering_site(&request, &person_id).await?;
-        self.store
-            .queue_mail(
-                &NewMail {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    site,
-                    person_id,
-                    kind: "request-done".into(),
-                    reference: format!("{id}#{stage}"),
-                    language,
-                },
-                now_unix(),
-                i64::MAX,
-            )
-            .await?;
-        Ok(())
+        Ok(Some(NewMail {
+            id: uuid::Uuid::new_v4().to_string(),
+            site,
+            person_id,
+            kind: "request-done".into(),
+            reference: format!("{id}#{stage}"),
+            language,
+        }))
     }
 
     /// The erasure's answer, sent at once (not through the outbox, whose row would go with
@@ -867,10 +864,9 @@ impl Rights {
                 "lifted",
                 serde_json::json!({"reason": reason}),
                 &[hold],
+                Some("lifted"),
             )
             .await?;
-        // Art 18(3): the person who obtained a restriction is told when it is lifted.
-        self.tell(id, "lifted").await?;
         Ok(view)
     }
 
@@ -907,8 +903,15 @@ impl Rights {
         action: &str,
         detail: serde_json::Value,
         holds: &[HoldChange],
+        tell: Option<&str>,
     ) -> Result<RequestView, RightsError> {
         let now = now_unix();
+        // The person's answer is queued in the change's own transaction: told exactly when it
+        // happens, or neither.
+        let tell = match tell {
+            Some(stage) => self.answer(id, stage).await?,
+            None => None,
+        };
         let change = RequestChange {
             id: id.to_owned(),
             from: from.to_vec(),
@@ -919,6 +922,7 @@ impl Rights {
             actor: actor.to_owned(),
             action: action.to_owned(),
             detail: detail.to_string(),
+            tell,
         };
         if !self.store.change_request(&change, holds).await? {
             let request = self.store.request(id).await?.ok_or(RightsError::NotFound)?;

@@ -96,6 +96,7 @@ fn confirmation_page(
             (a, StatusCode::OK)
         }
         Err(ConfirmError::PurposeGone(a)) => (a, StatusCode::GONE),
+        Err(ConfirmError::GuardianWaiting(a)) => (a, StatusCode::CONFLICT),
         Err(ConfirmError::Invalid) => return invalid_page(&HeaderMap::new()),
         Err(error) => {
             tracing::error!(%error, "cannot confirm an opt-in");
@@ -132,6 +133,11 @@ fn confirmation_page(
         Ok(Confirmation::Expired(_)) => (
             words.expired_title.to_owned(),
             fill(words.expired_text),
+            None,
+        ),
+        Err(ConfirmError::GuardianWaiting(_)) => (
+            words.guardian_title.to_owned(),
+            fill(words.guardian_waiting),
             None,
         ),
         Err(_) => (words.gone_title.to_owned(), fill(words.gone_text), None),
@@ -318,6 +324,8 @@ struct Words {
     confirm_text: &'static str,
     confirm_button: &'static str,
     guardian_text: &'static str,
+    guardian_title: &'static str,
+    guardian_waiting: &'static str,
     confirmed_title: &'static str,
     confirmed_text: &'static str,
     expired_title: &'static str,
@@ -358,6 +366,8 @@ const EN: Words = Words {
     confirm_title: "Confirm: {purpose}",
     confirm_text: "You asked {controller} to send you {purpose}. Nothing is sent until you confirm.",
     confirm_button: "Confirm",
+    guardian_title: "A parent or guardian must confirm",
+    guardian_waiting: "You told us you are under the age of digital consent, so {controller} sends you {purpose} only once your parent or guardian confirms it from the mail we sent them.",
     guardian_text: "Someone under the age of digital consent asked {controller} for {purpose} and gave your address as their parent's or guardian's. Nothing is sent to them unless you confirm.",
     confirmed_title: "Confirmed",
     confirmed_text: "Thank you. {controller} may now send you {purpose}. Every mail has a link to stop it at once.",
@@ -382,6 +392,8 @@ const SV: Words = Words {
     confirm_title: "Bekräfta: {purpose}",
     confirm_text: "Du har bett {controller} att skicka {purpose} till dig. Inget skickas innan du har bekräftat.",
     confirm_button: "Bekräfta",
+    guardian_title: "En förälder eller vårdnadshavare måste bekräfta",
+    guardian_waiting: "Du har angett att du är under åldersgränsen för digitalt samtycke, så {controller} skickar {purpose} till dig först när din förälder eller vårdnadshavare har bekräftat i mejlet vi skickade.",
     guardian_text: "Någon under åldersgränsen för digitalt samtycke har bett {controller} om {purpose} och angett din adress som förälderns eller vårdnadshavarens. Inget skickas till hen om du inte bekräftar.",
     confirmed_title: "Bekräftat",
     confirmed_text: "Tack! Nu får {controller} skicka {purpose} till dig. I varje utskick finns en länk för att sluta direkt.",

@@ -351,9 +351,16 @@ macro_rules! batch_sql {
                     matches!(
                         row.draft.collection_method.as_str(),
                         "banner" | "settings" | "form" | "preference-centre" | "double-opt-in"
+                            | "guardian"
                     )
                 })
-                .filter(|row| !writes.confirmations.iter().any(|p| p.sequence == row.sequence))
+                // A grant still to be confirmed (by the person or a guardian) lifts nothing yet.
+                .filter(|row| {
+                    !writes
+                        .confirmations
+                        .iter()
+                        .any(|p| p.sequence == row.sequence && p.pending.purpose == row.purpose)
+                })
                 .collect();
             for rows in consented.chunks(ROWS_PER_STATEMENT) {
                 let mut query = ::sqlx::QueryBuilder::<$db>::new(

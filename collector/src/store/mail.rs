@@ -203,6 +203,25 @@ pub trait MailStore {
     /// A confirmation by id.
     async fn confirmation(&self, id: &str) -> Result<Option<StoredConfirmation>, StoreError>;
 
+    /// Lets the pending confirmations of a contact's site and purpose lapse now (the person, or
+    /// the guardian, said no), clearing any guardian's address; returns how many.
+    async fn cancel_confirmations(
+        &self,
+        person_id: &str,
+        site: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<u64, StoreError>;
+
+    /// Whether a guardian's confirmation of this contact's site and purpose is pending (Art 8):
+    /// then no other confirmation may count for it.
+    async fn guardian_waiting(
+        &self,
+        person_id: &str,
+        site: &str,
+        purpose: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Settles a confirmation as confirmed by `receipt_id`, with every other one pending for
     /// the same contact, site and purpose, lifts the `pending` hold and notes it in the
     /// contact's history, in one transaction. `false` when it was no longer pending.

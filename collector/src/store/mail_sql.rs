@@ -313,6 +313,50 @@ macro_rules! mail_sql {
                 row.as_ref().map(confirmation_row).transpose()
             }
 
+            async fn cancel_confirmations(
+                &self,
+                person_id: &str,
+                site: &str,
+                purpose: &str,
+                now: i64,
+            ) -> Result<u64, StoreError> {
+                let mut query = Builder::new(
+                    "UPDATE optin_confirmations SET state = 'expired', guardian_key_id = NULL, \
+                     guardian_sealed = NULL, settled_at = ",
+                );
+                query
+                    .push_bind(now)
+                    .push(" WHERE state = 'pending' AND person_id = ")
+                    .push_bind(person_id.to_owned())
+                    .push(" AND site = ")
+                    .push_bind(site.to_owned())
+                    .push(" AND purpose = ")
+                    .push_bind(purpose.to_owned());
+                Ok(query.build().execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn guardian_waiting(
+                &self,
+                person_id: &str,
+                site: &str,
+                purpose: &str,
+            ) -> Result<bool, StoreError> {
+                let mut query = Builder::new(
+                    "SELECT id FROM optin_confirmations WHERE state = 'pending' \
+                     AND guardian_sealed IS NOT NULL AND person_id = ",
+                );
+                query
+                    .push_bind(person_id.to_owned())
+                    .push(" AND site = ")
+                    .push_bind(site.to_owned())
+                    .push(" AND purpose = ")
+                    .push_bind(purpose.to_owned())
+                    .push(" LIMIT 1");
+                let found: Option<String> =
+                    query.build_query_scalar().fetch_optional(&self.pool).await?;
+                Ok(found.is_some())
+            }
+
             async fn confirm_opt_in(
                 &self,
                 id: &str,

@@ -59,6 +59,8 @@ pub struct RequestChange {
     pub action: String,
     /// Details, for the history (JSON).
     pub detail: String,
+    /// The mail that tells the person, queued with the change.
+    pub tell: Option<super::mail::NewMail>,
 }
 
 /// A hold to put on or lift from a contact.

@@ -128,18 +128,31 @@ impl Mail {
         Ok((download, standing))
     }
 
-    /// Spends the link and writes the file, in clear: it is the person's own data, going to
-    /// whoever holds the link from their mailbox.
+    /// Writes the file, in clear (it is the person's own data, going to whoever holds the link
+    /// from their mailbox), then spends the link: a file that cannot be written spends nothing,
+    /// and of two presses at once only one gets it.
     pub async fn take_download(
         &self,
         token: &str,
         format: Format,
     ) -> Result<(DataDownload, File), DownloadError> {
-        let download = self.download_of(token).await?;
+        let (download, standing) = self.look_download(token).await?;
+        if standing != Standing::Ready {
+            return Err(DownloadError::Spent(download, standing));
+        }
+        let file = self.write_file(&download, format).await?;
         let Some(download) = self.store.take_download(&download.id, now_unix()).await? else {
             let (download, standing) = self.look_download(token).await?;
             return Err(DownloadError::Spent(download, standing));
         };
+        Ok((download, file))
+    }
+
+    async fn write_file(
+        &self,
+        download: &DataDownload,
+        format: Format,
+    ) -> Result<File, DownloadError> {
         let contacts = self.contacts.as_ref().ok_or(MailError::Gone("contacts"))?;
         let contact = self
             .store
@@ -182,7 +195,7 @@ impl Mail {
                 }
             }
         };
-        Ok((download, file))
+        Ok(file)
     }
 
     async fn download_of(&self, token: &str) -> Result<DataDownload, DownloadError> {

@@ -55,6 +55,9 @@ pub enum ConfirmError {
     /// The site's policy no longer has the purpose.
     #[error("the purpose is no longer offered")]
     PurposeGone(Asked),
+    /// A parent or guardian must confirm it (Art 8): the person's own link does not count.
+    #[error("a parent or guardian must confirm this")]
+    GuardianWaiting(Asked),
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -108,6 +111,13 @@ impl DoubleOptIn {
             return Err(ConfirmError::PurposeGone(asked));
         }
         let store = &self.mail.store;
+        if found.guardian.is_none()
+            && store
+                .guardian_waiting(&found.person_id, &found.site, &found.purpose)
+                .await?
+        {
+            return Err(ConfirmError::GuardianWaiting(asked));
+        }
         // A form opt-in's confirmation cites the form receipt (a double opt-in); a grant asked
         // for in the preference centre is that centre's, confirmed from the mailbox.
         let (method, evidence) = match &found.form_receipt {
@@ -227,6 +237,7 @@ pub async fn pending_for(
     purpose: &PurposeId,
     lookup: &str,
     language: &Language,
+    for_guardian: bool,
 ) -> Result<Option<PendingConfirmation>, StoreError> {
     let now = now_unix();
     let new = || NewConfirmation {
@@ -244,7 +255,9 @@ pub async fn pending_for(
             if standing.processable {
                 return Ok(None);
             }
-            (!standing.recently_mailed).then(new)
+            // A guardian is asked even if the child's own address was mailed moments ago
+            // (an answer corrected from "old enough", say): that mail cannot stand for theirs.
+            (!standing.recently_mailed || for_guardian).then(new)
         }
     };
     Ok(Some(PendingConfirmation {
@@ -285,6 +298,11 @@ pub(super) async fn write_confirmation(
         .confirmation(&item.reference)
         .await?
         .ok_or(MailError::Gone("confirmation"))?;
+    // Settled (confirmed, expired) before its mail went: nothing to ask, and a guardian's
+    // address is no longer there to write to.
+    if found.state != "pending" {
+        return Err(MailError::Gone("pending confirmation"));
+    }
     let purpose_id = PurposeId::parse(&found.purpose).map_err(|_| MailError::Gone("purpose"))?;
     let purpose = policy
         .purpose(&purpose_id)

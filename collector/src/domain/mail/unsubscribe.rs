@@ -73,6 +73,16 @@ impl Unsubscribe {
         if store.contact(&person_id).await?.is_none() {
             return Ok(Unsubscribed::AlreadyOff);
         }
+        // "Say no at once" from a confirmation mail: the confirmation waiting for it lapses now
+        // (and a guardian's address with it), so its link no longer counts.
+        store
+            .cancel_confirmations(
+                &person_id,
+                subscription.site.as_str(),
+                subscription.purpose.as_str(),
+                now_unix(),
+            )
+            .await?;
         let states = store.contact_states(&person_id).await?;
         let current = states.iter().find(|s| {
             s.site == subscription.site.as_str() && s.purpose == subscription.purpose.as_str()

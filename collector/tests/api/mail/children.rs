@@ -11,21 +11,43 @@ use crate::contacts::{get_as, keys, person_of, select_all};
 
 const GRANTED: &str = "site=demo&purpose=newsletter&state=granted";
 
-/// The demo policy with a newsletter that asks the age (minimum 13, as in Sweden) and no
-/// double opt-in of its own.
-async fn collector(smtp: &SmtpServer) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
+/// The demo policy with a newsletter that asks the age (minimum 13, as in Sweden), with or
+/// without a double opt-in of its own.
+async fn collector_with(
+    smtp: &SmtpServer,
+    double_opt_in: bool,
+) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
     mail_collector_with(smtp, |policy| {
         policy["minimumAge"] = 13.into();
         for purpose in policy["purposes"].as_array_mut().expect("purposes") {
             if purpose["id"] == "newsletter" {
                 purpose["askAge"] = true.into();
-                if let Some(object) = purpose.as_object_mut() {
-                    object.remove("doubleOptIn");
-                }
+                purpose["doubleOptIn"] = double_opt_in.into();
             }
         }
     })
     .await
+}
+
+async fn collector(smtp: &SmtpServer) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
+    collector_with(smtp, false).await
+}
+
+/// The mail to `to`, waiting for it.
+async fn mail_to(smtp: &SmtpServer, to: &str) -> Vec<u8> {
+    for _ in 0..100 {
+        if let Some(found) = smtp.messages().into_iter().find(|m| {
+            parse(m)
+                .to()
+                .and_then(|t| t.first())
+                .and_then(|a| a.address())
+                == Some(to)
+        }) {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no mail to {to}");
 }
 
 fn guardian(value: &str, salt: &str) -> serde_json::Value {
@@ -92,6 +114,24 @@ async fn a_childs_opt_in_counts_only_once_a_guardian_confirms_it_from_their_own_
     )
     .await;
     assert_problem(&own_as_guardian, StatusCode::UNPROCESSABLE_ENTITY);
+    // A request with only the guardian's address is no one's opt-in.
+    let parent_only = {
+        let salt = salt(9);
+        let request = ReceiptRequest {
+            age: Some(AgeAnswer::BelowMinimum),
+            ..form_request(
+                &collector.policy_sha256(),
+                vec![commitment("guardian-email", "mum@example.se", &salt)],
+            )
+        };
+        collector
+            .post_receipt(
+                &body_with(&device(9), &request, &[guardian("mum@example.se", &salt)]),
+                Some(ORIGIN),
+            )
+            .await
+    };
+    assert_problem(&parent_only, StatusCode::UNPROCESSABLE_ENTITY);
     let adult_with_guardian = sign_up(
         &collector,
         1,
@@ -233,6 +273,47 @@ async fn a_childs_opt_in_counts_only_once_a_guardian_confirms_it_from_their_own_
             .len(),
         1
     );
+    // The other guardian says no at once: the confirmation lapses, the address with it, and
+    // its link counts no more.
+    let to_dad = parse(&mail_to(&smtp, "dad@example.se").await).into_owned();
+    let no = link_to(&to_dad, "/mail/unsubscribe?t=");
+    assert_eq!(one_click(&collector, &no).await.status, StatusCode::OK);
+    assert!(
+        collector
+            .query_texts(
+                "SELECT purpose FROM optin_confirmations WHERE guardian_sealed IS NOT NULL"
+            )
+            .await
+            .is_empty()
+    );
+    let late = post_form(
+        &collector,
+        &link_to(&to_dad, "/mail/confirm?t="),
+        "",
+        "text/html",
+    )
+    .await;
+    assert!(
+        text(&late).contains("This link has expired"),
+        "{}",
+        text(&late)
+    );
+    assert!(
+        !select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .contains(&other)
+    );
+    // A third one's guardian never answers: on expiry the address goes too.
+    let third = sign_up(
+        &collector,
+        4,
+        "third.kid@example.se",
+        Some(AgeAnswer::BelowMinimum),
+        Some("gran@example.se"),
+    )
+    .await;
+    assert_eq!(third.status, StatusCode::CREATED, "{}", third.json());
+    mail_to(&smtp, "gran@example.se").await;
     collector
         .execute_sql("UPDATE optin_confirmations SET expires_at = 1 WHERE state = 'pending'")
         .await;
@@ -250,11 +331,6 @@ async fn a_childs_opt_in_counts_only_once_a_guardian_confirms_it_from_their_own_
             )
             .await
             .is_empty()
-    );
-    assert!(
-        !select_all(&collector, &keys.marketer, GRANTED)
-            .await
-            .contains(&other)
     );
 
     // The child's own preference centre cannot grant it past the guardian; only the form can.
@@ -281,5 +357,74 @@ async fn a_childs_opt_in_counts_only_once_a_guardian_confirms_it_from_their_own_
         text(&ticked)
     );
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(smtp.messages().len(), 2, "no confirmation to the child");
+    assert_eq!(smtp.messages().len(), 3, "no confirmation to the child");
+}
+
+#[tokio::test]
+async fn a_childs_own_confirmation_does_not_stand_for_the_guardians() {
+    let smtp = SmtpServer::start();
+    let (collector, _stop) = collector_with(&smtp, true).await;
+    let keys = keys(&collector).await;
+    // First "old enough" (a double opt-in to the child's own address), then, a moment later,
+    // the truth: the guardian is asked all the same.
+    let first = sign_up(
+        &collector,
+        1,
+        "kid@example.se",
+        Some(AgeAnswer::AtLeastMinimum),
+        None,
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json());
+    let own = parse(&mail_to(&smtp, "kid@example.se").await).into_owned();
+    let second = sign_up(
+        &collector,
+        1,
+        "kid@example.se",
+        Some(AgeAnswer::BelowMinimum),
+        Some("mum@example.se"),
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.json());
+    let to_mum = parse(&mail_to(&smtp, "mum@example.se").await).into_owned();
+    let kid = person_of(&collector, &keys, "kid@example.se").await;
+
+    let pressed = post_form(
+        &collector,
+        &link_to(&own, "/mail/confirm?t="),
+        "",
+        "text/html",
+    )
+    .await;
+    assert_eq!(pressed.status, StatusCode::CONFLICT);
+    assert!(
+        text(&pressed).contains("A parent or guardian must confirm"),
+        "{}",
+        text(&pressed)
+    );
+    assert!(
+        select_all(&collector, &keys.marketer, GRANTED)
+            .await
+            .is_empty()
+    );
+    let confirmed = post_form(
+        &collector,
+        &link_to(&to_mum, "/mail/confirm?t="),
+        "",
+        "text/html",
+    )
+    .await;
+    assert!(
+        text(&confirmed).contains("Confirmed"),
+        "{}",
+        text(&confirmed)
+    );
+    assert_eq!(
+        select_all(&collector, &keys.marketer, GRANTED).await,
+        vec![kid.clone()]
+    );
+    assert_eq!(
+        receipt_methods(&collector, &keys.dpo, &kid).await,
+        ["form", "form", "guardian"]
+    );
 }
