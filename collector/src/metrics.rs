@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`, OpenMetrics text): receipts by outcome and problem type,
-//! the receipt endpoint's latency, group-commit batch sizes and failed transactions. One
+//! the receipt endpoint's latency, group-commit batch sizes and failed transactions, retention's
+//! work, and the data-subject requests open, overdue and due within a week. One
 //! registry per `Application`, held in its state: no global recorder, so tests and benchmarks
 //! that start several collectors in one process each count their own.
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -53,6 +55,12 @@ pub struct Metrics {
     pub retention_held: Family<SiteLabels, Counter>,
     /// Contacts erased by retention, by site.
     pub retention_erased: Family<SiteLabels, Counter>,
+    /// Data-subject requests open, counted when the metrics are read.
+    pub requests_open: Gauge,
+    /// Open past their due date.
+    pub requests_overdue: Gauge,
+    /// Open and due within 7 days.
+    pub requests_due_soon: Gauge,
 }
 
 /// A site label.
@@ -101,6 +109,23 @@ impl Default for Metrics {
             "Contacts erased by retention after the grace period",
             retention_erased.clone(),
         );
+        let (requests_open, requests_overdue, requests_due_soon) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register(
+            "requests_open",
+            "Data-subject requests not yet done or refused",
+            requests_open.clone(),
+        );
+        registry.register(
+            "requests_overdue",
+            "Data-subject requests open past their due date (Art 12(3))",
+            requests_overdue.clone(),
+        );
+        registry.register(
+            "requests_due_within_7_days",
+            "Data-subject requests open and due within 7 days",
+            requests_due_soon.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             receipts,
@@ -108,6 +133,9 @@ impl Default for Metrics {
             store,
             retention_held,
             retention_erased,
+            requests_open,
+            requests_overdue,
+            requests_due_soon,
         }
     }
 }
@@ -130,6 +158,14 @@ impl Metrics {
         };
         self.retention_held.get_or_create(&labels).inc_by(held);
         self.retention_erased.get_or_create(&labels).inc_by(erased);
+    }
+
+    /// Sets the data-subject request gauges (read fresh on each scrape).
+    pub fn set_requests(&self, open: usize, overdue: usize, due_soon: usize) {
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.requests_open.set(gauge(open));
+        self.requests_overdue.set(gauge(overdue));
+        self.requests_due_soon.set(gauge(due_soon));
     }
 
     /// The OpenMetrics text of every metric.

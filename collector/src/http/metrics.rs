@@ -17,6 +17,16 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus metrics (OpenMetrics text)", body = String, content_type = "application/openmetrics-text")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // The requests' gauges are counted now (one indexed query), so a scrape is never stale;
+    // a store that cannot answer leaves the last counts.
+    match state.rights.counts().await {
+        Ok(counts) => {
+            state
+                .metrics
+                .set_requests(counts.open, counts.overdue, counts.due_within_7_days)
+        }
+        Err(error) => tracing::warn!(%error, "cannot count data-subject requests"),
+    }
     (
         [(
             header::CONTENT_TYPE,

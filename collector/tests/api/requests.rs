@@ -53,6 +53,14 @@ async fn a_request_is_due_a_month_after_it_arrived_extends_once_and_is_listed_an
         .json();
     assert_eq!(counts["open"], 1);
     assert_eq!(counts["overdue"], 1);
+    let metrics = String::from_utf8_lossy(&collector.get("/metrics").await.bytes).into_owned();
+    for line in [
+        "samtycke_requests_open 1",
+        "samtycke_requests_overdue 1",
+        "samtycke_requests_due_within_7_days 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     let extended = post_json(
         &collector,

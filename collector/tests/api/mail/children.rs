@@ -13,7 +13,7 @@ const GRANTED: &str = "site=demo&purpose=newsletter&state=granted";
 
 /// The demo policy with a newsletter that asks the age (minimum 13, as in Sweden), with or
 /// without a double opt-in of its own.
-async fn collector_with(
+pub(super) async fn collector_with(
     smtp: &SmtpServer,
     double_opt_in: bool,
 ) -> (TestCollector, tokio::sync::oneshot::Sender<()>) {
@@ -56,7 +56,7 @@ fn guardian(value: &str, salt: &str) -> serde_json::Value {
 
 /// A form opt-in by device `seed` for `address`, answering the age question with `age`, with
 /// a guardian's address beside it when given.
-async fn sign_up(
+pub(super) async fn sign_up(
     collector: &TestCollector,
     seed: u8,
     address: &str,

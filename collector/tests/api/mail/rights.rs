@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use samtycke_shared::AgeAnswer;
 
 use super::requests::collector;
 use super::*;
@@ -424,13 +425,14 @@ enum Fate {
     Objected,
     Erased,
     Unconfirmed,
+    UnconfirmedChild,
 }
 
 #[tokio::test]
 async fn the_marketers_query_and_exports_leave_out_everyone_the_rules_leave_out() {
     let smtp = SmtpServer::start();
-    // The demo policy as published: the newsletter asks for a double opt-in.
-    let (collector, _stop) = mail_collector(&smtp).await;
+    // The newsletter asks for a double opt-in and the age (children: a guardian's confirmation).
+    let (collector, _stop) = super::children::collector_with(&smtp, true).await;
     let keys = keys(&collector).await;
     let fates = [
         Fate::Granted,
@@ -444,13 +446,36 @@ async fn the_marketers_query_and_exports_leave_out_everyone_the_rules_leave_out(
         Fate::Restricted,
         Fate::Expired,
         Fate::Objected,
+        Fate::UnconfirmedChild,
         Fate::Granted,
     ];
     let mut people = Vec::new();
     for (index, fate) in fates.iter().enumerate() {
         let seed = u8::try_from(index + 1).expect("seed");
         let address = format!("person{seed}@example.se");
-        opt_in(&collector, seed, &address).await;
+        if *fate == Fate::UnconfirmedChild {
+            let answer = super::children::sign_up(
+                &collector,
+                seed,
+                &address,
+                Some(AgeAnswer::BelowMinimum),
+                Some(&format!("parent{seed}@example.se")),
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
+            mail_to(&smtp, &format!("parent{seed}@example.se"), "").await;
+            people.push((person_of(&collector, &keys, &address).await, address, *fate));
+            continue;
+        }
+        let answer = super::children::sign_up(
+            &collector,
+            seed,
+            &address,
+            Some(AgeAnswer::AtLeastMinimum),
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
         let message = mail_to(&smtp, &address, "").await;
         if *fate != Fate::Unconfirmed {
             let confirmed = post_form(
@@ -503,7 +528,7 @@ async fn the_marketers_query_and_exports_leave_out_everyone_the_rules_leave_out(
                 let id = verified(&collector, &keys, body).await;
                 complete(&collector, &keys, &id, serde_json::json!({})).await;
             }
-            Fate::Granted | Fate::Unconfirmed => {}
+            Fate::Granted | Fate::Unconfirmed | Fate::UnconfirmedChild => {}
         }
     }
     let expected: BTreeSet<String> = people
