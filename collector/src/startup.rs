@@ -272,6 +272,11 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         Arc::clone(&sites),
         issuer,
     );
+    let users = crate::domain::users::Users::new(Arc::clone(&store), access.clone());
+    let secure_cookies = config
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
     Ok(AppState {
         consent,
         sites,
@@ -293,6 +298,8 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         resubscribe,
         rights,
         retention,
+        users,
+        secure_cookies,
     })
 }
 

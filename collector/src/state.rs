@@ -67,4 +67,8 @@ pub struct AppState {
     pub rights: Rights,
     /// Retention.
     pub retention: Retention,
+    /// Console users and their sessions.
+    pub users: crate::domain::users::Users,
+    /// Whether the session cookie is `Secure` (the collector's public URL is https).
+    pub secure_cookies: bool,
 }

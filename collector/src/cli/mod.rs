@@ -10,6 +10,7 @@ mod keys;
 mod migrate;
 mod retention;
 mod serve;
+mod user;
 mod verify;
 mod verify_store;
 
@@ -41,6 +42,13 @@ enum Command {
         database: database::DatabaseArgs,
         #[command(subcommand)]
         action: apikey::ApiKeyAction,
+    },
+    /// The console's users.
+    User {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+        #[command(subcommand)]
+        action: user::UserAction,
     },
     /// The audit log of privileged reads and writes.
     Audit {
@@ -82,6 +90,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Apikey { database, action } => apikey::run(&database, &action).await,
+            Command::User { database, action } => user::run(&database, &action).await,
             Command::Audit { database, action } => audit::run(&database, &action).await,
             Command::Verify(args) => verify::run(&args),
             Command::VerifyStore(args) => verify_store::run(args).await,

@@ -41,7 +41,8 @@ impl Role {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// The role a stored name names.
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
             "admin" => Some(Role::Admin),
             "marketer" => Some(Role::Marketer),
@@ -52,19 +53,24 @@ impl Role {
     }
 }
 
-/// An authenticated caller.
+/// An authenticated caller: an API key, or a user signed in to the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The key's id.
-    pub key_id: String,
+    /// How the audit log names it: `key:<id>` or `user:<address>`.
+    actor: String,
     /// Its role.
     pub role: Role,
 }
 
 impl Caller {
+    /// A caller named `actor` in the audit log, acting as `role`.
+    pub fn new(actor: String, role: Role) -> Self {
+        Self { actor, role }
+    }
+
     /// How the audit log names the caller.
     pub fn actor(&self) -> String {
-        format!("key:{}", self.key_id)
+        self.actor.clone()
     }
 }
 
@@ -192,10 +198,7 @@ impl Access {
             return Err(AuthError::Invalid);
         }
         let role = Role::parse(&key.role).ok_or(AuthError::Invalid)?;
-        Ok(Caller {
-            key_id: key.id,
-            role,
-        })
+        Ok(Caller::new(format!("key:{}", key.id), role))
     }
 
     /// Adds an entry to the audit log. `detail` holds ids and counts only.

@@ -14,5 +14,6 @@ pub mod retention;
 pub mod rights;
 pub mod sealing;
 pub mod sites;
+pub mod users;
 pub mod vault;
 pub mod webhooks;

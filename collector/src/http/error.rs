@@ -101,6 +101,12 @@ pub enum Error {
     /// A data-subject request could not be made or moved on.
     #[error(transparent)]
     Rights(#[from] RightsError),
+    /// A console user could not be made or signed in.
+    #[error(transparent)]
+    User(#[from] crate::domain::users::UserError),
+    /// A change authenticated by the session cookie without its CSRF token.
+    #[error("a change made with the session cookie must carry the session's X-CSRF-Token")]
+    CsrfRefused,
 }
 
 /// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
@@ -263,6 +269,38 @@ impl Error {
                 "forbidden",
                 "This API key may not do this",
             ),
+            Error::CsrfRefused => (
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "The CSRF token is missing or wrong",
+            ),
+            Error::User(error) => {
+                use crate::domain::users::UserError as U;
+                match error {
+                    U::BadEmail | U::BadPassword | U::BadRole => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-user",
+                        "The user cannot be made as given",
+                    ),
+                    U::Taken => (StatusCode::CONFLICT, "user-taken", "The address has a user"),
+                    U::WrongCredentials => (
+                        StatusCode::UNAUTHORIZED,
+                        "sign-in-failed",
+                        "Signing in failed",
+                    ),
+                    U::Throttled(_) => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate-limited",
+                        "Too many requests",
+                    ),
+                    U::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+                    _ => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "Internal error",
+                    ),
+                }
+            }
             Error::WidgetNotBuilt => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "widget-not-built",
@@ -464,6 +502,12 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         if let Error::Ingest(IngestError::SiteRateLimited(retry)) = self {
             return super::rate_limit::too_many_requests(retry, "this site's pages");
+        }
+        if let Error::User(crate::domain::users::UserError::Throttled(seconds)) = self {
+            return super::rate_limit::too_many_requests(
+                super::rate_limit::RetryAfter(std::time::Duration::from_secs(seconds)),
+                "sign-ins for this address",
+            );
         }
         let (status, slug, title) = self.classify();
         let detail = if status.is_server_error() && !matches!(self, Error::WidgetNotBuilt) {

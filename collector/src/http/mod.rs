@@ -27,8 +27,10 @@ pub mod rate_limit;
 pub mod receipts;
 pub mod requests;
 pub mod security_headers;
+pub mod session;
 pub mod sites;
 pub mod uri_limits;
+pub mod users;
 pub mod webhooks;
 pub mod widget;
 
@@ -68,6 +70,8 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(requests::router())
         .merge(person_requests::router())
         .merge(webhooks::router())
+        .merge(session::router())
+        .merge(users::router())
         .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
@@ -77,6 +81,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
     // including the 414 and the problems made from other layers' bare errors.
     router
         .layer(RequestBodyDeadlineLayer::new(body_read_timeout))
+        .layer(middleware::from_fn(session::guard))
         .layer(middleware::from_fn(problem_fallback::errors_as_problems))
         .layer(middleware::from_fn(uri_limits::refuse_long_targets))
         .layer(middleware::from_fn_with_state(

@@ -16,6 +16,8 @@ pub mod requests;
 pub(crate) mod requests_sql;
 mod sqlite;
 pub(crate) mod state_counts_sql;
+pub mod users;
+pub(crate) mod users_sql;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -307,6 +309,7 @@ pub trait Store:
     + MailStore
     + IntegrationStore
     + RequestStore
+    + users::UserStore
     + Send
     + Sync
     + std::fmt::Debug

@@ -10,6 +10,7 @@ mod contacts;
 mod integrations;
 mod mail;
 mod requests;
+mod users;
 mod vault;
 
 use std::collections::BTreeMap;

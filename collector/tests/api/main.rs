@@ -16,6 +16,7 @@ mod processes;
 mod rate_limits;
 mod receipts;
 mod requests;
+mod sessions;
 mod timing;
 mod vault;
 mod verify_cli;
