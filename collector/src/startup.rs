@@ -207,6 +207,11 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         .map(WidgetAssets::load)
         .transpose()?
         .map(Arc::new);
+    let console = config
+        .assets_dir
+        .as_deref()
+        .and_then(crate::http::console::ConsoleAssets::load)
+        .map(Arc::new);
     let rate_limits = RateLimits::new(&config.rate_limits);
     let subjects = SubjectVault::new(Arc::clone(&store), Arc::clone(&data_keys));
     let consent = ConsentService::new(
@@ -299,6 +304,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         rights,
         retention,
         users,
+        console,
         secure_cookies,
     })
 }

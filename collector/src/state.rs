@@ -69,6 +69,8 @@ pub struct AppState {
     pub retention: Retention,
     /// Console users and their sessions.
     pub users: crate::domain::users::Users,
+    /// The console's built app, when `assets_dir` has one.
+    pub console: Option<Arc<crate::http::console::ConsoleAssets>>,
     /// Whether the session cookie is `Secure` (the collector's public URL is https).
     pub secure_cookies: bool,
 }

@@ -4,6 +4,7 @@
 mod accessibility;
 mod blocking;
 mod choices;
+mod console;
 mod csp;
 mod first_paint;
 mod helpers;

@@ -88,6 +88,71 @@ fn build_with(root: &Path, out: &Path, keep_names: bool) -> anyhow::Result<()> {
     )?;
 
     report(out, &build, &loader, &sizes);
+    build_console(root, &target, &wasm_opt, &terser, out)?;
+    Ok(())
+}
+
+/// The console (`collector/console`): its wasm, glue and stylesheet under
+/// `OUT/console/assets/<build>/` with a `boot.js` that starts it, and `OUT/console.json`.
+fn build_console(
+    root: &Path,
+    target: &Path,
+    wasm_opt: &Path,
+    terser: &Path,
+    out: &Path,
+) -> anyhow::Result<()> {
+    tools::run(tools::cargo().current_dir(root).args([
+        "build",
+        "-p",
+        "samtycke-console",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))
+    .context("cannot build the console")?;
+    let wasm = target.join("wasm32-unknown-unknown/wasm-release/samtycke_console.wasm");
+    let staging = target.join("xtask/console");
+    bindgen(&wasm, &staging, false)?;
+    shrink(wasm_opt, &staging.join("samtycke_console_bg.wasm"), false)?;
+    minify_modules(terser, &staging)?;
+    write(
+        &staging.join("boot.js"),
+        b"import init from './samtycke_console.js';\n\
+          init({ module_or_path: new URL('./samtycke_console_bg.wasm', import.meta.url) });\n",
+    )?;
+    write(
+        &staging.join("console.css"),
+        &read(&root.join("collector/console/console.css"))?,
+    )?;
+    let files = files_under(&staging)?;
+    let build = build_id(&staging, &files)?;
+    let assets = out.join("console/assets");
+    recreate(&assets)?;
+    let dir = assets.join(&build);
+    println!("\nconsole build {build}\n");
+    for file in &files {
+        let bytes = read(&staging.join(file))?;
+        let to = dir.join(file);
+        if let Some(parent) = to.parent() {
+            create_dir(parent)?;
+        }
+        let size = Size::of(file, &bytes)?;
+        println!(
+            "{:<58} {:>9} {:>9} {:>9}",
+            size.name,
+            size.raw,
+            size.gzip.len(),
+            size.brotli.len()
+        );
+        write(&to, &bytes)?;
+        write(&sibling(&to, "gz"), &size.gzip)?;
+        write(&sibling(&to, "br"), &size.brotli)?;
+    }
+    let manifest = format!(
+        "{{\"module\":\"/console/assets/{build}/boot.js\",\"style\":\"/console/assets/{build}/console.css\"}}\n"
+    );
+    write(&out.join("console.json"), manifest.as_bytes())?;
     Ok(())
 }
 

@@ -41,6 +41,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             "samtycke-banner",
             "-p",
             "samtycke-shared",
+            "-p",
+            "samtycke-console",
             "--no-default-features",
             "--target",
             "wasm32-unknown-unknown",

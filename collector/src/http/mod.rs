@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod compressed;
+pub mod console;
 pub mod contacts;
 pub mod cors;
 pub mod crm;
@@ -72,6 +73,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
         .merge(webhooks::router())
         .merge(session::router())
         .merge(users::router())
+        .merge(console::router(state.console.as_ref()))
         .merge(openapi::router());
     let router = match pages_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),

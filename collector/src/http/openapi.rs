@@ -77,6 +77,8 @@ use crate::state::AppState;
         super::users::create,
         super::users::disable,
         super::users::revoke_sessions,
+        super::sites::sites,
+        super::console::shell,
         super::download::download_page,
         super::download::download,
         super::person_requests::form,

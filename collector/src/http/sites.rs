@@ -1,3 +1,4 @@
+//! `GET /v1/sites` (the sites served and their optional purposes, for the console's filters),
 //! `GET /v1/sites/{site}/policy` (the current policy document, byte for byte, its SHA-256 as
 //! ETag) and `GET /v1/sites/{site}/policies/{version}` (any version ever served, for proof).
 //! Both are compressed once per version (`compressed.rs`): the bytes a receipt's hash covers are
@@ -19,9 +20,55 @@ use crate::state::AppState;
 /// Policy routes, readable by the configured sites' pages.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/v1/sites", get(sites))
         .route("/v1/sites/{site}/policy", get(current_policy))
         .route("/v1/sites/{site}/policies/{version}", get(policy_version))
         .layer(super::cors::for_sites(&state.sites, &[Method::GET]))
+}
+
+/// A site served, as listed.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct SiteSummary {
+    id: String,
+    version: u32,
+    purposes: Vec<PurposeSummary>,
+}
+
+/// An optional purpose and its names by language.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct PurposeSummary {
+    id: String,
+    name: std::collections::BTreeMap<String, String>,
+}
+
+#[utoipa::path(get, path = "/v1/sites", tag = "sites",
+    responses((status = 200, description = "The sites served, their current policy versions and the purposes one may be asked for, with their names (what any page of theirs shows)", body = Vec<SiteSummary>)))]
+async fn sites(State(state): State<AppState>) -> axum::Json<Vec<SiteSummary>> {
+    axum::Json(
+        state
+            .sites
+            .iter()
+            .map(|site| {
+                let policy = &site.policy.policy;
+                SiteSummary {
+                    id: site.id.to_string(),
+                    version: policy.version,
+                    purposes: policy
+                        .optional_purposes()
+                        .map(|purpose| PurposeSummary {
+                            id: purpose.id.to_string(),
+                            name: purpose
+                                .name
+                                .0
+                                .iter()
+                                .map(|(lang, text)| (lang.to_string(), text.clone()))
+                                .collect(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    )
 }
 
 #[utoipa::path(get, path = "/v1/sites/{site}/policy", tag = "sites",

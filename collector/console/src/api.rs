@@ -1,0 +1,206 @@
+//! The collector's API, as the console uses it: the same routes any API client has (nothing
+//! here is the console's alone), authenticated by the session cookie, every change carrying the
+//! session's CSRF token.
+
+use gloo_net::http::{Request, Response};
+use serde::Deserialize;
+
+/// Why a call did not give what was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No session, or it ended: sign in.
+    SignedOut,
+    /// Wrong address or password.
+    WrongCredentials,
+    /// Too many failed sign-ins for the address.
+    Throttled,
+    /// Any other answer, with its status.
+    Failed(u16),
+    /// No answer.
+    Network(String),
+}
+
+impl From<gloo_net::Error> for ApiError {
+    fn from(error: gloo_net::Error) -> Self {
+        ApiError::Network(error.to_string())
+    }
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// The user.
+    pub user: User,
+    /// Sent with every change.
+    pub csrf_token: String,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Their address.
+    pub email: String,
+    /// `admin`, `marketer` or `dpo`.
+    pub role: String,
+}
+
+/// A site and its current policy version.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Site {
+    /// Its id.
+    pub id: String,
+    /// Its purposes one may be asked for, with their names by language.
+    pub purposes: Vec<Purpose>,
+}
+
+/// A purpose and its names.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Purpose {
+    /// Its id.
+    pub id: String,
+    /// Its name by language tag.
+    pub name: std::collections::BTreeMap<String, String>,
+}
+
+/// One page of the marketer's query.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ContactPage {
+    /// The contacts.
+    pub contacts: Vec<Contact>,
+    /// The next page's cursor.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// A contact as the query shows it (masked for a marketer).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Its id.
+    pub person_id: String,
+    /// Whether the values are masked.
+    pub masked: bool,
+    /// Identifiers.
+    pub identifiers: Identifiers,
+    /// Profile.
+    #[serde(default)]
+    pub profile: Profile,
+    /// The compliance card.
+    #[serde(default)]
+    pub card: Card,
+    /// Per site and purpose.
+    #[serde(default)]
+    pub consents: Vec<Consent>,
+}
+
+/// Identifiers as shown.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identifiers {
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// The profile's name fields.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// The compliance card's two dropdowns.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Card {
+    /// The legal basis.
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// Where the contact came from.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// One consent state.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Consent {
+    /// Site.
+    pub site: String,
+    /// Purpose.
+    pub purpose: String,
+    /// granted, denied, withdrawn, expired, held.
+    pub state: String,
+}
+
+async fn checked(response: Response) -> Result<Response, ApiError> {
+    match response.status() {
+        200..=299 => Ok(response),
+        401 => Err(ApiError::SignedOut),
+        429 => Err(ApiError::Throttled),
+        status => Err(ApiError::Failed(status)),
+    }
+}
+
+/// Who is signed in, if anyone.
+pub async fn current() -> Result<Option<Session>, ApiError> {
+    match checked(Request::get("/v1/session").send().await?).await {
+        Ok(response) => Ok(Some(response.json().await?)),
+        Err(ApiError::SignedOut) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Signs in; the collector sets the session cookie.
+pub async fn sign_in(email: &str, password: &str) -> Result<Session, ApiError> {
+    let body = serde_json::json!({ "email": email, "password": password });
+    let response = Request::post("/v1/session").json(&body)?.send().await?;
+    match checked(response).await {
+        Ok(response) => Ok(response.json().await?),
+        Err(ApiError::SignedOut) => Err(ApiError::WrongCredentials),
+        Err(error) => Err(error),
+    }
+}
+
+/// Signs out.
+pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete("/v1/session")
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await?;
+    checked(response).await.map(|_| ())
+}
+
+/// The sites served, with their purposes.
+pub async fn sites() -> Result<Vec<Site>, ApiError> {
+    Ok(checked(Request::get("/v1/sites").send().await?)
+        .await?
+        .json()
+        .await?)
+}
+
+/// A page of the contacts on `site` whose `purpose` is in `state`, after the cursor.
+pub async fn contacts(
+    site: &str,
+    purpose: &str,
+    state: &str,
+    after: Option<&str>,
+) -> Result<ContactPage, ApiError> {
+    let mut query = vec![
+        ("site", site),
+        ("purpose", purpose),
+        ("state", state),
+        ("limit", "50"),
+    ];
+    if let Some(after) = after {
+        query.push(("after", after));
+    }
+    let response = Request::get("/v1/contacts").query(query).send().await?;
+    Ok(checked(response).await?.json().await?)
+}

@@ -1,0 +1,401 @@
+//! Samtycke's console: the page marketers and the DPO work in (`/console`), a yew app on the
+//! collector's own API. Signing in sets the session cookie; every call after rides on it, and
+//! every change carries the session's CSRF token (`api.rs`). Nothing the console does is
+//! unavailable to an API client.
+
+pub mod api;
+pub mod words;
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use api::{ApiError, ContactPage, Session, Site};
+use words::{Lang, Words};
+
+/// Where this browser remembers the chosen language.
+const LANG_KEY: &str = "samtycke-console-lang";
+
+/// Runs when the page's module instantiates the wasm.
+#[wasm_bindgen(start)]
+fn start() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("console"));
+    if let Some(root) = root {
+        yew::Renderer::<App>::with_root(root).render();
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The remembered language, else the browser's.
+fn initial_lang() -> Lang {
+    let remembered = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    let browser = web_sys::window().and_then(|w| w.navigator().language());
+    Lang::from_tag(&remembered.or(browser).unwrap_or_default())
+}
+
+/// Puts the language on the document, for screen readers and hyphenation.
+fn mark_lang(lang: Lang) {
+    if let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = html.set_attribute("lang", lang.tag());
+    }
+}
+
+/// Where the session stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Signed {
+    /// Asking the collector.
+    Checking,
+    /// No session.
+    Out,
+    /// Signed in.
+    In(Rc<Session>),
+}
+
+#[function_component]
+fn App() -> Html {
+    let lang = use_state(initial_lang);
+    let signed = use_state(|| Signed::Checking);
+    {
+        let signed = signed.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                signed.set(match api::current().await {
+                    Ok(Some(session)) => Signed::In(Rc::new(session)),
+                    _ => Signed::Out,
+                });
+            });
+        });
+    }
+    mark_lang(*lang);
+    let words = lang.words();
+    let switch = {
+        let lang = lang.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = lang.other();
+            if let Some(storage) = storage() {
+                let _ = storage.set_item(LANG_KEY, next.tag());
+            }
+            lang.set(next);
+        })
+    };
+    let on_signed_in = {
+        let signed = signed.clone();
+        Callback::from(move |session: Session| signed.set(Signed::In(Rc::new(session))))
+    };
+    let on_signed_out = {
+        let signed = signed.clone();
+        Callback::from(move |()| signed.set(Signed::Out))
+    };
+    let user = match &*signed {
+        Signed::In(session) => {
+            let session = Rc::clone(session);
+            let on_signed_out = on_signed_out.clone();
+            let sign_out = Callback::from(move |_: MouseEvent| {
+                let session = Rc::clone(&session);
+                let on_signed_out = on_signed_out.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = api::sign_out(&session.csrf_token).await;
+                    on_signed_out.emit(());
+                });
+            });
+            let Signed::In(session) = &*signed else {
+                return Html::default();
+            };
+            html! {
+                <div class="user">
+                    <span>{ words.signed_in_as }{ " " }<strong>{ &session.user.email }</strong>
+                        { " (" }{ &session.user.role }{ ")" }</span>
+                    <button type="button" onclick={sign_out}>{ words.sign_out }</button>
+                </div>
+            }
+        }
+        _ => Html::default(),
+    };
+    let main = match &*signed {
+        Signed::Checking => html! { <p role="status">{ words.loading }</p> },
+        Signed::Out => html! { <SignIn {words} {on_signed_in} /> },
+        Signed::In(session) => html! {
+            <People {words} lang={*lang} session={Rc::clone(session)} {on_signed_out} />
+        },
+    };
+    html! {
+        <>
+            <header>
+                <p class="brand">{ words.title }</p>
+                <button type="button" class="lang" lang={lang.other().tag()} onclick={switch}>
+                    { words.switch_to }
+                </button>
+                { user }
+            </header>
+            <main>{ main }</main>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SignInProps {
+    words: &'static Words,
+    on_signed_in: Callback<Session>,
+}
+
+/// The sign-in form.
+#[function_component]
+fn SignIn(props: &SignInProps) -> Html {
+    let words = props.words;
+    let email = use_node_ref();
+    let password = use_node_ref();
+    let problem = use_state(|| None::<&'static str>);
+    let busy = use_state(|| false);
+    let onsubmit = {
+        let (email, password) = (email.clone(), password.clone());
+        let (problem, busy) = (problem.clone(), busy.clone());
+        let on_signed_in = props.on_signed_in.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let value = |node: &NodeRef| {
+                node.cast::<HtmlInputElement>()
+                    .map(|input| input.value())
+                    .unwrap_or_default()
+            };
+            let (address, secret) = (value(&email), value(&password));
+            let (problem, busy) = (problem.clone(), busy.clone());
+            let on_signed_in = on_signed_in.clone();
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::sign_in(&address, &secret).await {
+                    Ok(session) => on_signed_in.emit(session),
+                    Err(ApiError::WrongCredentials) => problem.set(Some(words.sign_in_failed)),
+                    Err(ApiError::Throttled) => problem.set(Some(words.throttled)),
+                    Err(_) => problem.set(Some(words.trouble)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <section class="sign-in" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">{ words.sign_in }</h1>
+            <p>{ words.sign_in_lead }</p>
+            <form {onsubmit}>
+                <label for="email">{ words.email }</label>
+                <input id="email" type="email" autocomplete="username" required=true ref={email} />
+                <label for="password">{ words.password }</label>
+                <input id="password" type="password" autocomplete="current-password" required=true
+                    ref={password} />
+                <p class="problem" role="alert">{ problem.unwrap_or_default() }</p>
+                <button type="submit" disabled={*busy}>{ words.sign_in }</button>
+            </form>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PeopleProps {
+    words: &'static Words,
+    lang: Lang,
+    session: Rc<Session>,
+    on_signed_out: Callback<()>,
+}
+
+/// What the People page shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    site: String,
+    purpose: String,
+    state: String,
+    /// Cursors of the pages before this one, and this one's.
+    cursors: Vec<Option<String>>,
+}
+
+/// The marketer's query: site, purpose and state, a page at a time.
+#[function_component]
+fn People(props: &PeopleProps) -> Html {
+    let words = props.words;
+    let sites = use_state(Vec::<Site>::new);
+    let shown = use_state(|| None::<Shown>);
+    let page = use_state(|| None::<Result<ContactPage, ApiError>>);
+    let (purpose_ref, state_ref) = (use_node_ref(), use_node_ref());
+    {
+        let sites = sites.clone();
+        let on_signed_out = props.on_signed_out.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::sites().await {
+                    Ok(found) => sites.set(found),
+                    Err(ApiError::SignedOut) => on_signed_out.emit(()),
+                    Err(_) => {}
+                }
+            });
+        });
+    }
+    {
+        let page = page.clone();
+        let on_signed_out = props.on_signed_out.clone();
+        use_effect_with((*shown).clone(), move |shown| {
+            if let Some(shown) = shown.clone() {
+                page.set(None);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let after = shown.cursors.last().cloned().flatten();
+                    let answer =
+                        api::contacts(&shown.site, &shown.purpose, &shown.state, after.as_deref())
+                            .await;
+                    if answer == Err(ApiError::SignedOut) {
+                        on_signed_out.emit(());
+                    }
+                    page.set(Some(answer));
+                });
+            }
+        });
+    }
+    let select = |node: &NodeRef| {
+        node.cast::<HtmlSelectElement>()
+            .map(|s| s.value())
+            .unwrap_or_default()
+    };
+    let onsubmit = {
+        let shown = shown.clone();
+        let (purpose_ref, state_ref) = (purpose_ref.clone(), state_ref.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            // Each option is `site/purpose`: a purpose belongs to its site.
+            let chosen = select(&purpose_ref);
+            let Some((site, purpose)) = chosen.split_once('/') else {
+                return;
+            };
+            shown.set(Some(Shown {
+                site: site.to_owned(),
+                purpose: purpose.to_owned(),
+                state: select(&state_ref),
+                cursors: vec![None],
+            }));
+        })
+    };
+    let next = {
+        let shown = shown.clone();
+        let page = page.clone();
+        Callback::from(move |_: MouseEvent| {
+            let cursor = match &*page {
+                Some(Ok(found)) => found.next.clone(),
+                _ => None,
+            };
+            if let (Some(cursor), Some(current)) = (cursor, (*shown).clone()) {
+                let mut cursors = current.cursors.clone();
+                cursors.push(Some(cursor));
+                shown.set(Some(Shown { cursors, ..current }));
+            }
+        })
+    };
+    let first = {
+        let shown = shown.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(current) = (*shown).clone() {
+                shown.set(Some(Shown {
+                    cursors: vec![None],
+                    ..current
+                }));
+            }
+        })
+    };
+    let states = [
+        ("granted", words.granted),
+        ("denied", words.denied),
+        ("withdrawn", words.withdrawn),
+        ("expired", words.expired),
+        ("held", words.held),
+    ];
+    let purposes = sites.iter().flat_map(|site| {
+        site.purposes.iter().map(move |purpose| {
+            let name = purpose
+                .name
+                .get(props.lang.tag())
+                .or_else(|| purpose.name.values().next())
+                .cloned()
+                .unwrap_or_else(|| purpose.id.clone());
+            html! {
+                <option value={format!("{}/{}", site.id, purpose.id)}>
+                    { format!("{} — {name}", site.id) }
+                </option>
+            }
+        })
+    });
+    let results = match &*page {
+        None if shown.is_some() => html! { <p role="status">{ words.loading }</p> },
+        None => Html::default(),
+        Some(Err(_)) => html! { <p role="alert">{ words.trouble }</p> },
+        Some(Ok(found)) if found.contacts.is_empty() => {
+            html! { <p role="status">{ words.none_found }</p> }
+        }
+        Some(Ok(found)) => {
+            let masked = found.contacts.iter().any(|c| c.masked);
+            let paged = shown.as_ref().is_some_and(|s| s.cursors.len() > 1);
+            html! {
+                <>
+                    if masked { <p class="note">{ words.masked_note }</p> }
+                    // Scrolls sideways on a narrow screen: reachable and named for the keyboard.
+                    <div class="table" tabindex="0" role="region" aria-label={words.people}>
+                        <table>
+                            <caption>{ words.people }</caption>
+                            <thead><tr>
+                                <th scope="col">{ words.email }</th>
+                                <th scope="col">{ words.name }</th>
+                                <th scope="col">{ words.basis }</th>
+                                <th scope="col">{ words.source }</th>
+                                <th scope="col">{ words.consents }</th>
+                            </tr></thead>
+                            <tbody>
+                                { for found.contacts.iter().map(|contact| html! {
+                                    <tr>
+                                        <td>{ contact.identifiers.email.clone().unwrap_or_default() }</td>
+                                        <td>{ [contact.profile.first_name.clone(), contact.profile.last_name.clone()]
+                                            .into_iter().flatten().collect::<Vec<_>>().join(" ") }</td>
+                                        <td>{ contact.card.basis.clone().unwrap_or_default() }</td>
+                                        <td>{ contact.card.source.clone().unwrap_or_default() }</td>
+                                        <td>{ contact.consents.iter()
+                                            .map(|c| format!("{}/{}: {}", c.site, c.purpose, c.state))
+                                            .collect::<Vec<_>>().join(", ") }</td>
+                                    </tr>
+                                }) }
+                            </tbody>
+                        </table>
+                    </div>
+                    <div class="paging">
+                        if paged { <button type="button" onclick={first}>{ words.first_page }</button> }
+                        if found.next.is_some() {
+                            <button type="button" onclick={next}>{ words.next_page }</button>
+                        }
+                    </div>
+                </>
+            }
+        }
+    };
+    html! {
+        <section aria-labelledby="people-title">
+            <h1 id="people-title">{ words.people }</h1>
+            <form class="filters" {onsubmit}>
+                <label for="purpose">{ words.purpose }</label>
+                <select id="purpose" ref={purpose_ref} required=true>
+                    <option value="">{ words.any_purpose }</option>
+                    { for purposes }
+                </select>
+                <label for="state">{ words.state }</label>
+                <select id="state" ref={state_ref}>
+                    { for states.iter().map(|(value, label)| html! {
+                        <option value={*value}>{ *label }</option>
+                    }) }
+                </select>
+                <button type="submit">{ words.show }</button>
+            </form>
+            { results }
+        </section>
+    }
+}

@@ -1,0 +1,162 @@
+//! The console in a real browser against a real collector: signing in (and a wrong password
+//! refused), the People page's query showing masked addresses to a marketer, the language
+//! switch, signing out; axe-core clean on each, at full width and at 320 px, under the page's
+//! strict policy.
+
+use fantoccini::Locator;
+use samtycke_collector::domain::access::{Access, Role};
+use samtycke_collector::domain::users::Users;
+use samtycke_e2e::{Browser, BrowserOptions, DemoCollector};
+
+use crate::accessibility::assert_page_passes_axe;
+use crate::helpers::{WAIT, acknowledged_decision, click_in_widget, visit_page};
+use crate::optin::{sign_up, tick};
+
+const PASSWORD: &str = "a long and private passphrase";
+
+async fn heading(browser: &Browser, text: &str) {
+    let found = browser
+        .wait_for(
+            text,
+            &format!(
+                "return document.querySelector('main h1')?.textContent === {};",
+                serde_json::Value::from(text)
+            ),
+            WAIT,
+        )
+        .await;
+    if found.is_err() {
+        let page = browser.client.source().await.unwrap_or_default();
+        panic!("the heading {text:?} in {page}");
+    }
+}
+
+async fn fill(browser: &Browser, selector: &str, text: &str) {
+    let field = browser
+        .client
+        .find(Locator::Css(selector))
+        .await
+        .expect("the field");
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn press(browser: &Browser, selector: &str) {
+    browser
+        .client
+        .find(Locator::Css(selector))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("press");
+}
+
+#[tokio::test]
+async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_out() {
+    let collector = DemoCollector::start().await.expect("collector");
+    let store = samtycke_collector::store::connect(&collector.database_url)
+        .await
+        .expect("store");
+    let users = Users::new(store.clone(), Access::new(store));
+    users
+        .create("test", "mia@example.se", Role::Marketer, PASSWORD)
+        .await
+        .expect("a marketer");
+
+    // Someone signs up on the shop's page (held until confirmed from the mailbox).
+    let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
+    click_in_widget(&browser, "[data-action=reject-all]").await;
+    acknowledged_decision(&browser).await;
+    tick(&browser).await;
+    fill(&browser, "#email", "anna@example.se").await;
+    sign_up(&browser).await;
+
+    browser
+        .client
+        .goto(&format!("{}/console", collector.url))
+        .await
+        .expect("the console");
+    heading(&browser, "Sign in").await;
+    assert_page_passes_axe(&browser, "the console's sign-in").await;
+    fill(&browser, "#email", "mia@example.se").await;
+    fill(&browser, "#password", "not the passphrase").await;
+    press(&browser, "form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the refusal",
+            "return document.querySelector('[role=alert]')?.textContent.includes('not right');",
+            WAIT,
+        )
+        .await
+        .expect("a wrong password is refused");
+    fill(&browser, "#password", PASSWORD).await;
+    press(&browser, "form button[type=submit]").await;
+    heading(&browser, "People").await;
+    let cookie = browser.eval("return document.cookie;").await.expect("eval");
+    assert_eq!(cookie, "", "the session cookie is HttpOnly: {cookie}");
+
+    browser
+        .client
+        .find(Locator::Css("#purpose"))
+        .await
+        .expect("purposes")
+        .select_by_value("demo/newsletter")
+        .await
+        .expect("newsletter");
+    browser
+        .client
+        .find(Locator::Css("#state"))
+        .await
+        .expect("states")
+        .select_by_value("held")
+        .await
+        .expect("held");
+    press(&browser, ".filters button[type=submit]").await;
+    browser
+        .wait_for(
+            "the row",
+            "return document.querySelector('tbody td')?.textContent === 'a***@e*****.se';",
+            WAIT,
+        )
+        .await
+        .expect("the signed-up address, masked for a marketer");
+    assert_page_passes_axe(&browser, "the People page").await;
+    browser
+        .client
+        .set_window_size(320, 800)
+        .await
+        .expect("narrow");
+    let fits = browser
+        .eval("return document.documentElement.scrollWidth <= window.innerWidth;")
+        .await
+        .expect("eval");
+    assert_eq!(fits, true, "no sideways scrolling at 320 px");
+    assert_page_passes_axe(&browser, "the People page at 320 px").await;
+    browser
+        .client
+        .set_window_size(1280, 900)
+        .await
+        .expect("wide");
+
+    press(&browser, "header button.lang").await;
+    heading(&browser, "Personer").await;
+    let lang = browser
+        .eval("return document.documentElement.lang;")
+        .await
+        .expect("eval");
+    assert_eq!(lang, "sv");
+    assert_page_passes_axe(&browser, "the People page in Swedish").await;
+
+    press(&browser, "header .user button").await;
+    heading(&browser, "Logga in").await;
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch('/v1/session').then((r) => done(r.status));",
+            vec![],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(status, 401, "signed out for the collector too");
+}
