@@ -63,6 +63,10 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .create("test", "mia@example.se", Role::Marketer, PASSWORD)
         .await
         .expect("a marketer");
+    users
+        .create("test", "dpo@example.se", Role::Dpo, PASSWORD)
+        .await
+        .expect("a DPO");
 
     // Someone signs up on the shop's page (held until confirmed from the mailbox).
     let browser = visit_page(&collector, "/newsletter.html", BrowserOptions::default()).await;
@@ -139,6 +143,82 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("wide");
 
+    // The person: the card's rules in the form, saved through the API; exports for anyone who
+    // may read; no delete for a marketer.
+    press(&browser, "tbody button.link").await;
+    heading(&browser, "a***@e*****.se").await;
+    assert_page_passes_axe(&browser, "a person's page").await;
+    let delete = browser
+        .client
+        .find_all(Locator::Css("button.danger"))
+        .await
+        .expect("find");
+    assert!(delete.is_empty(), "a marketer cannot delete");
+    press(&browser, "section > button:not(.back)").await;
+    browser
+        .client
+        .find(Locator::Css("#basis"))
+        .await
+        .expect("the basis")
+        .select_by_value("consent")
+        .await
+        .expect("consent");
+    // A date field types as the browser's locale has it: set as the form reads it.
+    browser
+        .eval("document.querySelector('#consent-date').value = '2026-11-01'; return true;")
+        .await
+        .expect("the date");
+    fill(&browser, "#consent-purpose", "The newsletter").await;
+    browser
+        .client
+        .find(Locator::Css("#source"))
+        .await
+        .expect("the source")
+        .select_by_value("form")
+        .await
+        .expect("form");
+    assert_page_passes_axe(&browser, "the card's form").await;
+    press(&browser, "form.card button[type=submit]").await;
+    let saved = browser
+        .wait_for(
+            "saved",
+            "return document.querySelector('.status')?.textContent === 'Saved.';",
+            WAIT,
+        )
+        .await;
+    if saved.is_err() {
+        let page = browser.client.source().await.unwrap_or_default();
+        panic!("the card is not saved: {page}");
+    }
+    let shown = browser
+        .eval("return document.querySelector('section dl:nth-of-type(2)').textContent;")
+        .await
+        .expect("eval");
+    let shown = shown.as_str().unwrap_or_default().to_owned();
+    assert!(
+        shown.contains("Consent") && shown.contains("2026-11-01") && shown.contains("Form"),
+        "{shown}"
+    );
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch(document.querySelector('.exports a').href)\
+             .then((r) => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .expect("the export");
+    let header = csv
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(header.split(',').count(), 16, "{header}");
+    press(&browser, "button.back").await;
+    heading(&browser, "People").await;
+
     press(&browser, "header button.lang").await;
     heading(&browser, "Personer").await;
     let lang = browser
@@ -159,4 +239,75 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("fetch");
     assert_eq!(status, 401, "signed out for the collector too");
+
+    // The DPO deletes the person, told first what stays.
+    fill(&browser, "#email", "dpo@example.se").await;
+    fill(&browser, "#password", PASSWORD).await;
+    press(&browser, "form button[type=submit]").await;
+    heading(&browser, "Personer").await;
+    browser
+        .client
+        .find(Locator::Css("#purpose"))
+        .await
+        .expect("purposes")
+        .select_by_value("demo/newsletter")
+        .await
+        .expect("newsletter");
+    browser
+        .client
+        .find(Locator::Css("#state"))
+        .await
+        .expect("states")
+        .select_by_value("held")
+        .await
+        .expect("held");
+    press(&browser, ".filters button[type=submit]").await;
+    browser
+        .wait_for(
+            "the row, in clear for the DPO",
+            "return document.querySelector('tbody button.link')?.textContent === 'anna@example.se';",
+            WAIT,
+        )
+        .await
+        .expect("the DPO sees the address");
+    press(&browser, "tbody button.link").await;
+    // A person's page is masked until revealed with a reason, for the DPO too.
+    heading(&browser, "a***@e*****.se").await;
+    press(&browser, "button.danger").await;
+    let confirm = browser
+        .eval("return document.querySelector('[role=alertdialog]').textContent;")
+        .await
+        .expect("eval");
+    assert!(
+        confirm
+            .as_str()
+            .unwrap_or_default()
+            .contains("kvittona finns kvar"),
+        "{confirm}"
+    );
+    assert_page_passes_axe(&browser, "the deletion's confirmation").await;
+    press(&browser, "[role=alertdialog] button.danger").await;
+    browser
+        .wait_for(
+            "deleted",
+            "return document.querySelector('[role=status]')?.textContent.startsWith('Raderad');",
+            WAIT,
+        )
+        .await
+        .expect("deleted");
+    let store = samtycke_collector::store::connect(&collector.database_url)
+        .await
+        .expect("store");
+    let left = store
+        .count_contacts(&samtycke_collector::store::contacts::Selection {
+            site: "demo".into(),
+            purpose: "newsletter".into(),
+            state: samtycke_collector::store::contacts::SelectionState::Held,
+            basis: None,
+            source: None,
+            now: samtycke_collector::time::now_unix(),
+        })
+        .await
+        .expect("counts");
+    assert_eq!(left, 0, "the person is gone");
 }

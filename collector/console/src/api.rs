@@ -116,16 +116,37 @@ pub struct Profile {
     pub last_name: Option<String>,
 }
 
-/// The compliance card's two dropdowns.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The compliance card: the legal basis and where the data came from, each with what it
+/// requires (consent: its date and purpose; other: a text).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Card {
     /// The legal basis.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
+    /// With `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis_other: Option<String>,
+    /// With consent: `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_date: Option<String>,
+    /// With consent: its purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_purpose: Option<String>,
     /// Where the contact came from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// With `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_other: Option<String>,
+}
+
+/// A refusal's words (an RFC 9457 problem's `detail`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Problem {
+    /// What is wrong.
+    #[serde(default)]
+    pub detail: String,
 }
 
 /// One consent state.
@@ -146,6 +167,41 @@ async fn checked(response: Response) -> Result<Response, ApiError> {
         429 => Err(ApiError::Throttled),
         status => Err(ApiError::Failed(status)),
     }
+}
+
+/// One contact (masked for a marketer).
+pub async fn contact(person_id: &str) -> Result<Contact, ApiError> {
+    let response = Request::get(&format!("/v1/contacts/{person_id}"))
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// Replaces a contact's compliance card; a refusal's detail says which rule.
+pub async fn put_card(
+    person_id: &str,
+    card: &Card,
+    csrf: &str,
+) -> Result<Result<Contact, String>, ApiError> {
+    let response = Request::put(&format!("/v1/contacts/{person_id}/card"))
+        .header("X-CSRF-Token", csrf)
+        .json(card)?
+        .send()
+        .await?;
+    if response.status() == 422 || response.status() == 409 {
+        let problem: Problem = response.json().await?;
+        return Ok(Err(problem.detail));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
+/// Deletes a contact (the DPO): its receipts stay, anonymous.
+pub async fn delete_contact(person_id: &str, csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("/v1/contacts/{person_id}"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await?;
+    checked(response).await.map(|_| ())
 }
 
 /// Who is signed in, if anyone.

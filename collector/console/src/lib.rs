@@ -4,6 +4,7 @@
 //! unavailable to an API client.
 
 pub mod api;
+mod person;
 pub mod words;
 
 use std::rc::Rc;
@@ -225,6 +226,17 @@ fn People(props: &PeopleProps) -> Html {
     let shown = use_state(|| None::<Shown>);
     let page = use_state(|| None::<Result<ContactPage, ApiError>>);
     let (purpose_ref, state_ref) = (use_node_ref(), use_node_ref());
+    let open = use_state(|| None::<String>);
+    if let Some(person_id) = (*open).clone() {
+        let on_back = {
+            let open = open.clone();
+            Callback::from(move |()| open.set(None))
+        };
+        return html! {
+            <person::Person {words} session={Rc::clone(&props.session)} {person_id} {on_back}
+                on_signed_out={props.on_signed_out.clone()} />
+        };
+    }
     {
         let sites = sites.clone();
         let on_signed_out = props.on_signed_out.clone();
@@ -355,7 +367,10 @@ fn People(props: &PeopleProps) -> Html {
                             <tbody>
                                 { for found.contacts.iter().map(|contact| html! {
                                     <tr>
-                                        <td>{ contact.identifiers.email.clone().unwrap_or_default() }</td>
+                                        <td><button type="button" class="link" onclick={{
+                                            let (open, id) = (open.clone(), contact.person_id.clone());
+                                            Callback::from(move |_: MouseEvent| open.set(Some(id.clone())))
+                                        }}>{ contact.identifiers.email.clone().unwrap_or_else(|| words.open.to_owned()) }</button></td>
                                         <td>{ [contact.profile.first_name.clone(), contact.profile.last_name.clone()]
                                             .into_iter().flatten().collect::<Vec<_>>().join(" ") }</td>
                                         <td>{ contact.card.basis.clone().unwrap_or_default() }</td>
