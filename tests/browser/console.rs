@@ -219,6 +219,46 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
     press(&browser, "button.back").await;
     heading(&browser, "People").await;
 
+    // The overview: counts per purpose, the days drawn as SVG by plotters.
+    press(&browser, "nav button:nth-child(2)").await;
+    heading(&browser, "Overview").await;
+    browser
+        .wait_for(
+            "the chart",
+            "return !!document.querySelector('.chart svg polyline') \
+             && document.querySelector('tbody th[scope=row]')?.textContent.length > 0;",
+            WAIT,
+        )
+        .await
+        .expect("the counts and the chart");
+    let legend = browser
+        .eval("return document.querySelector('.legend').textContent;")
+        .await
+        .expect("eval");
+    assert!(
+        legend.as_str().unwrap_or_default().contains("Refusals: 1"),
+        "the banner's Reject all: {legend}"
+    );
+    browser
+        .client
+        .find(Locator::Css("#chart-purpose"))
+        .await
+        .expect("the chart's purpose")
+        .select_by_value("newsletter")
+        .await
+        .expect("newsletter");
+    browser
+        .wait_for(
+            "the newsletter's days",
+            "return document.querySelector('.legend').textContent.includes('Grants: 1');",
+            WAIT,
+        )
+        .await
+        .expect("the sign-up counted on its day");
+    assert_page_passes_axe(&browser, "the overview").await;
+    press(&browser, "nav button:nth-child(1)").await;
+    heading(&browser, "People").await;
+
     press(&browser, "header button.lang").await;
     heading(&browser, "Personer").await;
     let lang = browser
@@ -270,6 +310,44 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the DPO sees the address");
+    // The DPO's overview has the requests too.
+    press(&browser, "nav button:nth-child(2)").await;
+    heading(&browser, "Översikt").await;
+    browser
+        .wait_for(
+            "the requests",
+            "return document.querySelector('section')?.textContent.includes('Begäranden');",
+            WAIT,
+        )
+        .await
+        .expect("the requests' counts");
+    press(&browser, "nav button:nth-child(1)").await;
+    heading(&browser, "Personer").await;
+    browser
+        .client
+        .find(Locator::Css("#purpose"))
+        .await
+        .expect("purposes")
+        .select_by_value("demo/newsletter")
+        .await
+        .expect("newsletter");
+    browser
+        .client
+        .find(Locator::Css("#state"))
+        .await
+        .expect("states")
+        .select_by_value("held")
+        .await
+        .expect("held");
+    press(&browser, ".filters button[type=submit]").await;
+    browser
+        .wait_for(
+            "the row again",
+            "return document.querySelector('tbody button.link')?.textContent === 'anna@example.se';",
+            WAIT,
+        )
+        .await
+        .expect("the row");
     press(&browser, "tbody button.link").await;
     // A person's page is masked until revealed with a reason, for the DPO too.
     heading(&browser, "a***@e*****.se").await;

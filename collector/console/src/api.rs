@@ -204,6 +204,106 @@ pub async fn delete_contact(person_id: &str, csrf: &str) -> Result<(), ApiError>
     checked(response).await.map(|_| ())
 }
 
+/// A site's counts per purpose and state (`GET /v1/contacts/counts`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Counts {
+    /// Per purpose: state → number of contacts.
+    pub purposes: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+}
+
+/// A site's decisions per day and purpose (`GET /v1/contacts/daily`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Daily {
+    /// The first day.
+    pub from: String,
+    /// The last day.
+    pub to: String,
+    /// Per purpose, one point per day.
+    pub purposes: std::collections::BTreeMap<String, Vec<Day>>,
+}
+
+/// One day's decisions.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Day {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Grants.
+    pub granted: u64,
+    /// Refusals.
+    pub denied: u64,
+    /// Withdrawals.
+    pub withdrawn: u64,
+}
+
+/// Open data-subject requests' counts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestCounts {
+    /// Open.
+    pub open: u64,
+    /// Past due.
+    pub overdue: u64,
+    /// Due within a week.
+    pub due_within_7_days: u64,
+}
+
+/// A data-subject request, as listed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataRequest {
+    /// Its id.
+    pub id: String,
+    /// What was asked.
+    pub kind: String,
+    /// Where it stands.
+    pub state: String,
+    /// When it must be answered (RFC 3339).
+    pub due_at: String,
+    /// Past due.
+    pub overdue: bool,
+}
+
+#[derive(Deserialize)]
+struct RequestList {
+    requests: Vec<DataRequest>,
+}
+
+/// A site's counts.
+pub async fn counts(site: &str) -> Result<Counts, ApiError> {
+    let response = Request::get("/v1/contacts/counts")
+        .query([("site", site)])
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// A site's last 30 days.
+pub async fn daily(site: &str) -> Result<Daily, ApiError> {
+    let response = Request::get("/v1/contacts/daily")
+        .query([("site", site)])
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// The open requests' counts (the DPO's and admins').
+pub async fn request_counts() -> Result<RequestCounts, ApiError> {
+    Ok(checked(Request::get("/v1/requests/counts").send().await?)
+        .await?
+        .json()
+        .await?)
+}
+
+/// The open requests, the soonest due first.
+pub async fn open_requests() -> Result<Vec<DataRequest>, ApiError> {
+    let response = Request::get("/v1/requests")
+        .query([("state", "open")])
+        .send()
+        .await?;
+    let list: RequestList = checked(response).await?.json().await?;
+    Ok(list.requests)
+}
+
 /// Who is signed in, if anyone.
 pub async fn current() -> Result<Option<Session>, ApiError> {
     match checked(Request::get("/v1/session").send().await?).await {

@@ -4,6 +4,7 @@
 //! unavailable to an API client.
 
 pub mod api;
+mod overview;
 mod person;
 pub mod words;
 
@@ -62,10 +63,18 @@ enum Signed {
     In(Rc<Session>),
 }
 
+/// The pages one moves between in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    People,
+    Overview,
+}
+
 #[function_component]
 fn App() -> Html {
     let lang = use_state(initial_lang);
     let signed = use_state(|| Signed::Checking);
+    let page = use_state(|| Page::People);
     {
         let signed = signed.clone();
         use_effect_with((), move |()| {
@@ -112,12 +121,25 @@ fn App() -> Html {
             let Signed::In(session) = &*signed else {
                 return Html::default();
             };
+            let go = |to: Page| {
+                let page = page.clone();
+                Callback::from(move |_: MouseEvent| page.set(to))
+            };
+            let current = |at: Page| (*page == at).then_some("page");
             html! {
+                <>
+                <nav aria-label={words.title}>
+                    <button type="button" aria-current={current(Page::People)}
+                        onclick={go(Page::People)}>{ words.people }</button>
+                    <button type="button" aria-current={current(Page::Overview)}
+                        onclick={go(Page::Overview)}>{ words.overview }</button>
+                </nav>
                 <div class="user">
                     <span>{ words.signed_in_as }{ " " }<strong>{ &session.user.email }</strong>
                         { " (" }{ &session.user.role }{ ")" }</span>
                     <button type="button" onclick={sign_out}>{ words.sign_out }</button>
                 </div>
+                </>
             }
         }
         _ => Html::default(),
@@ -125,8 +147,13 @@ fn App() -> Html {
     let main = match &*signed {
         Signed::Checking => html! { <p role="status">{ words.loading }</p> },
         Signed::Out => html! { <SignIn {words} {on_signed_in} /> },
-        Signed::In(session) => html! {
-            <People {words} lang={*lang} session={Rc::clone(session)} {on_signed_out} />
+        Signed::In(session) => match *page {
+            Page::People => html! {
+                <People {words} lang={*lang} session={Rc::clone(session)} {on_signed_out} />
+            },
+            Page::Overview => html! {
+                <overview::Overview {words} lang={*lang} session={Rc::clone(session)} {on_signed_out} />
+            },
         },
     };
     html! {
