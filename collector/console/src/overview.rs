@@ -163,9 +163,9 @@ pub fn Overview(props: &OverviewProps) -> Html {
                         { for counts.purposes.iter().map(|(purpose, by_state)| {
                             let total: u64 = by_state.values().sum();
                             let granted = by_state.get("granted").copied().unwrap_or(0);
-                            let rate = if total == 0 { "—".to_owned() } else {
-                                format!("{} %", granted * 100 / total)
-                            };
+                            let rate = (granted * 100)
+                                .checked_div(total)
+                                .map_or_else(|| "—".to_owned(), |rate| format!("{rate} %"));
                             html! {
                                 <tr>
                                     <th scope="row">{ name_of(purpose) }</th>
