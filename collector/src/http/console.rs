@@ -63,9 +63,7 @@ impl ConsoleAssets {
 
 /// The console's routes.
 pub fn router(console: Option<&Arc<ConsoleAssets>>) -> Router<AppState> {
-    let router = Router::new()
-        .route("/console", get(shell))
-        .route("/console/", get(shell));
+    let router = Router::new().route("/console", get(shell));
     match console {
         Some(console) => router.nest_service(
             "/console/assets",
