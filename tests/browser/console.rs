@@ -120,12 +120,48 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
     browser
         .wait_for(
             "the row",
-            "return document.querySelector('tbody td')?.textContent === 'a***@e*****.se';",
+            "return document.querySelector('tbody button.link')?.textContent === 'a***@e*****.se';",
             WAIT,
         )
         .await
         .expect("the signed-up address, masked for a marketer");
     assert_page_passes_axe(&browser, "the People page").await;
+
+    // The selection's export, and a bulk change of the selected, confirmed with their number.
+    let export = browser
+        .client
+        .find_all(Locator::Css("a[href*='/v1/contacts/export']"))
+        .await
+        .expect("find");
+    assert!(
+        export.is_empty(),
+        "a marketer exports only whom they may process"
+    );
+    press(&browser, "tbody input[type=checkbox]").await;
+    browser
+        .client
+        .find(Locator::Css("#bulk-source"))
+        .await
+        .expect("the bulk form, once someone is selected")
+        .select_by_value("manual")
+        .await
+        .expect("manual");
+    press(&browser, ".bulk button[type=submit]").await;
+    let asked = browser
+        .eval("return document.querySelector('#bulk-confirm').textContent;")
+        .await
+        .expect("eval");
+    assert_eq!(asked, "Change the card of the 1 selected?");
+    assert_page_passes_axe(&browser, "the bulk change's confirmation").await;
+    press(&browser, ".bulk button.apply").await;
+    browser
+        .wait_for(
+            "the bulk change's answer",
+            "return document.querySelector('.status')?.textContent === '1 changed, 0 already so.';",
+            WAIT,
+        )
+        .await
+        .expect("one changed");
     browser
         .client
         .set_window_size(320, 800)
@@ -165,7 +201,10 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .expect("consent");
     // A date field types as the browser's locale has it: set as the form reads it.
     browser
-        .eval("document.querySelector('#consent-date').value = '2026-11-01'; return true;")
+        .eval(
+            "const d = document.querySelector('#consent-date'); d.value = '2026-11-01'; \
+             d.dispatchEvent(new Event('input', { bubbles: true })); return true;",
+        )
         .await
         .expect("the date");
     fill(&browser, "#consent-purpose", "The newsletter").await;
@@ -310,6 +349,24 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the DPO sees the address");
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; \
+             fetch(document.querySelector('a[href*=\"/v1/contacts/export\"]').href)\
+             .then((r) => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .expect("the selection's export");
+    let csv = csv.as_str().unwrap_or_default().to_owned();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert_eq!(
+        csv.lines().next().unwrap_or_default().split(',').count(),
+        19,
+        "{csv}"
+    );
+
     // The DPO's overview has the requests too.
     press(&browser, "nav button:nth-child(2)").await;
     heading(&browser, "Översikt").await;

@@ -304,6 +304,43 @@ pub async fn open_requests() -> Result<Vec<DataRequest>, ApiError> {
     Ok(list.requests)
 }
 
+/// What a bulk update did.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BulkAnswer {
+    /// Contacts changed.
+    pub updated: u64,
+    /// Contacts already so.
+    pub unchanged: u64,
+}
+
+/// Changes the card of many contacts, all or none: `basis` (with `basisOther`, `consentDate`,
+/// `consentPurpose`) and/or `source` (with `sourceOther`), as `POST /v1/contacts/bulk-update`
+/// takes them. A refusal's detail says why.
+pub async fn bulk_update(
+    person_ids: &[String],
+    basis: Option<serde_json::Value>,
+    source: Option<serde_json::Value>,
+    csrf: &str,
+) -> Result<Result<BulkAnswer, String>, ApiError> {
+    let mut body = serde_json::json!({ "personIds": person_ids });
+    if let Some(basis) = basis {
+        body["basis"] = basis;
+    }
+    if let Some(source) = source {
+        body["source"] = source;
+    }
+    let response = Request::post("/v1/contacts/bulk-update")
+        .header("X-CSRF-Token", csrf)
+        .json(&body)?
+        .send()
+        .await?;
+    if matches!(response.status(), 409 | 422) {
+        let problem: Problem = response.json().await?;
+        return Ok(Err(problem.detail));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
 /// Who is signed in, if anyone.
 pub async fn current() -> Result<Option<Session>, ApiError> {
     match checked(Request::get("/v1/session").send().await?).await {

@@ -4,6 +4,7 @@
 //! unavailable to an API client.
 
 pub mod api;
+mod bulk;
 mod overview;
 mod person;
 pub mod words;
@@ -243,6 +244,8 @@ struct Shown {
     state: String,
     /// Cursors of the pages before this one, and this one's.
     cursors: Vec<Option<String>>,
+    /// Raised to read the same page again (after a bulk change).
+    reload: u32,
 }
 
 /// The marketer's query: site, purpose and state, a page at a time.
@@ -254,6 +257,8 @@ fn People(props: &PeopleProps) -> Html {
     let page = use_state(|| None::<Result<ContactPage, ApiError>>);
     let (purpose_ref, state_ref) = (use_node_ref(), use_node_ref());
     let open = use_state(|| None::<String>);
+    let selected = use_state(std::collections::BTreeSet::<String>::new);
+    let said = use_state(|| None::<String>);
     if let Some(person_id) = (*open).clone() {
         let on_back = {
             let open = open.clone();
@@ -316,6 +321,7 @@ fn People(props: &PeopleProps) -> Html {
                 purpose: purpose.to_owned(),
                 state: select(&state_ref),
                 cursors: vec![None],
+                reload: 0,
             }));
         })
     };
@@ -376,6 +382,45 @@ fn People(props: &PeopleProps) -> Html {
         }
         Some(Ok(found)) => {
             let masked = found.contacts.iter().any(|c| c.masked);
+            let on_page: Vec<String> = found.contacts.iter().map(|c| c.person_id.clone()).collect();
+            let all_selected = on_page.iter().all(|id| selected.contains(id));
+            let select_all = {
+                let (selected, on_page) = (selected.clone(), on_page.clone());
+                Callback::from(move |event: Event| {
+                    let on = event.target_unchecked_into::<HtmlInputElement>().checked();
+                    let mut now = (*selected).clone();
+                    for id in &on_page {
+                        if on {
+                            now.insert(id.clone());
+                        } else {
+                            now.remove(id);
+                        }
+                    }
+                    selected.set(now);
+                })
+            };
+            // A marketer exports only whom they may process (the API refuses the rest).
+            let may_export = props.session.user.role != "marketer"
+                || shown.as_ref().is_some_and(|s| s.state == "granted");
+            let export = shown.as_ref().filter(|_| may_export).map(|s| {
+                format!(
+                    "/v1/contacts/export?site={}&purpose={}&state={}&format=csv",
+                    s.site, s.purpose, s.state
+                )
+            });
+            let on_done = {
+                let (selected, said, shown) = (selected.clone(), said.clone(), shown.clone());
+                Callback::from(move |message: String| {
+                    selected.set(std::collections::BTreeSet::new());
+                    said.set(Some(message));
+                    if let Some(current) = (*shown).clone() {
+                        shown.set(Some(Shown {
+                            reload: current.reload + 1,
+                            ..current
+                        }));
+                    }
+                })
+            };
             let paged = shown.as_ref().is_some_and(|s| s.cursors.len() > 1);
             html! {
                 <>
@@ -385,6 +430,8 @@ fn People(props: &PeopleProps) -> Html {
                         <table>
                             <caption>{ words.people }</caption>
                             <thead><tr>
+                                <th scope="col"><input type="checkbox" aria-label={words.select_all}
+                                    checked={all_selected} onchange={select_all} /></th>
                                 <th scope="col">{ words.email }</th>
                                 <th scope="col">{ words.name }</th>
                                 <th scope="col">{ words.basis }</th>
@@ -394,6 +441,19 @@ fn People(props: &PeopleProps) -> Html {
                             <tbody>
                                 { for found.contacts.iter().map(|contact| html! {
                                     <tr>
+                                        <td><input type="checkbox"
+                                            aria-label={format!("{} {}", words.select_one,
+                                                contact.identifiers.email.clone().unwrap_or_default())}
+                                            checked={selected.contains(&contact.person_id)}
+                                            onchange={{
+                                                let (selected, id) = (selected.clone(), contact.person_id.clone());
+                                                Callback::from(move |event: Event| {
+                                                    let on = event.target_unchecked_into::<HtmlInputElement>().checked();
+                                                    let mut now = (*selected).clone();
+                                                    if on { now.insert(id.clone()); } else { now.remove(&id); }
+                                                    selected.set(now);
+                                                })
+                                            }} /></td>
                                         <td><button type="button" class="link" onclick={{
                                             let (open, id) = (open.clone(), contact.person_id.clone());
                                             Callback::from(move |_: MouseEvent| open.set(Some(id.clone())))
@@ -410,6 +470,13 @@ fn People(props: &PeopleProps) -> Html {
                             </tbody>
                         </table>
                     </div>
+                    if let Some(export) = export {
+                        <p><a href={export} download="">{ words.export_selection }</a></p>
+                    }
+                    if !selected.is_empty() {
+                        <bulk::Bulk {words} session={Rc::clone(&props.session)}
+                            selected={selected.iter().cloned().collect::<Vec<_>>()} {on_done} />
+                    }
                     <div class="paging">
                         if paged { <button type="button" onclick={first}>{ words.first_page }</button> }
                         if found.next.is_some() {
@@ -437,6 +504,7 @@ fn People(props: &PeopleProps) -> Html {
                 </select>
                 <button type="submit">{ words.show }</button>
             </form>
+            <p class="status" role="status">{ (*said).clone().unwrap_or_default() }</p>
             { results }
         </section>
     }

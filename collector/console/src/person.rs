@@ -222,13 +222,18 @@ fn CardForm(props: &CardFormProps) -> Html {
     let basis = use_state(|| props.card.basis.clone().unwrap_or_default());
     let source = use_state(|| props.card.source.clone().unwrap_or_default());
     let problem = use_state(String::new);
-    let refs = (
-        use_node_ref(),
-        use_node_ref(),
-        use_node_ref(),
-        use_node_ref(),
-    );
-    let (basis_other, consent_date, consent_purpose, source_other) = refs.clone();
+    // Each text is held here as typed, so that a re-render (another field changing) keeps it.
+    let card = &props.card;
+    let basis_other = use_state(|| card.basis_other.clone().unwrap_or_default());
+    let consent_date = use_state(|| card.consent_date.clone().unwrap_or_default());
+    let consent_purpose = use_state(|| card.consent_purpose.clone().unwrap_or_default());
+    let source_other = use_state(|| card.source_other.clone().unwrap_or_default());
+    let typed = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            state.set(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
     let on_basis = {
         let basis = basis.clone();
         Callback::from(move |event: Event| {
@@ -243,24 +248,26 @@ fn CardForm(props: &CardFormProps) -> Html {
     };
     let onsubmit = {
         let (basis, source, problem) = (basis.clone(), source.clone(), problem.clone());
-        let (basis_other, consent_date, consent_purpose, source_other) = refs.clone();
+        let (basis_other, consent_date, consent_purpose, source_other) = (
+            basis_other.clone(),
+            consent_date.clone(),
+            consent_purpose.clone(),
+            source_other.clone(),
+        );
         let (csrf, id) = (props.session.csrf_token.clone(), props.person_id.clone());
         let on_saved = props.on_saved.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let text = |node: &NodeRef| {
-                node.cast::<HtmlInputElement>()
-                    .map(|input| input.value())
-                    .filter(|v| !v.trim().is_empty())
-            };
-            let some = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+            let some = |value: &str| (!value.trim().is_empty()).then(|| value.to_owned());
+            // Only what the chosen basis and source take: the collector refuses the rest.
+            let consent = *basis == "consent";
             let card = Card {
                 basis: some(&basis),
-                basis_other: text(&basis_other),
-                consent_date: text(&consent_date),
-                consent_purpose: text(&consent_purpose),
+                basis_other: some(&basis_other).filter(|_| *basis == "other"),
+                consent_date: some(&consent_date).filter(|_| consent),
+                consent_purpose: some(&consent_purpose).filter(|_| consent),
                 source: some(&source),
-                source_other: text(&source_other),
+                source_other: some(&source_other).filter(|_| *source == "other"),
             };
             let (problem, on_saved) = (problem.clone(), on_saved.clone());
             let (csrf, id) = (csrf.clone(), id.clone());
@@ -284,7 +291,6 @@ fn CardForm(props: &CardFormProps) -> Html {
             })
             .collect::<Html>()
     };
-    let card = &props.card;
     html! {
         <form class="card" {onsubmit}>
             <label for="basis">{ words.basis }</label>
@@ -294,16 +300,16 @@ fn CardForm(props: &CardFormProps) -> Html {
             </select>
             if *basis == "consent" {
                 <label for="consent-date">{ words.consent_date }</label>
-                <input id="consent-date" type="date" required=true ref={consent_date}
-                    value={card.consent_date.clone().unwrap_or_default()} />
+                <input id="consent-date" type="date" required=true
+                    value={(*consent_date).clone()} oninput={typed(&consent_date)} />
                 <label for="consent-purpose">{ words.consent_purpose }</label>
-                <input id="consent-purpose" type="text" required=true ref={consent_purpose}
-                    value={card.consent_purpose.clone().unwrap_or_default()} />
+                <input id="consent-purpose" type="text" required=true
+                    value={(*consent_purpose).clone()} oninput={typed(&consent_purpose)} />
             }
             if *basis == "other" {
                 <label for="basis-other">{ words.basis_other }</label>
-                <input id="basis-other" type="text" required=true ref={basis_other}
-                    value={card.basis_other.clone().unwrap_or_default()} />
+                <input id="basis-other" type="text" required=true
+                    value={(*basis_other).clone()} oninput={typed(&basis_other)} />
             }
             <label for="source">{ words.source }</label>
             <select id="source" onchange={on_source}>
@@ -312,8 +318,8 @@ fn CardForm(props: &CardFormProps) -> Html {
             </select>
             if *source == "other" {
                 <label for="source-other">{ words.source_other }</label>
-                <input id="source-other" type="text" required=true ref={source_other}
-                    value={card.source_other.clone().unwrap_or_default()} />
+                <input id="source-other" type="text" required=true
+                    value={(*source_other).clone()} oninput={typed(&source_other)} />
             }
             <p class="problem" role="alert">{ (*problem).clone() }</p>
             <div class="actions">
