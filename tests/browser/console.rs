@@ -31,6 +31,21 @@ async fn heading(browser: &Browser, text: &str) {
     }
 }
 
+/// With `SAMTYCKE_SCREENSHOTS` set (a folder), the page as the user sees it, for the docs
+/// (`cargo xtask screenshots` writes `docs/`).
+async fn screenshot(browser: &Browser, name: &str) {
+    let Some(folder) = std::env::var_os("SAMTYCKE_SCREENSHOTS") else {
+        return;
+    };
+    let png = browser.client.screenshot().await.expect("a screenshot");
+    std::fs::create_dir_all(&folder).expect("the folder");
+    std::fs::write(
+        std::path::Path::new(&folder).join(format!("console-{name}.png")),
+        png,
+    )
+    .expect("writes");
+}
+
 async fn fill(browser: &Browser, selector: &str, text: &str) {
     let field = browser
         .client
@@ -162,6 +177,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("one changed");
+    screenshot(&browser, "people-en").await;
     browser
         .client
         .set_window_size(320, 800)
@@ -229,6 +245,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         let page = browser.client.source().await.unwrap_or_default();
         panic!("the card is not saved: {page}");
     }
+    screenshot(&browser, "person-en").await;
     let shown = browser
         .eval("return document.querySelector('section dl:nth-of-type(2)').textContent;")
         .await
@@ -294,6 +311,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the sign-up counted on its day");
+    screenshot(&browser, "overview-en").await;
     assert_page_passes_axe(&browser, "the overview").await;
     press(&browser, "nav button:nth-child(1)").await;
     heading(&browser, "People").await;
@@ -349,6 +367,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the DPO sees the address");
+    screenshot(&browser, "people-sv").await;
     let csv = browser
         .client
         .execute_async(
@@ -378,6 +397,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the requests' counts");
+    screenshot(&browser, "overview-sv").await;
     press(&browser, "nav button:nth-child(1)").await;
     heading(&browser, "Personer").await;
     browser
@@ -408,6 +428,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
     press(&browser, "tbody button.link").await;
     // A person's page is masked until revealed with a reason, for the DPO too.
     heading(&browser, "a***@e*****.se").await;
+    screenshot(&browser, "person-sv").await;
     press(&browser, "button.danger").await;
     let confirm = browser
         .eval("return document.querySelector('[role=alertdialog]').textContent;")

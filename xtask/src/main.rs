@@ -7,6 +7,7 @@ mod bench;
 mod chromium;
 mod demo;
 mod dist;
+mod screenshots;
 mod smtp;
 mod test;
 mod tools;
@@ -36,6 +37,9 @@ enum Task {
     /// headless Chromium on the demo shop, beside two peer consent banners; `collector` and
     /// `contacts` measure the collector.
     Bench(bench::Args),
+    /// Screenshots of the console's pages in English and Swedish into `docs/`, taken by its
+    /// browser test.
+    Screenshots,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,6 +47,7 @@ fn main() -> anyhow::Result<()> {
         Task::Dist(args) => dist::run(&args),
         Task::Demo => demo::run(&root()),
         Task::Test => test::run(&root()),
+        Task::Screenshots => screenshots::run(&root()),
         Task::Bench(args) => bench::run(&root(), &args),
     }
 }

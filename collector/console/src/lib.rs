@@ -460,10 +460,10 @@ fn People(props: &PeopleProps) -> Html {
                                         }}>{ contact.identifiers.email.clone().unwrap_or_else(|| words.open.to_owned()) }</button></td>
                                         <td>{ [contact.profile.first_name.clone(), contact.profile.last_name.clone()]
                                             .into_iter().flatten().collect::<Vec<_>>().join(" ") }</td>
-                                        <td>{ contact.card.basis.clone().unwrap_or_default() }</td>
-                                        <td>{ contact.card.source.clone().unwrap_or_default() }</td>
+                                        <td>{ person::label(&words.bases, contact.card.basis.as_deref()) }</td>
+                                        <td>{ person::label(&words.sources, contact.card.source.as_deref()) }</td>
                                         <td>{ contact.consents.iter()
-                                            .map(|c| format!("{}/{}: {}", c.site, c.purpose, c.state))
+                                            .map(|c| format!("{}/{}: {}", c.site, c.purpose, words.state(&c.state)))
                                             .collect::<Vec<_>>().join(", ") }</td>
                                     </tr>
                                 }) }

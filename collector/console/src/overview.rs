@@ -160,7 +160,10 @@ pub fn Overview(props: &OverviewProps) -> Html {
                         <th scope="col">{ words.rate }</th>
                     </tr></thead>
                     <tbody>
-                        { for counts.purposes.iter().map(|(purpose, by_state)| {
+                        // The purposes one may be asked for (the necessary ones are not asked).
+                        { for counts.purposes.iter()
+                            .filter(|(purpose, _)| site.purposes.iter().any(|p| &p.id == *purpose))
+                            .map(|(purpose, by_state)| {
                             let total: u64 = by_state.values().sum();
                             let granted = by_state.get("granted").copied().unwrap_or(0);
                             let rate = (granted * 100)
@@ -184,7 +187,13 @@ pub fn Overview(props: &OverviewProps) -> Html {
     let daily = loaded.daily.as_ref().map(|daily| {
         let purpose = (*chosen)
             .clone()
-            .or_else(|| daily.purposes.keys().next().cloned())
+            .or_else(|| {
+                daily
+                    .purposes
+                    .keys()
+                    .find(|id| site.purposes.iter().any(|p| &p.id == *id))
+                    .cloned()
+            })
             .unwrap_or_default();
         let days = daily.purposes.get(&purpose).cloned().unwrap_or_default();
         let onchange = {
@@ -212,7 +221,9 @@ pub fn Overview(props: &OverviewProps) -> Html {
                 <h2>{ words.per_day }</h2>
                 <label for="chart-purpose">{ words.purpose }</label>
                 <select id="chart-purpose" {onchange}>
-                    { for daily.purposes.keys().map(|id| html! {
+                    { for daily.purposes.keys()
+                        .filter(|id| site.purposes.iter().any(|p| &p.id == *id))
+                        .map(|id| html! {
                         <option value={id.clone()} selected={*id == purpose}>{ name_of(id) }</option>
                     }) }
                 </select>

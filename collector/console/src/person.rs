@@ -29,7 +29,11 @@ enum Loaded {
     Shown(Box<Contact>),
 }
 
-fn label<'a>(options: &'a [(&'static str, &'static str)], value: Option<&str>) -> &'a str {
+/// The words for a wire value among `options` (a basis, a source); a dash for none.
+pub(crate) fn label<'a>(
+    options: &'a [(&'static str, &'static str)],
+    value: Option<&str>,
+) -> &'a str {
     value
         .and_then(|v| options.iter().find(|(wire, _)| *wire == v))
         .map_or("—", |(_, text)| *text)
@@ -192,7 +196,7 @@ pub fn Person(props: &PersonProps) -> Html {
             <h2>{ words.consents }</h2>
             <ul>
                 { for contact.consents.iter().map(|c| html! {
-                    <li>{ format!("{} / {}: {}", c.site, c.purpose, c.state) }</li>
+                    <li>{ format!("{} / {}: {}", c.site, c.purpose, words.state(&c.state)) }</li>
                 }) }
             </ul>
             <h2>{ words.export }</h2>

@@ -129,6 +129,20 @@ pub struct Words {
     pub sources: [(&'static str, &'static str); 8],
 }
 
+impl Words {
+    /// A consent state's words (`granted`, `denied`, …), as the API names them.
+    pub fn state(&self, wire: &str) -> &'static str {
+        match wire {
+            "granted" => self.granted,
+            "denied" => self.denied,
+            "withdrawn" => self.withdrawn,
+            "expired" => self.expired,
+            "held" => self.held,
+            _ => self.none,
+        }
+    }
+}
+
 const EN: Words = Words {
     title: "Samtycke console",
     switch_to: "Svenska",
@@ -185,7 +199,7 @@ const EN: Words = Words {
     phone: "Phone",
     overview: "Overview",
     by_purpose: "Contacts by purpose and state",
-    rate: "May be contacted",
+    rate: "Share that may be contacted",
     per_day: "Decisions per day, last 30 days",
     grants: "Grants",
     refusals: "Refusals",
@@ -282,7 +296,7 @@ const SV: Words = Words {
     phone: "Telefon",
     overview: "Översikt",
     by_purpose: "Kontakter per ändamål och status",
-    rate: "Får kontaktas",
+    rate: "Andel som får kontaktas",
     per_day: "Beslut per dag, senaste 30 dagarna",
     grants: "Samtycken",
     refusals: "Nej",
