@@ -443,9 +443,12 @@ async fn list(
                     now,
                 )?)?;
             } else {
-                let view = state
-                    .contacts
-                    .selected_view(selected, selection.now, visibility)?;
+                let view = state.contacts.selected_view(
+                    selected,
+                    selection.now,
+                    visibility,
+                    selection.state == crate::store::contacts::SelectionState::Held,
+                )?;
                 serde_json::to_writer(&mut out, &view)?;
                 out.write_all(b"\n")?;
             }

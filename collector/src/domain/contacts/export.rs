@@ -233,6 +233,7 @@ impl ContactService {
         let (identifiers, profile) = self.open(contact)?;
         let now = now_unix();
         let states = store.contact_states(&contact.person_id).await?;
+        let holds = store.holds(&contact.person_id).await?;
         let history = store.contact_history(&contact.person_id).await?;
         let receipts = store.contact_receipts(&contact.person_id).await?;
         let subscriptions = self.subscription_events(&contact.person_id).await?;
@@ -278,7 +279,10 @@ impl ContactService {
                     detail: serde_json::from_str(&h.detail).unwrap_or(serde_json::Value::Null),
                 })
                 .collect(),
-            consents: states.iter().map(|s| consent_view(s, now)).collect(),
+            consents: states
+                .iter()
+                .map(|s| consent_view(s, now, super::holds_cover(&holds, s)))
+                .collect(),
             subscriptions,
             receipts: receipts
                 .into_iter()

@@ -357,7 +357,14 @@ impl ContactService {
             .flatten();
         let contacts = found
             .iter()
-            .map(|selected| self.selected_view(selected, selection.now, visibility))
+            .map(|selected| {
+                self.selected_view(
+                    selected,
+                    selection.now,
+                    visibility,
+                    selection.state == crate::store::contacts::SelectionState::Held,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         self.audit(
             actor,
@@ -372,18 +379,20 @@ impl ContactService {
         Ok(ContactPage { contacts, next })
     }
 
-    /// One selected contact as shown.
+    /// One selected contact as shown; `held` when the selection was of held contacts.
     pub fn selected_view(
         &self,
         selected: &SelectedContact,
         now: i64,
         visibility: Visibility,
+        held: bool,
     ) -> Result<ContactView, ContactError> {
         self.view_of(
             &selected.contact,
             std::slice::from_ref(&selected.state),
             now,
             visibility,
+            &|_| held,
         )
     }
 
@@ -455,7 +464,10 @@ impl ContactService {
             .await?
             .ok_or_else(|| ContactError::NotFound(person_id.to_owned()))?;
         let states = self.store.contact_states(person_id).await?;
-        self.view_of(&contact, &states, now_unix(), visibility)
+        let holds = self.store.holds(person_id).await?;
+        self.view_of(&contact, &states, now_unix(), visibility, &|s| {
+            holds_cover(&holds, s)
+        })
     }
 
     /// The contact's values opened: identifiers and profile.
@@ -479,6 +491,7 @@ impl ContactService {
         states: &[StoredContactState],
         now: i64,
         visibility: Visibility,
+        held: &dyn Fn(&StoredContactState) -> bool,
     ) -> Result<ContactView, ContactError> {
         let (identifiers, profile) = self.open(contact)?;
         let shown = shown_identifiers(&identifiers, visibility);
@@ -494,7 +507,10 @@ impl ContactService {
             identifiers: shown,
             profile,
             card: Card::from_stored(&contact.card),
-            consents: states.iter().map(|s| consent_view(s, now)).collect(),
+            consents: states
+                .iter()
+                .map(|s| consent_view(s, now, held(s)))
+                .collect(),
         })
     }
 
@@ -962,13 +978,29 @@ pub fn masked_profile(profile: &Profile) -> Profile {
 }
 
 /// A stored decision as shown: a grant past its expiry shows as `expired`.
-pub fn consent_view(state: &StoredContactState, now: i64) -> ConsentView {
-    let expired = state.decision == "granted" && state.expires_at.is_some_and(|at| at <= now);
+/// Whether one of a contact's holds covers this site and purpose.
+pub fn holds_cover(holds: &[crate::store::mail::StoredHold], state: &StoredContactState) -> bool {
+    holds.iter().any(|h| {
+        h.site.as_deref().is_none_or(|site| site == state.site)
+            && h.purpose
+                .as_deref()
+                .is_none_or(|purpose| purpose == state.purpose)
+    })
+}
+
+/// `held`: a hold (restriction, objection, a confirmation still to come, inactivity) keeps the
+/// contact out of processing for this site and purpose, so that a grant is not shown as one
+/// that may be acted on.
+pub fn consent_view(state: &StoredContactState, now: i64, held: bool) -> ConsentView {
+    let granted = state.decision == "granted";
+    let expired = granted && state.expires_at.is_some_and(|at| at <= now);
     ConsentView {
         site: state.site.clone(),
         purpose: state.purpose.clone(),
         state: if expired {
             "expired".to_owned()
+        } else if granted && held {
+            "held".to_owned()
         } else {
             state.decision.clone()
         },

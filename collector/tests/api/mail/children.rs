@@ -216,6 +216,16 @@ async fn a_childs_opt_in_counts_only_once_a_guardian_confirms_it_from_their_own_
     }
     let kid = person_of(&collector, &keys, "kid@example.se").await;
     let other = person_of(&collector, &keys, "other.kid@example.se").await;
+    // The contact shows its grant as held, not as one that may be acted on.
+    let shown = get_as(&collector, &keys.dpo, &format!("/v1/contacts/{kid}"))
+        .await
+        .json();
+    let newsletter = shown["consents"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["purpose"] == "newsletter"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(newsletter["state"], "held", "{shown}");
     assert_eq!(
         select_all(&collector, &keys.marketer, GRANTED).await,
         vec![adult.clone()]
