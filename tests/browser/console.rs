@@ -429,6 +429,16 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
     // A person's page is masked until revealed with a reason, for the DPO too.
     heading(&browser, "a***@e*****.se").await;
     screenshot(&browser, "person-sv").await;
+    // Shown in clear only with a reason.
+    fill(
+        &browser,
+        "#reveal-reason",
+        "Registerutdrag begärt av personen",
+    )
+    .await;
+    press(&browser, "form.reveal button[type=submit]").await;
+    heading(&browser, "anna@example.se").await;
+    assert_page_passes_axe(&browser, "a person revealed").await;
     press(&browser, "button.danger").await;
     let confirm = browser
         .eval("return document.querySelector('[role=alertdialog]').textContent;")

@@ -195,6 +195,24 @@ pub async fn put_card(
     Ok(Ok(checked(response).await?.json().await?))
 }
 
+/// A contact in clear (the DPO, with a reason the audit log keeps); a refusal's detail says why.
+pub async fn reveal(
+    person_id: &str,
+    reason: &str,
+    csrf: &str,
+) -> Result<Result<Contact, String>, ApiError> {
+    let response = Request::post(&format!("/v1/contacts/{person_id}/reveal"))
+        .header("X-CSRF-Token", csrf)
+        .json(&serde_json::json!({ "reason": reason }))?
+        .send()
+        .await?;
+    if response.status() == 422 {
+        let problem: Problem = response.json().await?;
+        return Ok(Err(problem.detail));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
 /// Deletes a contact (the DPO): its receipts stay, anonymous.
 pub async fn delete_contact(person_id: &str, csrf: &str) -> Result<(), ApiError> {
     let response = Request::delete(&format!("/v1/contacts/{person_id}"))

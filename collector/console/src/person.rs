@@ -46,6 +46,8 @@ pub fn Person(props: &PersonProps) -> Html {
     let editing = use_state(|| false);
     let confirming = use_state(|| false);
     let message = use_state(|| None::<String>);
+    let reason = use_state(String::new);
+    let reveal_problem = use_state(String::new);
     {
         let loaded = loaded.clone();
         let on_signed_out = props.on_signed_out.clone();
@@ -143,6 +145,42 @@ pub fn Person(props: &PersonProps) -> Html {
         }
     };
     let is_dpo = matches!(props.session.user.role.as_str(), "dpo" | "admin");
+    // The DPO sees a person's values in clear only with a reason, which the audit log keeps.
+    let reveal = if is_dpo && contact.masked {
+        let onsubmit = {
+            let (loaded, reason, problem) =
+                (loaded.clone(), reason.clone(), reveal_problem.clone());
+            let (csrf, id) = (props.session.csrf_token.clone(), id.clone());
+            Callback::from(move |event: SubmitEvent| {
+                event.prevent_default();
+                let (loaded, problem) = (loaded.clone(), problem.clone());
+                let (csrf, id, why) = (csrf.clone(), id.clone(), (*reason).clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match api::reveal(&id, &why, &csrf).await {
+                        Ok(Ok(contact)) => loaded.set(Loaded::Shown(Box::new(contact))),
+                        Ok(Err(detail)) => problem.set(detail),
+                        Err(_) => problem.set(words.trouble.to_owned()),
+                    }
+                });
+            })
+        };
+        let oninput = {
+            let reason = reason.clone();
+            Callback::from(move |event: InputEvent| {
+                reason.set(event.target_unchecked_into::<HtmlInputElement>().value());
+            })
+        };
+        html! {
+            <form class="reveal" {onsubmit}>
+                <label for="reveal-reason">{ words.reveal_reason }</label>
+                <input id="reveal-reason" type="text" required=true value={(*reason).clone()} {oninput} />
+                <p class="problem" role="alert">{ (*reveal_problem).clone() }</p>
+                <button type="submit">{ words.reveal }</button>
+            </form>
+        }
+    } else {
+        Html::default()
+    };
     let deletion = if !is_dpo {
         Html::default()
     } else if *confirming {
@@ -185,6 +223,8 @@ pub fn Person(props: &PersonProps) -> Html {
             <button type="button" class="back" onclick={back}>{ words.back }</button>
             <h1 id="person-title">{ title }</h1>
             if contact.masked { <p class="note">{ words.masked_note }</p> }
+            else if is_dpo { <p class="note">{ words.revealed_note }</p> }
+            { reveal }
             <h2>{ words.profile }</h2>
             <dl>
                 <dt>{ words.name }</dt><dd>{ if name.is_empty() { words.none.to_owned() } else { name } }</dd>

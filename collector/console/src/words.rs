@@ -123,6 +123,9 @@ pub struct Words {
     pub apply: &'static str,
     pub bulk_confirm: &'static str,
     pub bulk_done: &'static str,
+    pub reveal: &'static str,
+    pub reveal_reason: &'static str,
+    pub revealed_note: &'static str,
     /// The legal bases, by wire name.
     pub bases: [(&'static str, &'static str); 7],
     /// The sources, by wire name.
@@ -219,6 +222,9 @@ const EN: Words = Words {
     apply: "Apply",
     bulk_confirm: "Change the card of the {n} selected?",
     bulk_done: "{updated} changed, {unchanged} already so.",
+    reveal: "Show in clear",
+    reveal_reason: "Why (kept in the audit log)",
+    revealed_note: "Shown in clear; the reason is in the audit log.",
     bases: [
         ("consent", "Consent"),
         ("legitimate_interest", "Legitimate interest"),
@@ -316,6 +322,9 @@ const SV: Words = Words {
     apply: "Verkställ",
     bulk_confirm: "Ändra kortet för de {n} markerade?",
     bulk_done: "{updated} ändrade, {unchanged} var redan så.",
+    reveal: "Visa i klartext",
+    reveal_reason: "Varför (sparas i granskningsloggen)",
+    revealed_note: "Visas i klartext; skälet finns i granskningsloggen.",
     bases: [
         ("consent", "Samtycke"),
         ("legitimate_interest", "Berättigat intresse"),
