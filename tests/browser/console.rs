@@ -398,6 +398,36 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("the requests' counts");
     screenshot(&browser, "overview-sv").await;
+    // The audit log: its chain checked, the entries filtered by action.
+    press(&browser, "nav button:nth-child(3)").await;
+    heading(&browser, "Granskningslogg").await;
+    browser
+        .wait_for(
+            "the chain's check and the entries",
+            "return document.querySelector('.chain.ok')?.textContent.includes('kedja är hel') \
+             && [...document.querySelectorAll('tbody td')].some((td) => td.textContent === 'session.create');",
+            WAIT,
+        )
+        .await
+        .expect("a whole chain, with the sign-ins in it");
+    fill(&browser, "#audit-filter", "session").await;
+    let rows = browser
+        .eval("return [...document.querySelectorAll('tbody tr')].map((tr) => tr.cells[3].textContent);")
+        .await
+        .expect("eval");
+    let rows: Vec<String> = rows
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|a| a.starts_with("session.")),
+        "{rows:?}"
+    );
+    assert_page_passes_axe(&browser, "the audit log").await;
     press(&browser, "nav button:nth-child(1)").await;
     heading(&browser, "Personer").await;
     browser

@@ -359,6 +359,62 @@ pub async fn bulk_update(
     Ok(Ok(checked(response).await?.json().await?))
 }
 
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditEntry {
+    /// Its place in the chain.
+    pub sequence: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Ids and counts.
+    pub detail: serde_json::Value,
+}
+
+/// A page of the audit log.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditPage {
+    /// The entries, in order.
+    pub entries: Vec<AuditEntry>,
+    /// The next page's cursor.
+    #[serde(default)]
+    pub next: Option<i64>,
+}
+
+/// Whether the audit log's chain is whole.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditCheck {
+    /// Whole.
+    pub intact: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// Where it breaks.
+    #[serde(default)]
+    pub broken_at: Option<i64>,
+}
+
+/// The audit log after an entry.
+pub async fn audit(after: i64) -> Result<AuditPage, ApiError> {
+    let after = after.to_string();
+    let response = Request::get("/v1/audit")
+        .query([("after", after.as_str()), ("limit", "50")])
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// The audit log's chain, checked.
+pub async fn audit_check() -> Result<AuditCheck, ApiError> {
+    Ok(checked(Request::get("/v1/audit/verify").send().await?)
+        .await?
+        .json()
+        .await?)
+}
+
 /// Who is signed in, if anyone.
 pub async fn current() -> Result<Option<Session>, ApiError> {
     match checked(Request::get("/v1/session").send().await?).await {

@@ -4,6 +4,7 @@
 //! unavailable to an API client.
 
 pub mod api;
+mod audit;
 mod bulk;
 mod overview;
 mod person;
@@ -69,6 +70,7 @@ enum Signed {
 enum Page {
     People,
     Overview,
+    Audit,
 }
 
 #[function_component]
@@ -100,8 +102,11 @@ fn App() -> Html {
         })
     };
     let on_signed_in = {
-        let signed = signed.clone();
-        Callback::from(move |session: Session| signed.set(Signed::In(Rc::new(session))))
+        let (signed, page) = (signed.clone(), page.clone());
+        Callback::from(move |session: Session| {
+            page.set(Page::People);
+            signed.set(Signed::In(Rc::new(session)));
+        })
     };
     let on_signed_out = {
         let signed = signed.clone();
@@ -134,6 +139,10 @@ fn App() -> Html {
                         onclick={go(Page::People)}>{ words.people }</button>
                     <button type="button" aria-current={current(Page::Overview)}
                         onclick={go(Page::Overview)}>{ words.overview }</button>
+                    if matches!(session.user.role.as_str(), "dpo" | "admin") {
+                        <button type="button" aria-current={current(Page::Audit)}
+                            onclick={go(Page::Audit)}>{ words.audit }</button>
+                    }
                 </nav>
                 <div class="user">
                     <span>{ words.signed_in_as }{ " " }<strong>{ &session.user.email }</strong>
@@ -155,6 +164,7 @@ fn App() -> Html {
             Page::Overview => html! {
                 <overview::Overview {words} lang={*lang} session={Rc::clone(session)} {on_signed_out} />
             },
+            Page::Audit => html! { <audit::Audit {words} {on_signed_out} /> },
         },
     };
     html! {

@@ -1,5 +1,6 @@
-//! `GET /v1/audit?after=N&limit=M`: the audit log, for the DPO and admins. Reading it is itself
-//! audited.
+//! `GET /v1/audit?after=N&limit=M`: the audit log, for the DPO and admins, and
+//! `GET /v1/audit/verify`: whether its hash chain is whole (as `samtycke audit verify` checks).
+//! Reading and checking it are themselves audited.
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -14,7 +15,9 @@ use crate::state::AppState;
 
 /// The audit route.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(read))
+    Router::new()
+        .route("/v1/audit", get(read))
+        .route("/v1/audit/verify", get(verify))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -87,4 +90,59 @@ async fn read(
         })
         .collect();
     Ok(Json(Entries { entries, next }))
+}
+
+/// Whether the chain is whole.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Verification {
+    /// Every entry chains to the one before and hashes to what it says.
+    intact: bool,
+    /// Entries checked (up to the break).
+    entries: u64,
+    /// The first entry that does not check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broken_at: Option<i64>,
+    /// Why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "access", security(("bearer" = [])),
+    responses((status = 200, description = "Whether the audit log's hash chain is whole, and where it breaks if not", body = Verification)))]
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Verification>> {
+    let caller = authorize(
+        &state,
+        &headers,
+        &[Role::Dpo, Role::Admin],
+        "/v1/audit/verify",
+    )
+    .await?;
+    let checked = state.access.verify_audit().await;
+    let verification = match checked {
+        Ok(entries) => Verification {
+            intact: true,
+            entries,
+            broken_at: None,
+            reason: None,
+        },
+        Err(broken) => Verification {
+            intact: false,
+            entries: u64::try_from(broken.sequence - 1).unwrap_or(0),
+            broken_at: Some(broken.sequence),
+            reason: Some(broken.reason),
+        },
+    };
+    state
+        .access
+        .record(
+            &caller.actor(),
+            "audit.verify",
+            serde_json::json!({ "intact": verification.intact, "entries": verification.entries }),
+        )
+        .await?;
+    Ok(Json(verification))
 }

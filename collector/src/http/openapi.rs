@@ -78,6 +78,7 @@ use crate::state::AppState;
         super::users::disable,
         super::users::revoke_sessions,
         super::sites::sites,
+        super::audit::verify,
         super::console::shell,
         super::download::download_page,
         super::download::download,

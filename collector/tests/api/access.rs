@@ -121,11 +121,23 @@ async fn audit_verify_finds_a_changed_a_removed_and_a_reordered_entry() {
     let (ok, text) = samtycke(&collector, &["audit", "verify"]);
     assert!(ok && text.contains("4 audit entries verify"), "{text}");
 
+    // The API says the same (for the DPO; the check is itself recorded).
+    let keys = crate::contacts::keys(&collector).await;
+    let whole = crate::contacts::get_as(&collector, &keys.dpo, "/v1/audit/verify").await;
+    assert_eq!(whole.json()["intact"], true, "{}", whole.json());
+    let by_marketer = crate::contacts::get_as(&collector, &keys.marketer, "/v1/audit/verify").await;
+    assert_problem(&by_marketer, StatusCode::FORBIDDEN);
+
     collector
         .execute_sql("UPDATE audit_log SET detail = '{}' WHERE sequence = 3")
         .await;
     let (ok, text) = samtycke(&collector, &["audit", "verify"]);
     assert!(!ok && text.contains("breaks at entry 3"), "{text}");
+    let broken = crate::contacts::get_as(&collector, &keys.dpo, "/v1/audit/verify")
+        .await
+        .json();
+    assert_eq!(broken["intact"], false, "{broken}");
+    assert_eq!(broken["brokenAt"], 3, "{broken}");
 
     collector
         .execute_sql("DELETE FROM audit_log WHERE sequence = 2")
