@@ -199,6 +199,19 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
     // may read; no delete for a marketer.
     press(&browser, "tbody button.link").await;
     heading(&browser, "a***@e*****.se").await;
+    let history = browser
+        .wait_for(
+            "the subscription history",
+            "return document.querySelector('.history')?.textContent.includes('demo / newsletter: subscribed (form)');",
+            WAIT,
+        )
+        .await;
+    if history.is_err() {
+        let text = browser
+            .eval("return document.querySelector('.history')?.outerHTML ?? 'none';")
+            .await;
+        panic!("the history: {text:?}");
+    }
     assert_page_passes_axe(&browser, "a person's page").await;
     let delete = browser
         .client

@@ -213,6 +213,36 @@ pub async fn reveal(
     Ok(Ok(checked(response).await?.json().await?))
 }
 
+/// One subscribe or unsubscribe, read from the person's receipts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionEvent {
+    /// RFC 3339.
+    pub at: String,
+    /// Site.
+    pub site: String,
+    /// Purpose.
+    pub purpose: String,
+    /// `subscribe` or `unsubscribe`.
+    pub event: String,
+    /// How (the receipt's collection method).
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct Subscriptions {
+    subscriptions: Vec<SubscriptionEvent>,
+}
+
+/// A person's subscribe and unsubscribe history, oldest first.
+pub async fn subscriptions(person_id: &str) -> Result<Vec<SubscriptionEvent>, ApiError> {
+    let response = Request::get(&format!("/v1/contacts/{person_id}/subscriptions"))
+        .send()
+        .await?;
+    let found: Subscriptions = checked(response).await?.json().await?;
+    Ok(found.subscriptions)
+}
+
 /// Deletes a contact (the DPO): its receipts stay, anonymous.
 pub async fn delete_contact(person_id: &str, csrf: &str) -> Result<(), ApiError> {
     let response = Request::delete(&format!("/v1/contacts/{person_id}"))

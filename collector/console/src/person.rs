@@ -47,6 +47,18 @@ pub fn Person(props: &PersonProps) -> Html {
     let confirming = use_state(|| false);
     let message = use_state(|| None::<String>);
     let reason = use_state(String::new);
+    let history = use_state(Vec::<api::SubscriptionEvent>::new);
+    {
+        let history = history.clone();
+        use_effect_with(props.person_id.clone(), move |id| {
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(found) = api::subscriptions(&id).await {
+                    history.set(found);
+                }
+            });
+        });
+    }
     let reveal_problem = use_state(String::new);
     {
         let loaded = loaded.clone();
@@ -237,6 +249,16 @@ pub fn Person(props: &PersonProps) -> Html {
             <ul>
                 { for contact.consents.iter().map(|c| html! {
                     <li>{ format!("{} / {}: {}", c.site, c.purpose, words.state(&c.state)) }</li>
+                }) }
+            </ul>
+            <h2>{ words.history }</h2>
+            <ul class="history">
+                { for history.iter().map(|e| {
+                    let event = if e.event == "subscribe" { words.subscribed } else { words.unsubscribed };
+                    html! {
+                        <li>{ format!("{} — {} / {}: {event} ({})",
+                            e.at.get(..10).unwrap_or(&e.at), e.site, e.purpose, e.source) }</li>
+                    }
                 }) }
             </ul>
             <h2>{ words.export }</h2>

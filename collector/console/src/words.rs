@@ -134,6 +134,9 @@ pub struct Words {
     pub who: &'static str,
     pub what: &'static str,
     pub details: &'static str,
+    pub history: &'static str,
+    pub subscribed: &'static str,
+    pub unsubscribed: &'static str,
     /// The legal bases, by wire name.
     pub bases: [(&'static str, &'static str); 7],
     /// The sources, by wire name.
@@ -241,6 +244,9 @@ const EN: Words = Words {
     who: "Who",
     what: "What",
     details: "Details",
+    history: "Subscribe and unsubscribe history",
+    subscribed: "subscribed",
+    unsubscribed: "unsubscribed",
     bases: [
         ("consent", "Consent"),
         ("legitimate_interest", "Legitimate interest"),
@@ -349,6 +355,9 @@ const SV: Words = Words {
     who: "Vem",
     what: "Vad",
     details: "Detaljer",
+    history: "Historik över anmälningar och avanmälningar",
+    subscribed: "anmäld",
+    unsubscribed: "avanmäld",
     bases: [
         ("consent", "Samtycke"),
         ("legitimate_interest", "Berättigat intresse"),
