@@ -109,8 +109,8 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("a wrong password is refused");
-    fill(&browser, "#password", PASSWORD).await;
-    press(&browser, "form button[type=submit]").await;
+    // By keyboard: Enter in the password field signs in.
+    fill(&browser, "#password", &format!("{PASSWORD}\u{E007}")).await;
     heading(&browser, "People").await;
     let cookie = browser.eval("return document.cookie;").await.expect("eval");
     assert_eq!(cookie, "", "the session cookie is HttpOnly: {cookie}");
@@ -189,6 +189,18 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .expect("eval");
     assert_eq!(fits, true, "no sideways scrolling at 320 px");
     assert_page_passes_axe(&browser, "the People page at 320 px").await;
+    // 200% zoom: the window at half its CSS pixels.
+    browser
+        .client
+        .set_window_size(640, 450)
+        .await
+        .expect("zoomed");
+    let fits = browser
+        .eval("return document.documentElement.scrollWidth <= window.innerWidth;")
+        .await
+        .expect("eval");
+    assert_eq!(fits, true, "no sideways scrolling at 200% zoom");
+    assert_page_passes_axe(&browser, "the People page at 200% zoom").await;
     browser
         .client
         .set_window_size(1280, 900)
