@@ -244,23 +244,10 @@ macro_rules! mail_sql {
                 if recent > 0 {
                     return Ok(false);
                 }
-                let mut query = Builder::new(
-                    "INSERT INTO mail_outbox (id, site, person_id, kind, reference, language, state, \
-                     created_at, due_at) ",
-                );
-                query.push_values([mail], |mut values, mail| {
-                    values
-                        .push_bind(mail.id.clone())
-                        .push_bind(mail.site.clone())
-                        .push_bind(mail.person_id.clone())
-                        .push_bind(mail.kind.clone())
-                        .push_bind(mail.reference.clone())
-                        .push_bind(mail.language.clone())
-                        .push_bind("queued")
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                query.build().execute(&mut *tx).await?;
+                $crate::store::queue_outbox_row::<$db>(mail, now)
+                    .build()
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(true)
             }

@@ -446,6 +446,32 @@ where
     query
 }
 
+/// The insert of one message into the mail outbox, queued and due `now`: the same statement
+/// for a journey's mail (`mail_sql.rs`) and a request's answer (`requests_sql.rs`).
+fn queue_outbox_row<DB: sqlx::Database>(mail: &mail::NewMail, now: i64) -> sqlx::QueryBuilder<DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::new(
+        "INSERT INTO mail_outbox (id, site, person_id, kind, reference, language, state, \
+         created_at, due_at) ",
+    );
+    query.push_values([mail], |mut values, mail| {
+        values
+            .push_bind(mail.id.clone())
+            .push_bind(mail.site.clone())
+            .push_bind(mail.person_id.clone())
+            .push_bind(mail.kind.clone())
+            .push_bind(mail.reference.clone())
+            .push_bind(mail.language.clone())
+            .push_bind("queued".to_owned())
+            .push_bind(now)
+            .push_bind(now);
+    });
+    query
+}
+
 /// How an outbox row's attempt ended, for [`settle_outbox`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Attempt {
