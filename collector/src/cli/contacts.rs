@@ -134,6 +134,9 @@ pub struct SelectionArgs {
     /// Only contacts with this source.
     #[arg(long)]
     source: Option<String>,
+    /// Only the contact with this exact e-mail address.
+    #[arg(long)]
+    email: Option<String>,
 }
 
 /// A card on the command line.
@@ -213,7 +216,9 @@ fn selection_of(state: &AppState, args: &SelectionArgs) -> anyhow::Result<Select
             state: args.state.clone(),
             basis: args.basis.clone(),
             source: args.source.clone(),
+            email: args.email.clone(),
         },
+        |identifier| state.contacts.vault().lookup(identifier),
     )?)
 }
 
@@ -350,6 +355,7 @@ pub async fn run(database: &DatabaseArgs, action: ContactsAction) -> anyhow::Res
                             state: selection_state,
                             basis: None,
                             source: None,
+                            email: None,
                         },
                     )?;
                     contacts.selection_ids(&selection, MAX_BULK).await?

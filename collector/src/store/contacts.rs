@@ -63,6 +63,8 @@ pub struct Selection {
     pub basis: Option<String>,
     /// Only contacts whose card has this source.
     pub source: Option<String>,
+    /// Only the contact with an identifier of this blind index.
+    pub lookup: Option<String>,
     /// "Now", for expiry.
     pub now: i64,
 }

@@ -116,6 +116,12 @@ macro_rules! contacts_sql {
             if let Some(source) = &selection.source {
                 query.push(" AND c.source = ").push_bind(source.clone());
             }
+            if let Some(lookup) = &selection.lookup {
+                query
+                    .push(" AND s.person_id IN (SELECT person_id FROM contact_identifiers WHERE lookup = ")
+                    .push_bind(lookup.clone())
+                    .push(")");
+            }
         }
 
         /// A selection counted by walking its index: what the tallies cannot answer (card
@@ -544,7 +550,10 @@ macro_rules! contacts_sql {
             }
 
             async fn count_contacts(&self, selection: &Selection) -> Result<i64, StoreError> {
-                if selection.basis.is_some() || selection.source.is_some() {
+                if selection.basis.is_some()
+                    || selection.source.is_some()
+                    || selection.lookup.is_some()
+                {
                     return count_by_index(&self.pool, selection).await;
                 }
                 let states =

@@ -68,6 +68,11 @@ impl Answer {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.bytes).unwrap_or(serde_json::Value::Null)
     }
+
+    /// The body as text (lossy), for CSV and for messages of failed assertions.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
 }
 
 impl TestCollector {

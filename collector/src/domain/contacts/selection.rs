@@ -1,6 +1,7 @@
 //! Checking a selection ("site S, purpose P, state X") against the site's current policy, for
 //! the API and the CLI alike.
 
+use crate::domain::contacts::identifiers::{ContactIdentifier, IdentifierKind};
 use crate::domain::sites::SiteRegistry;
 use crate::store::contacts::{Selection, SelectionState};
 use crate::time::now_unix;
@@ -43,10 +44,19 @@ pub struct SelectionQuery {
     /// Only this source.
     #[serde(default)]
     pub source: Option<String>,
+    /// Only the contact with this exact e-mail address (found through its blind index: the
+    /// address is never compared, nor stored, in clear).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
-/// The selection `query` asks for, checked against the site's current policy.
-pub fn check(sites: &SiteRegistry, query: &SelectionQuery) -> Result<Selection, SelectionError> {
+/// The selection `query` asks for, checked against the site's current policy; `blind_index`
+/// turns an address asked for into the lookup its contact is stored under.
+pub fn check(
+    sites: &SiteRegistry,
+    query: &SelectionQuery,
+    blind_index: impl Fn(&ContactIdentifier) -> String,
+) -> Result<Selection, SelectionError> {
     let site = samtycke_shared::SiteId::parse(&query.site)
         .ok()
         .and_then(|id| sites.get(&id))
@@ -86,12 +96,25 @@ pub fn check(sites: &SiteRegistry, query: &SelectionQuery) -> Result<Selection, 
             reason: "not a source",
         });
     }
+    let lookup = query
+        .email
+        .as_deref()
+        .map(|address| {
+            ContactIdentifier::parse(IdentifierKind::Email, address)
+                .map(|identifier| blind_index(&identifier))
+                .map_err(|_| SelectionError::Invalid {
+                    field: "email",
+                    reason: "not an e-mail address",
+                })
+        })
+        .transpose()?;
     Ok(Selection {
         site: site.id.to_string(),
         purpose: query.purpose.clone(),
         state,
         basis: query.basis.clone(),
         source: query.source.clone(),
+        lookup,
         now: now_unix(),
     })
 }

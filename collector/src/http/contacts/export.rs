@@ -155,6 +155,9 @@ pub struct SelectionExportQuery {
     basis: Option<String>,
     #[serde(default)]
     source: Option<String>,
+    /// Only the contact with this exact e-mail address.
+    #[serde(default)]
+    email: Option<String>,
     #[serde(default)]
     format: Option<String>,
     #[serde(default)]
@@ -180,6 +183,7 @@ pub async fn export_selection(
             state: query.state,
             basis: query.basis,
             source: query.source,
+            email: query.email,
         },
     )?;
     let lang = language(query.lang.as_deref())?;

@@ -38,6 +38,9 @@ pub struct ListQuery {
     basis: Option<String>,
     #[serde(default)]
     source: Option<String>,
+    /// Only the contact with this exact e-mail address.
+    #[serde(default)]
+    email: Option<String>,
     /// The cursor: the `next` of the page before.
     #[serde(default)]
     after: Option<String>,
@@ -58,6 +61,7 @@ impl ListQuery {
             state: self.state.clone(),
             basis: self.basis.clone(),
             source: self.source.clone(),
+            email: self.email.clone(),
         }
     }
 
@@ -78,9 +82,12 @@ pub fn language(lang: Option<&str>) -> Result<HeaderLanguage> {
 
 /// Checks a selection against the site's current policy.
 pub fn selection_of(state: &AppState, query: &SelectionQuery) -> Result<Selection> {
-    selection::check(&state.sites, query).map_err(|error| match error {
-        SelectionError::UnknownSite => Error::SiteNotFound,
-        invalid => Error::InvalidQuery(invalid.to_string()),
+    let vault = state.contacts.vault();
+    selection::check(&state.sites, query, |identifier| vault.lookup(identifier)).map_err(|error| {
+        match error {
+            SelectionError::UnknownSite => Error::SiteNotFound,
+            invalid => Error::InvalidQuery(invalid.to_string()),
+        }
     })
 }
 

@@ -324,6 +324,103 @@ async fn a_marketer_sees_masked_values_and_pages_with_a_cursor() {
 }
 
 #[tokio::test]
+async fn an_exact_address_finds_its_contact_through_the_blind_index_in_list_count_and_export() {
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    for seed in 1..=3 {
+        opt_in(&collector, seed, &format!("person{seed}@example.se")).await;
+    }
+    // Written differently from how it was given: the address is normalised before its index.
+    let query = "site=demo&purpose=newsletter&email=%20Person2@Example.SE";
+    let found = select_all(&collector, &keys.marketer, query).await;
+    assert_eq!(found.len(), 1, "one contact has that address");
+    let revealed = call(
+        &collector,
+        axum::http::Method::POST,
+        &format!("/v1/contacts/{}/reveal", found[0]),
+        Some(&keys.dpo),
+        Some(serde_json::json!({"reason": "test reference"})),
+    )
+    .await;
+    assert_eq!(
+        revealed.json()["identifiers"]["email"],
+        "person2@example.se"
+    );
+    let count = get_as(
+        &collector,
+        &keys.marketer,
+        &format!("/v1/contacts/count?{query}"),
+    )
+    .await;
+    assert_eq!(count.json()["count"], 1, "{}", count.text());
+    let csv = get_as(
+        &collector,
+        &keys.dpo,
+        &format!("/v1/contacts/export?{query}&format=csv"),
+    )
+    .await;
+    assert_eq!(
+        csv.text().lines().count(),
+        2,
+        "a header and one row: {}",
+        csv.text()
+    );
+    assert!(csv.text().contains("person2@example.se"));
+
+    let nobody = "site=demo&purpose=newsletter&email=nobody@example.se";
+    assert!(
+        select_all(&collector, &keys.marketer, nobody)
+            .await
+            .is_empty()
+    );
+    let withdrawn = "site=demo&purpose=newsletter&state=withdrawn&email=person2@example.se";
+    assert!(
+        select_all(&collector, &keys.marketer, withdrawn)
+            .await
+            .is_empty()
+    );
+
+    // A bulk change of "everyone matching" touches that one contact only.
+    let answer = call(
+        &collector,
+        axum::http::Method::POST,
+        "/v1/contacts/bulk-update",
+        Some(&keys.marketer),
+        Some(serde_json::json!({
+            "selection": {"site": "demo", "purpose": "newsletter", "email": "person2@example.se"},
+            "source": {"source": "manual"},
+        })),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        axum::http::StatusCode::OK,
+        "{}",
+        answer.text()
+    );
+    assert_eq!(answer.json()["updated"], 1);
+    let events = get_as(
+        &collector,
+        &keys.marketer,
+        "/v1/contacts/count?site=demo&purpose=newsletter&source=manual",
+    )
+    .await;
+    assert_eq!(events.json()["count"], 1);
+
+    let answer = get_as(
+        &collector,
+        &keys.marketer,
+        "/v1/contacts?site=demo&purpose=newsletter&email=not-an-address",
+    )
+    .await;
+    assert_problem_mentioning(
+        &answer,
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "email",
+    );
+}
+
+#[tokio::test]
 async fn the_daily_series_counts_each_decision_on_its_day_with_zeros_between() {
     let collector = TestCollector::start().await;
     let keys = keys(&collector).await;
