@@ -49,6 +49,7 @@ use crate::state::AppState;
         super::imports::progress,
         super::contacts::unsubscribe_headers,
         super::contacts::subscriptions,
+        super::contacts::receipts,
         super::contacts::resubscribe,
         super::crm::report,
         super::requests::create,

@@ -63,6 +63,26 @@ impl ContactService {
         Ok(events)
     }
 
+    /// The contact's receipts as issued, oldest first, for checking them against the JWKS
+    /// (audited as a read of the contact, as the history is).
+    pub async fn receipts(
+        &self,
+        actor: &str,
+        person_id: &str,
+    ) -> Result<Vec<crate::store::contacts::ContactReceipt>, ContactError> {
+        if self.store().contact(person_id).await?.is_none() {
+            return Err(ContactError::NotFound(person_id.to_owned()));
+        }
+        let receipts = self.store().contact_receipts(person_id).await?;
+        self.audit(
+            actor,
+            "contact.receipts",
+            serde_json::json!({"personId": person_id, "receipts": receipts.len()}),
+        )
+        .await?;
+        Ok(receipts)
+    }
+
     /// [`Self::subscriptions`], unaudited, for exports that are audited themselves.
     pub(crate) async fn subscription_events(
         &self,

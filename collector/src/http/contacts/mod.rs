@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contacts/{id}/export", get(export::export_one))
         .route("/v1/contacts/{id}/unsubscribe", get(unsubscribe_headers))
         .route("/v1/contacts/{id}/subscriptions", get(subscriptions))
+        .route("/v1/contacts/{id}/receipts", get(receipts))
         .route("/v1/contacts/{id}/resubscribe", post(resubscribe))
         // Personal data, masked or not: never kept by a cache between the caller and us.
         .layer(SetResponseHeaderLayer::overriding(
@@ -192,6 +193,33 @@ pub(super) async fn subscriptions(
         .subscriptions(&caller.actor(), &id.to_string())
         .await?;
     Ok(JsonResponse(serde_json::json!({ "subscriptions": events })))
+}
+
+#[utoipa::path(get, path = "/v1/contacts/{id}/receipts", tag = "contacts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Person id")),
+    responses((status = 200, description = "`{receipts: [{sequence, site, policyVersion, receipt}]}`: every receipt of the contact as issued, oldest first: JWTs that verify against /.well-known/jwks.json, each citing the policy version at /v1/sites/{site}/policies/{version} by its SHA-256", body = Object),
+              (status = 404, description = "urn:samtycke:problem:contact-not-found", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn receipts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<JsonResponse<serde_json::Value>> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/{id}/receipts").await?;
+    let receipts: Vec<serde_json::Value> = state
+        .contacts
+        .receipts(&caller.actor(), &id.to_string())
+        .await?
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "sequence": r.sequence,
+                "site": r.site,
+                "policyVersion": r.policy_version,
+                "receipt": r.receipt,
+            })
+        })
+        .collect();
+    Ok(JsonResponse(serde_json::json!({ "receipts": receipts })))
 }
 
 #[utoipa::path(post, path = "/v1/contacts/{id}/resubscribe", tag = "contacts", security(("bearer" = [])),

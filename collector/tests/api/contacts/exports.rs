@@ -355,3 +355,53 @@ async fn a_hundred_thousand_contacts_stream_as_csv_page_by_page() {
     assert!(chunks >= 50, "{chunks} chunks");
     assert!(largest < 400_000, "the largest chunk is {largest} bytes");
 }
+
+#[tokio::test]
+async fn a_contacts_receipts_verify_against_the_jwks_and_cite_the_policy_by_its_hash() {
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    opt_in(&collector, 1, "anna@example.se").await;
+    let anna = person_of(&collector, &keys, "anna@example.se").await;
+    // A marketer reads them too: receipts hold pseudonyms and commitments, not values.
+    let answer = get_as(
+        &collector,
+        &keys.marketer,
+        &format!("/v1/contacts/{anna}/receipts"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let receipts = answer.json()["receipts"]
+        .as_array()
+        .expect("receipts")
+        .clone();
+    assert!(!receipts.is_empty());
+    let jwks: JwkSet =
+        serde_json::from_slice(&collector.get("/.well-known/jwks.json").await.bytes).expect("jwks");
+    for entry in &receipts {
+        let verified = verify_receipt(entry["receipt"].as_str().expect("jwt"), &jwks)
+            .expect("the receipt verifies against the JWKS");
+        assert_eq!(verified.claims.sequence, entry["sequence"]);
+        assert_eq!(entry["site"], "demo");
+        let policy = collector
+            .get(&format!(
+                "/v1/sites/demo/policies/{}",
+                entry["policyVersion"]
+            ))
+            .await;
+        assert_eq!(sha256_hex(&policy.bytes), verified.claims.policy_sha256);
+    }
+    assert!(
+        audit_actions(&collector, &keys)
+            .await
+            .iter()
+            .any(|(action, detail)| action == "contact.receipts" && detail["personId"] == anna),
+        "reading the receipts is audited as a read of the contact"
+    );
+    let unknown = get_as(
+        &collector,
+        &keys.marketer,
+        "/v1/contacts/00000000-0000-4000-8000-000000000000/receipts",
+    )
+    .await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND);
+}
