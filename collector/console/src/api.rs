@@ -361,16 +361,49 @@ pub struct BulkAnswer {
     pub unchanged: u64,
 }
 
+/// Whom a bulk change is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkTarget {
+    /// These people.
+    People(Vec<String>),
+    /// Everyone a selection holds (the API's query fields), about `count` of them.
+    Matching {
+        /// The selection.
+        selection: Vec<(&'static str, String)>,
+        /// How many it held when counted.
+        count: u64,
+    },
+}
+
+impl BulkTarget {
+    /// How many it is for (as last counted).
+    pub fn count(&self) -> u64 {
+        match self {
+            BulkTarget::People(ids) => ids.len() as u64,
+            BulkTarget::Matching { count, .. } => *count,
+        }
+    }
+}
+
 /// Changes the card of many contacts, all or none: `basis` (with `basisOther`, `consentDate`,
 /// `consentPurpose`) and/or `source` (with `sourceOther`), as `POST /v1/contacts/bulk-update`
 /// takes them. A refusal's detail says why.
 pub async fn bulk_update(
-    person_ids: &[String],
+    target: &BulkTarget,
     basis: Option<serde_json::Value>,
     source: Option<serde_json::Value>,
     csrf: &str,
 ) -> Result<Result<BulkAnswer, String>, ApiError> {
-    let mut body = serde_json::json!({ "personIds": person_ids });
+    let mut body = match target {
+        BulkTarget::People(ids) => serde_json::json!({ "personIds": ids }),
+        BulkTarget::Matching { selection, .. } => {
+            let fields: serde_json::Map<String, serde_json::Value> = selection
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::json!({ "selection": fields })
+        }
+    };
     if let Some(basis) = basis {
         body["basis"] = basis;
     }
@@ -482,22 +515,140 @@ pub async fn sites() -> Result<Vec<Site>, ApiError> {
         .await?)
 }
 
-/// A page of the contacts on `site` whose `purpose` is in `state`, after the cursor.
+/// A page of a selection (the API's query fields, as `route::PeopleQuery::selection` gives
+/// them), after the cursor.
 pub async fn contacts(
-    site: &str,
-    purpose: &str,
-    state: &str,
+    selection: &[(&'static str, String)],
     after: Option<&str>,
 ) -> Result<ContactPage, ApiError> {
-    let mut query = vec![
-        ("site", site),
-        ("purpose", purpose),
-        ("state", state),
-        ("limit", "50"),
-    ];
+    let mut query: Vec<(&str, &str)> = selection.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    query.push(("limit", "50"));
     if let Some(after) = after {
         query.push(("after", after));
     }
     let response = Request::get("/v1/contacts").query(query).send().await?;
     Ok(checked(response).await?.json().await?)
+}
+
+/// How many a selection holds (`GET /v1/contacts/count`).
+pub async fn count(selection: &[(&'static str, String)]) -> Result<u64, ApiError> {
+    #[derive(Deserialize)]
+    struct Count {
+        count: u64,
+    }
+    let query = selection.iter().map(|(k, v)| (*k, v.as_str()));
+    let response = Request::get("/v1/contacts/count").query(query).send().await?;
+    let answer: Count = checked(response).await?.json().await?;
+    Ok(answer.count)
+}
+
+/// A receipt as the collector stored it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredReceipt {
+    /// Its place in the log.
+    pub sequence: i64,
+    /// Site.
+    pub site: String,
+    /// The policy version it cites.
+    pub policy_version: i64,
+    /// The countersigned JWT.
+    pub receipt: String,
+}
+
+/// A contact's receipts, oldest first.
+pub async fn receipts(person_id: &str) -> Result<Vec<StoredReceipt>, ApiError> {
+    #[derive(Deserialize)]
+    struct Receipts {
+        receipts: Vec<StoredReceipt>,
+    }
+    let response = Request::get(&format!("/v1/contacts/{person_id}/receipts"))
+        .send()
+        .await?;
+    let answer: Receipts = checked(response).await?.json().await?;
+    Ok(answer.receipts)
+}
+
+/// The collector's published keys (`/.well-known/jwks.json`), as text.
+pub async fn jwks() -> Result<String, ApiError> {
+    let response = Request::get("/.well-known/jwks.json").send().await?;
+    Ok(checked(response).await?.text().await?)
+}
+
+/// A policy version's document, byte for byte (what receipts hash).
+pub async fn policy_version(site: &str, version: i64) -> Result<Vec<u8>, ApiError> {
+    let response = Request::get(&format!("/v1/sites/{site}/policies/{version}"))
+        .send()
+        .await?;
+    Ok(checked(response).await?.binary().await?)
+}
+
+/// A 409 or 422's detail as the refusal, any other failure as an error, else the JSON body.
+async fn answer_or_refusal<T: serde::de::DeserializeOwned>(
+    response: Response,
+) -> Result<Result<T, String>, ApiError> {
+    if matches!(response.status(), 409 | 422) {
+        let problem: Problem = response.json().await?;
+        return Ok(Err(problem.detail));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
+/// A console user as listed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedUser {
+    /// Id.
+    pub id: String,
+    /// Address.
+    pub email: String,
+    /// `admin`, `marketer` or `dpo`.
+    pub role: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, once disabled.
+    #[serde(default)]
+    pub disabled_at: Option<String>,
+}
+
+/// Every console user (admins only).
+pub async fn users() -> Result<Vec<ListedUser>, ApiError> {
+    Ok(checked(Request::get("/v1/users").send().await?)
+        .await?
+        .json()
+        .await?)
+}
+
+/// Makes a user; a refusal's detail says which field.
+pub async fn create_user(
+    email: &str,
+    role: &str,
+    password: &str,
+    csrf: &str,
+) -> Result<Result<ListedUser, String>, ApiError> {
+    let body = serde_json::json!({ "email": email, "role": role, "password": password });
+    let response = Request::post("/v1/users")
+        .header("X-CSRF-Token", csrf)
+        .json(&body)?
+        .send()
+        .await?;
+    answer_or_refusal(response).await
+}
+
+/// Disables a user (no sign-in, every session ended).
+pub async fn disable_user(id: &str, csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("/v1/users/{id}"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await?;
+    checked(response).await.map(|_| ())
+}
+
+/// Ends every session of a user.
+pub async fn end_sessions(id: &str, csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("/v1/users/{id}/sessions"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await?;
+    checked(response).await.map(|_| ())
 }

@@ -14,7 +14,7 @@ pub struct AuditProps {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS` (UTC).
-fn when(at: i64) -> String {
+pub(crate) fn when(at: i64) -> String {
     let date = js_date(at);
     date.get(..19).unwrap_or(&date).replace('T', " ")
 }

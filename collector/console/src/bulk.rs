@@ -7,14 +7,15 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api::{self, Session};
+use crate::api::{self, BulkTarget, Session};
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
 pub struct BulkProps {
     pub words: &'static Words,
     pub session: Rc<Session>,
-    pub selected: Vec<String>,
+    /// Whom it is for.
+    pub target: BulkTarget,
     /// After a change, with what to say.
     pub on_done: Callback<String>,
 }
@@ -59,8 +60,8 @@ pub fn Bulk(props: &BulkProps) -> Html {
             basis_other.clone(),
             source_other.clone(),
         );
-        let (selected, csrf, on_done) = (
-            props.selected.clone(),
+        let (target, csrf, on_done) = (
+            props.target.clone(),
             props.session.csrf_token.clone(),
             props.on_done.clone(),
         );
@@ -80,10 +81,10 @@ pub fn Bulk(props: &BulkProps) -> Html {
             });
             let source_change = (!source.is_empty())
                 .then(|| serde_json::json!({ "source": *source, "sourceOther": text(&refs.3) }));
-            let (selected, csrf, on_done) = (selected.clone(), csrf.clone(), on_done.clone());
+            let (target, csrf, on_done) = (target.clone(), csrf.clone(), on_done.clone());
             let (confirming, problem) = (confirming.clone(), problem.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match api::bulk_update(&selected, basis_change, source_change, &csrf).await {
+                match api::bulk_update(&target, basis_change, source_change, &csrf).await {
                     Ok(Ok(answer)) => on_done.emit(
                         words
                             .bulk_done
@@ -106,7 +107,7 @@ pub fn Bulk(props: &BulkProps) -> Html {
             .map(|(wire, text)| html! { <option value={*wire}>{ *text }</option> })
             .collect::<Html>()
     };
-    let count = props.selected.len();
+    let count = props.target.count();
     html! {
         <form class="bulk" {onsubmit} aria-labelledby="bulk-title">
             <h2 id="bulk-title">{ words.bulk_title }{ format!(" ({count} {})", words.selected_count) }</h2>

@@ -8,7 +8,10 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use yew_router::prelude::*;
+
 use crate::api::{self, ApiError, Card, Contact, Session};
+use crate::route::{PeopleQuery, Route};
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
@@ -16,7 +19,6 @@ pub struct PersonProps {
     pub words: &'static Words,
     pub session: Rc<Session>,
     pub person_id: String,
-    pub on_back: Callback<()>,
     pub on_signed_out: Callback<()>,
 }
 
@@ -42,6 +44,8 @@ pub(crate) fn label<'a>(
 #[function_component]
 pub fn Person(props: &PersonProps) -> Html {
     let words = props.words;
+    let navigator = use_navigator();
+    let location = use_location();
     let loaded = use_state(|| Loaded::Loading);
     let editing = use_state(|| false);
     let confirming = use_state(|| false);
@@ -78,10 +82,28 @@ pub fn Person(props: &PersonProps) -> Html {
             });
         });
     }
-    let back = {
-        let on_back = props.on_back.clone();
-        Callback::from(move |_: MouseEvent| on_back.emit(()))
+    // Back to the People page with the filters this person was found by.
+    let found_by: PeopleQuery = location
+        .as_ref()
+        .and_then(|l| l.query::<PeopleQuery>().ok())
+        .unwrap_or_default();
+    let back_href = match crate::people::query_string(&found_by) {
+        query if query.is_empty() => Route::People.to_path(),
+        query => format!("{}?{query}", Route::People.to_path()),
     };
+    let back = {
+        let navigator = navigator.clone();
+        Callback::from(move |event: MouseEvent| {
+            if event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0 {
+                return;
+            }
+            if let Some(navigator) = &navigator {
+                event.prevent_default();
+                let _ = navigator.push_with_query(&Route::People, &found_by);
+            }
+        })
+    };
+    let back = html! { <a class="back" href={back_href} onclick={back}>{ words.back }</a> };
     let contact = match &*loaded {
         Loaded::Loading => return html! { <p role="status">{ words.loading }</p> },
         Loaded::Failed => return html! { <p role="alert">{ words.trouble }</p> },
@@ -89,7 +111,7 @@ pub fn Person(props: &PersonProps) -> Html {
             return html! {
                 <section>
                     <p role="status">{ words.deleted }</p>
-                    <button type="button" onclick={back}>{ words.back }</button>
+                    { back }
                 </section>
             };
         }
@@ -232,7 +254,7 @@ pub fn Person(props: &PersonProps) -> Html {
     };
     html! {
         <section aria-labelledby="person-title">
-            <button type="button" class="back" onclick={back}>{ words.back }</button>
+            { back.clone() }
             <h1 id="person-title">{ title }</h1>
             if contact.masked { <p class="note">{ words.masked_note }</p> }
             else if is_dpo { <p class="note">{ words.revealed_note }</p> }
@@ -251,6 +273,8 @@ pub fn Person(props: &PersonProps) -> Html {
                     <li>{ format!("{} / {}: {}", c.site, c.purpose, words.state(&c.state)) }</li>
                 }) }
             </ul>
+            <h2>{ words.receipts }</h2>
+            <crate::receipts::Receipts {words} person_id={props.person_id.clone()} />
             <h2>{ words.history }</h2>
             <ul class="history">
                 { for history.iter().map(|e| {

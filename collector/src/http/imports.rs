@@ -18,7 +18,7 @@ use super::query::Query;
 use super::{Error, Result};
 use crate::domain::access::Role;
 use crate::domain::contacts::card::{Basis, Source};
-use crate::domain::contacts::import::{ImportOptions, new_record};
+use crate::domain::contacts::import::{ColumnMapping, ImportOptions, RowError, new_record};
 use crate::state::AppState;
 use crate::store::contacts::ImportRecord;
 
@@ -53,6 +53,28 @@ pub struct StartQuery {
     source_other: Option<String>,
     #[serde(default)]
     skip_invalid: bool,
+    /// Check the file and show what the import would do, writing nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// What an import would do: how each column is read, the rows it would write (updating
+/// contacts already held, or making new ones), and every bad row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPreview {
+    file_sha256: String,
+    mapping: Vec<ColumnMapping>,
+    /// Good rows.
+    rows: usize,
+    /// Good rows that update a contact already held.
+    updates: usize,
+    /// Good rows that make a new contact.
+    creates: usize,
+    /// Bad rows (the first 1000).
+    errors: Vec<RowError>,
+    /// How many rows are bad.
+    error_count: usize,
 }
 
 /// An import as the API shows it.
@@ -128,7 +150,8 @@ fn options_of(query: StartQuery, operator: String) -> Result<ImportOptions> {
 #[utoipa::path(post, path = "/v1/imports", tag = "contacts", security(("bearer" = [])),
     params(StartQuery),
     request_body(content = String, description = "The CSV file: a header row (the export's columns in English or Swedish, plus Consent date and Consent purpose), then one contact per row", content_type = "text/csv"),
-    responses((status = 202, description = "Every row checked; the import runs. Follow Location for its progress", body = ImportView),
+    responses((status = 200, description = "With dryRun=true: what the import would do (the column mapping, rows to update and to make, every bad row); nothing written", body = ImportPreview),
+              (status = 202, description = "Every row checked; the import runs. Follow Location for its progress", body = ImportView),
               (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json"),
               (status = 415, description = "urn:samtycke:problem:unsupported-media-type", body = Problem, content_type = "application/problem+json"),
               (status = 422, description = "urn:samtycke:problem:import-refused: the bad rows (`errors`: line, column, reason; `count`); nothing was written", body = Problem, content_type = "application/problem+json")))]
@@ -148,7 +171,22 @@ async fn start(
             "expected Content-Type: text/csv",
         ));
     }
+    let dry_run = query.dry_run;
     let options = options_of(query, caller.actor())?;
+    if dry_run {
+        let plan = state.importer.preview(&body, &options).await?;
+        let updates = plan.updates();
+        return Ok(Json(ImportPreview {
+            rows: plan.rows.len(),
+            creates: plan.rows.len() - updates,
+            updates,
+            file_sha256: plan.file_sha256,
+            mapping: plan.mapping,
+            errors: plan.errors,
+            error_count: plan.error_count,
+        })
+        .into_response());
+    }
     let plan = state.importer.plan(&body, &options).await?;
     let record = new_record(&options.site, &options.operator, &plan);
     state.store.save_import(&record).await?;

@@ -197,11 +197,37 @@ pub struct ValidRow {
     target: Option<String>,
 }
 
+/// How a column of the file is read: its header as written, and what it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnMapping {
+    /// The header, as in the file.
+    pub column: String,
+    /// What it fills: `profile.firstName`, `identifier.email`, `personId`, `consentDate`,
+    /// `consentPurpose`, or `ignored` (a column an export writes that an import has no use for).
+    pub field: String,
+}
+
+impl Column {
+    fn field(self) -> String {
+        match self {
+            Column::Profile(name) => format!("profile.{name}"),
+            Column::Identifier(kind) => format!("identifier.{}", kind.as_str()),
+            Column::PersonId => "personId".to_owned(),
+            Column::ConsentDate => "consentDate".to_owned(),
+            Column::ConsentPurpose => "consentPurpose".to_owned(),
+            Column::Ignored => "ignored".to_owned(),
+        }
+    }
+}
+
 /// A checked file, ready to run.
 #[derive(Debug)]
 pub struct ImportPlan {
     /// Hex SHA-256 of the file.
     pub file_sha256: String,
+    /// How each column is read, in the file's order.
+    pub mapping: Vec<ColumnMapping>,
     /// The rows to import.
     pub rows: Vec<ValidRow>,
     /// Bad rows (all of them are counted; the first [`MAX_REPORTED_ERRORS`] kept).
@@ -211,6 +237,11 @@ pub struct ImportPlan {
 }
 
 impl ImportPlan {
+    /// Rows that update a contact already held (the rest make new ones).
+    pub fn updates(&self) -> usize {
+        self.rows.iter().filter(|row| row.target.is_some()).count()
+    }
+
     fn refuse(&mut self, error: RowError) {
         self.error_count += 1;
         if self.errors.len() < MAX_REPORTED_ERRORS {
@@ -249,8 +280,28 @@ impl Importer {
             .ok_or_else(|| ImportError::UnknownSite(site.to_string()))
     }
 
-    /// Reads and checks every row, and finds the contacts rows update. Writes nothing.
+    /// Reads and checks every row, and finds the contacts rows update. Writes nothing. A file
+    /// with bad rows is refused unless they are to be skipped.
     pub async fn plan(
+        &self,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<ImportPlan, ImportError> {
+        let plan = self.preview(bytes, options).await?;
+        if plan.error_count > 0 && !options.skip_invalid {
+            let first = plan.errors[0].clone();
+            return Err(ImportError::Refused {
+                count: plan.error_count,
+                first,
+                errors: plan.errors,
+            });
+        }
+        Ok(plan)
+    }
+
+    /// [`Self::plan`], keeping bad rows in the plan instead of refusing the file: what an
+    /// import would do, shown before it is committed. Writes nothing.
+    pub async fn preview(
         &self,
         bytes: &[u8],
         options: &ImportOptions,
@@ -278,14 +329,6 @@ impl Importer {
         );
         if plan.rows.is_empty() && plan.error_count == 0 {
             return Err(ImportError::Empty);
-        }
-        if plan.error_count > 0 && !options.skip_invalid {
-            let first = plan.errors[0].clone();
-            return Err(ImportError::Refused {
-                count: plan.error_count,
-                first,
-                errors: plan.errors,
-            });
         }
         Ok(plan)
     }
@@ -682,6 +725,7 @@ fn read_rows(
         .map_err(|e| header_error(csv_reason(&e), None))?
         .clone();
     let mut columns = Vec::with_capacity(headers.len());
+    let mut mapping = Vec::with_capacity(headers.len());
     for name in headers.iter() {
         let name = name.trim_start_matches('\u{feff}').trim();
         let key = name.to_lowercase();
@@ -699,6 +743,10 @@ fn read_rows(
             return Err(header_error("appears twice".into(), Some(name.to_owned())));
         }
         columns.push(column);
+        mapping.push(ColumnMapping {
+            column: name.to_owned(),
+            field: column.field(),
+        });
     }
     let has = |wanted: Column| columns.contains(&wanted);
     if !(has(Column::Identifier(IdentifierKind::Email))
@@ -724,6 +772,7 @@ fn read_rows(
     }
     let mut plan = ImportPlan {
         file_sha256,
+        mapping,
         rows: Vec::new(),
         errors: Vec::new(),
         error_count: 0,

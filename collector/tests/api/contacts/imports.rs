@@ -94,6 +94,92 @@ async fn a_file_with_bad_rows_is_refused_whole_naming_each_line_and_nothing_is_w
 }
 
 #[tokio::test]
+async fn a_dry_run_shows_the_column_mapping_the_rows_to_update_and_make_and_every_bad_row() {
+    let collector = TestCollector::start().await;
+    let keys = keys(&collector).await;
+    opt_in(&collector, 1, "anna@example.se").await;
+    let answer = import(
+        &collector,
+        &keys.dpo,
+        "site=demo&basis=consent&dryRun=true",
+        GOOD_AND_BAD,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let preview = answer.json();
+    let mapping: Vec<(String, String)> = preview["mapping"]
+        .as_array()
+        .expect("mapping")
+        .iter()
+        .map(|m| {
+            (
+                m["column"].as_str().unwrap_or_default().to_owned(),
+                m["field"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("Email ID", "identifier.email"),
+        ("First name", "profile.firstName"),
+        ("Last name", "profile.lastName"),
+        ("Phone number", "identifier.phone"),
+        ("Consent date", "consentDate"),
+        ("Consent purpose", "consentPurpose"),
+    ]
+    .map(|(c, f)| (c.to_owned(), f.to_owned()));
+    assert_eq!(mapping, expected);
+    // Anna is held already: her first row updates her (her second repeats it); David is new.
+    assert_eq!(preview["rows"], 2, "{preview}");
+    assert_eq!(preview["updates"], 1, "{preview}");
+    assert_eq!(preview["creates"], 1, "{preview}");
+    assert_eq!(preview["errorCount"], 6, "{preview}");
+    let lines: Vec<u64> = preview["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["line"].as_u64())
+        .collect();
+    assert_eq!(lines, [3, 4, 6, 7, 8, 9]);
+    for value in ["not-an-address", "Berg", "2999"] {
+        assert!(
+            !answer.text().contains(value),
+            "the preview repeats {value}"
+        );
+    }
+    // Nothing was written: Anna's contact is the only one, and no import was recorded.
+    assert_eq!(
+        select_all(&collector, &keys.dpo, "site=demo&purpose=newsletter")
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        collector
+            .query_texts("SELECT id FROM imports")
+            .await
+            .is_empty()
+    );
+    // A bad header is refused as a whole, as without the dry run.
+    let refused = import(
+        &collector,
+        &keys.dpo,
+        "site=demo&dryRun=true",
+        "Email ID,Shoe size\nanna@example.se,42\n",
+    )
+    .await;
+    assert_problem_mentioning(&refused, StatusCode::UNPROCESSABLE_ENTITY, "Shoe size");
+    // Marketers do not import, not even to look.
+    let answer = import(
+        &collector,
+        &keys.marketer,
+        "site=demo&basis=consent&dryRun=true",
+        GOOD_AND_BAD,
+    )
+    .await;
+    assert_problem(&answer, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn valid_rows_become_contacts_with_receipts_that_cite_the_file_and_a_second_run_doubles_nothing()
  {
     let collector = TestCollector::start().await;
