@@ -51,6 +51,9 @@ pub struct User {
 pub struct Site {
     /// Its id.
     pub id: String,
+    /// Its current policy version.
+    #[serde(default)]
+    pub version: i64,
     /// Its purposes one may be asked for, with their names by language.
     pub purposes: Vec<Purpose>,
 }
@@ -537,7 +540,10 @@ pub async fn count(selection: &[(&'static str, String)]) -> Result<u64, ApiError
         count: u64,
     }
     let query = selection.iter().map(|(k, v)| (*k, v.as_str()));
-    let response = Request::get("/v1/contacts/count").query(query).send().await?;
+    let response = Request::get("/v1/contacts/count")
+        .query(query)
+        .send()
+        .await?;
     let answer: Count = checked(response).await?.json().await?;
     Ok(answer.count)
 }
@@ -651,4 +657,225 @@ pub async fn end_sessions(id: &str, csrf: &str) -> Result<(), ApiError> {
         .send()
         .await?;
     checked(response).await.map(|_| ())
+}
+
+/// A bad row of an import: where, and why (never the value).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RowError {
+    /// Line in the file (1 is the header).
+    pub line: u64,
+    /// The column at fault.
+    #[serde(default)]
+    pub column: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// How a column is read.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ColumnMapping {
+    /// The header as in the file.
+    pub column: String,
+    /// What it fills (`profile.firstName`, `identifier.email`, …).
+    pub field: String,
+}
+
+/// What an import would do.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPreview {
+    /// How each column is read.
+    pub mapping: Vec<ColumnMapping>,
+    /// Good rows.
+    pub rows: u64,
+    /// Good rows updating a contact already held.
+    pub updates: u64,
+    /// Good rows making a new contact.
+    pub creates: u64,
+    /// Bad rows (the first 1000).
+    pub errors: Vec<RowError>,
+    /// How many rows are bad.
+    pub error_count: u64,
+}
+
+/// An import's progress.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRun {
+    /// Its id.
+    pub id: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// Rows to import.
+    pub rows: u64,
+    /// Rows imported so far.
+    pub rows_done: u64,
+    /// Contacts made.
+    pub created: u64,
+    /// Contacts updated.
+    pub updated: u64,
+    /// Bad rows left out.
+    pub skipped: u64,
+    /// Why it failed.
+    #[serde(default)]
+    pub failure: Option<String>,
+}
+
+/// A refused file: the problem's words, and its bad rows when it names them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FileRefusal {
+    /// What is wrong.
+    #[serde(default)]
+    pub detail: String,
+    /// The rows (or the header) at fault.
+    #[serde(default)]
+    pub errors: Vec<RowError>,
+}
+
+/// Sends a CSV file to `/v1/imports` with the options (`site`, `basis`, …).
+async fn send_import(
+    options: &[(&'static str, String)],
+    file: &web_sys::File,
+    csrf: &str,
+) -> Result<Response, ApiError> {
+    let query = options.iter().map(|(k, v)| (*k, v.as_str()));
+    Ok(Request::post("/v1/imports")
+        .query(query)
+        .header("X-CSRF-Token", csrf)
+        .header("Content-Type", "text/csv")
+        .body(file.clone())?
+        .send()
+        .await?)
+}
+
+/// What importing `file` would do, writing nothing; or why the file is refused.
+pub async fn preview_import(
+    options: &[(&'static str, String)],
+    file: &web_sys::File,
+    csrf: &str,
+) -> Result<Result<ImportPreview, FileRefusal>, ApiError> {
+    let mut options = options.to_vec();
+    options.push(("dryRun", "true".to_owned()));
+    let response = send_import(&options, file, csrf).await?;
+    if matches!(response.status(), 409 | 413 | 415 | 422) {
+        return Ok(Err(response.json().await?));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
+/// Starts importing `file`; or why the file is refused.
+pub async fn start_import(
+    options: &[(&'static str, String)],
+    file: &web_sys::File,
+    csrf: &str,
+) -> Result<Result<ImportRun, FileRefusal>, ApiError> {
+    let response = send_import(options, file, csrf).await?;
+    if matches!(response.status(), 409 | 413 | 415 | 422) {
+        return Ok(Err(response.json().await?));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
+}
+
+/// How far an import has come.
+pub async fn import_progress(id: &str) -> Result<ImportRun, ApiError> {
+    let response = Request::get(&format!("/v1/imports/{id}")).send().await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// A policy version as recorded.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyVersion {
+    /// Its number.
+    pub version: i64,
+    /// Hex SHA-256 of its document: what receipts cite.
+    pub sha256: String,
+    /// When it was first served (RFC 3339).
+    #[serde(default)]
+    pub first_served: Option<String>,
+    /// When a later version replaced it (RFC 3339).
+    #[serde(default)]
+    pub superseded_at: Option<String>,
+}
+
+/// A site's policy versions, newest first.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PolicyVersions {
+    /// The version served now.
+    pub current: i64,
+    /// Every version ever served.
+    pub versions: Vec<PolicyVersion>,
+}
+
+/// What a policy document is wrong about: where (a JSON pointer) and why.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PolicyProblem {
+    /// JSON pointer into the document.
+    #[serde(default)]
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A document checked (or published).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyAccepted {
+    /// Its version.
+    pub version: i64,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Whether visitors will be asked again (what the banner discloses changed).
+    #[serde(default)]
+    pub disclosure_changed: bool,
+}
+
+/// A refused document: the problem's words and every problem found.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PolicyRefusal {
+    /// What is wrong, in short.
+    #[serde(default)]
+    pub detail: String,
+    /// Each problem.
+    #[serde(default)]
+    pub problems: Vec<PolicyProblem>,
+}
+
+/// A site's policy versions.
+pub async fn policy_versions(site: &str) -> Result<PolicyVersions, ApiError> {
+    let response = Request::get(&format!("/v1/sites/{site}/policies"))
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}
+
+/// The site's current policy document, as text.
+pub async fn current_policy(site: &str) -> Result<String, ApiError> {
+    let response = Request::get(&format!("/v1/sites/{site}/policy"))
+        .send()
+        .await?;
+    Ok(checked(response).await?.text().await?)
+}
+
+/// Checks (`publish: false`) or publishes a new policy document for a site.
+pub async fn submit_policy(
+    site: &str,
+    document: &str,
+    publish: bool,
+    csrf: &str,
+) -> Result<Result<PolicyAccepted, PolicyRefusal>, ApiError> {
+    let mut request = Request::post(&format!("/v1/sites/{site}/policies"));
+    if !publish {
+        request = request.query([("dryRun", "true")]);
+    }
+    let response = request
+        .header("X-CSRF-Token", csrf)
+        .header("Content-Type", "application/json")
+        .body(document)?
+        .send()
+        .await?;
+    if matches!(response.status(), 400 | 409 | 413 | 415 | 422) {
+        return Ok(Err(response.json().await?));
+    }
+    Ok(Ok(checked(response).await?.json().await?))
 }

@@ -55,7 +55,10 @@ enum Ticked {
     AllMatching,
 }
 
-fn value_of<T: wasm_bindgen::JsCast + Clone>(node: &NodeRef, read: impl Fn(T) -> String) -> String {
+fn value_of<T>(node: &NodeRef, read: impl Fn(T) -> String) -> String
+where
+    T: AsRef<web_sys::Node> + From<wasm_bindgen::JsValue> + wasm_bindgen::JsCast,
+{
     node.cast::<T>().map(read).unwrap_or_default()
 }
 
@@ -204,24 +207,26 @@ pub fn People(props: &PeopleProps) -> Html {
                 .cloned()
                 .unwrap_or_else(|| purpose.id.clone());
             let value = format!("{}/{}", site.id, purpose.id);
+            let selected = value == chosen_purpose;
             html! {
-                <option selected={value == chosen_purpose} {value}>
+                <option {selected} {value}>
                     { format!("{} — {name}", site.id) }
                 </option>
             }
         })
     });
-    let choices = |list: &[(&'static str, &'static str)], chosen: &Option<String>, any: &'static str| {
-        let chosen = chosen.clone().unwrap_or_default();
-        html! {
-            <>
-                <option value="" selected={chosen.is_empty()}>{ any }</option>
-                { for list.iter().map(|(wire, text)| html! {
-                    <option value={*wire} selected={chosen == *wire}>{ *text }</option>
-                }) }
-            </>
-        }
-    };
+    let choices =
+        |list: &[(&'static str, &'static str)], chosen: &Option<String>, any: &'static str| {
+            let chosen = chosen.clone().unwrap_or_default();
+            html! {
+                <>
+                    <option value="" selected={chosen.is_empty()}>{ any }</option>
+                    { for list.iter().map(|(wire, text)| html! {
+                        <option value={*wire} selected={chosen == *wire}>{ *text }</option>
+                    }) }
+                </>
+            }
+        };
     let results = match (&*page, &selection) {
         (_, None) => Html::default(),
         (None, Some(_)) => html! { <p role="status">{ words.loading }</p> },

@@ -63,4 +63,3 @@ pub fn SignIn(props: &SignInProps) -> Html {
         </section>
     }
 }
-

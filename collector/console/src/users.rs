@@ -42,7 +42,8 @@ pub fn Users(props: &UsersProps) -> Html {
     let csrf = props.session.csrf_token.clone();
     let onsubmit = {
         let (email, role, password) = (email.clone(), role.clone(), password.clone());
-        let (said, problem, reload, csrf) = (said.clone(), problem.clone(), reload.clone(), csrf.clone());
+        let (said, problem, reload, csrf) =
+            (said.clone(), problem.clone(), reload.clone(), csrf.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let input = |node: &NodeRef| {
@@ -76,12 +77,20 @@ pub fn Users(props: &UsersProps) -> Html {
         })
     };
     let act = |user: &ListedUser, disable: bool| {
-        let (said, reload, csrf, disabling) =
-            (said.clone(), reload.clone(), csrf.clone(), disabling.clone());
+        let (said, reload, csrf, disabling) = (
+            said.clone(),
+            reload.clone(),
+            csrf.clone(),
+            disabling.clone(),
+        );
         let user = user.clone();
         Callback::from(move |_: MouseEvent| {
-            let (said, reload, csrf, disabling) =
-                (said.clone(), reload.clone(), csrf.clone(), disabling.clone());
+            let (said, reload, csrf, disabling) = (
+                said.clone(),
+                reload.clone(),
+                csrf.clone(),
+                disabling.clone(),
+            );
             let user = user.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let done = if disable {
