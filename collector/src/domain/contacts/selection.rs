@@ -52,7 +52,7 @@ pub fn check(sites: &SiteRegistry, query: &SelectionQuery) -> Result<Selection, 
         .and_then(|id| sites.get(&id))
         .ok_or(SelectionError::UnknownSite)?;
     if !site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()

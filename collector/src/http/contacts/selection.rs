@@ -185,7 +185,7 @@ pub async fn counts(
         .state_counts(site.id.as_str(), now_unix())
         .await?;
     let mut purposes: BTreeMap<String, BTreeMap<&'static str, i64>> = site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()
@@ -274,7 +274,7 @@ pub async fn daily(
         }
     }
     let mut series: BTreeMap<String, BTreeMap<String, [i64; 3]>> = site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()
