@@ -274,7 +274,7 @@ async fn a_published_policy_is_served_at_once_byte_for_byte_listed_and_audited()
         assert_eq!(versions[0]["sha256"], sha256);
         assert!(versions[0].get("supersededAt").is_none(), "{listed}");
         assert_eq!(versions[1]["version"], first);
-        assert_eq!(versions[1]["sha256"], sha256_hex(&test_policy_bytes()));
+        assert_eq!(versions[1]["sha256"], sha256_hex(test_policy_bytes()));
         assert_eq!(versions[1]["supersededAt"], versions[0]["firstServed"]);
         assert!(
             versions[0]["firstServed"]
@@ -349,14 +349,14 @@ async fn receipts_cite_the_published_version_and_the_one_before_it_within_the_gr
 
     // A decision made just now under the version before it still counts (a browser's cached
     // loader; `consent::timing::SUPERSEDED_GRACE_SECS`), as it did before publishing existed.
-    let request = reject_all(&sha256_hex(&test_policy_bytes()));
+    let request = reject_all(&sha256_hex(test_policy_bytes()));
     let answer = collector
         .post_receipt(&body(&device(2), &request), Some(ORIGIN))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json());
 
     // Citing the new version with the old document's hash is refused.
-    let mut request = reject_all(&sha256_hex(&test_policy_bytes()));
+    let mut request = reject_all(&sha256_hex(test_policy_bytes()));
     request.policy_version = u32::try_from(first + 1).expect("u32");
     let answer = collector
         .post_receipt(&body(&device(3), &request), Some(ORIGIN))
