@@ -75,6 +75,11 @@ pub struct Config {
     /// How webhooks are delivered (`[webhooks]`: the first retry's wait, the timeout).
     #[serde(default)]
     pub webhooks: WebhookConfig,
+    /// How often, in milliseconds, the collector reads each site's newest policy version from
+    /// the database, so that a version published on another collector sharing it is served
+    /// here too within that time (3000 when left out).
+    #[serde(default = "default_policy_refresh_ms")]
+    pub policy_refresh_ms: u64,
 }
 
 /// One site: its policy document and the origins its pages are served from.
@@ -183,6 +188,10 @@ fn default_database_url() -> String {
     "sqlite://data/samtycke.db".into()
 }
 
+fn default_policy_refresh_ms() -> u64 {
+    3_000
+}
+
 fn default_key_dir() -> PathBuf {
     PathBuf::from("data/keys")
 }
@@ -218,6 +227,7 @@ impl Config {
             smtp: None,
             mail: MailConfig::default(),
             webhooks: WebhookConfig::default(),
+            policy_refresh_ms: default_policy_refresh_ms(),
         }
     }
 
@@ -303,6 +313,7 @@ mod tests {
         let config = Config::from_file(&path).expect("parses");
         assert!(config.database_url.starts_with("postgres://"));
         assert_eq!(config.limits, ServerLimits::default());
+        assert_eq!(config.policy_refresh_ms, default_policy_refresh_ms());
         assert_eq!(config.rate_limits.trusted_proxies.len(), 2);
         let defaults = RateLimitConfig::default();
         assert_eq!(

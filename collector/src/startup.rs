@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -80,6 +81,43 @@ pub struct Application {
     rights: Rights,
     retention: Retention,
     metrics: Metrics,
+    policies: PolicyFollower,
+}
+
+/// The task that serves each site's newest policy version: one published on another
+/// collector sharing the database reaches this one within `every`.
+#[derive(Debug)]
+struct PolicyFollower {
+    state: AppState,
+    every: Duration,
+}
+
+impl PolicyFollower {
+    /// Reads the store's newest versions every `every`, adopting newer ones and rendering
+    /// what is served from them (policy documents, loaders) before a visitor asks.
+    async fn run(self) {
+        let mut ticks = tokio::time::interval(self.every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match self.state.sites.follow_store(&*self.state.store).await {
+                Ok(changed) if changed.is_empty() => {}
+                Ok(changed) => {
+                    for site in &changed {
+                        let version = self
+                            .state
+                            .sites
+                            .get(site)
+                            .map(|s| s.policy().policy.version);
+                        tracing::info!(%site, ?version, "serving a newly published policy version");
+                    }
+                    crate::http::sites::warm_all(&self.state).await;
+                }
+                // The version served stays; the next tick tries again.
+                Err(error) => tracing::warn!(%error, "cannot read the newest policy versions"),
+            }
+        }
+    }
 }
 
 impl Application {
@@ -97,11 +135,11 @@ impl Application {
             source,
         })?;
         let state = open_state(&config, config.issuer(addr)).await?;
-        crate::http::sites::warm(&state);
-        if let Err(error) = crate::http::widget::loader::warm(&state).await {
-            // Served all the same: a request renders what is missing.
-            tracing::warn!(%error, "cannot render the loaders ahead");
-        }
+        crate::http::sites::warm_all(&state).await;
+        let policies = PolicyFollower {
+            state: state.clone(),
+            every: Duration::from_millis(config.policy_refresh_ms.max(1)),
+        };
         let mail = state.mail.clone();
         let webhooks = state.webhooks.clone();
         let rights = state.rights.clone();
@@ -122,6 +160,7 @@ impl Application {
             rights,
             retention,
             metrics,
+            policies,
         })
     }
 
@@ -155,11 +194,13 @@ impl Application {
             self.retention,
             self.metrics,
         ));
+        let policies = tokio::spawn(self.policies.run());
         let served = crate::server::serve(self.listener, self.router, self.limits, shutdown).await;
         sender.abort();
         deliverer.abort();
         reminder.abort();
         retention.abort();
+        policies.abort();
         served
     }
 
@@ -278,6 +319,11 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
         issuer,
     );
     let users = crate::domain::users::Users::new(Arc::clone(&store), access.clone());
+    let policies = crate::domain::policies::PolicyPublisher::new(
+        Arc::clone(&store),
+        Arc::clone(&sites),
+        access.clone(),
+    );
     let secure_cookies = config
         .public_url
         .as_deref()
@@ -285,6 +331,7 @@ pub async fn open_state(config: &Config, issuer: String) -> Result<AppState, Sta
     Ok(AppState {
         consent,
         sites,
+        policies,
         keys,
         store,
         widget,

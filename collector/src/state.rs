@@ -12,6 +12,7 @@ use crate::domain::mail::Mail;
 use crate::domain::mail::opt_in::DoubleOptIn;
 use crate::domain::mail::preferences::PreferenceCentre;
 use crate::domain::mail::unsubscribe::Unsubscribe;
+use crate::domain::policies::PolicyPublisher;
 use crate::domain::resubscribe::Resubscribe;
 use crate::domain::retention::Retention;
 use crate::domain::rights::Rights;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub consent: ConsentService,
     /// The configured sites.
     pub sites: Arc<SiteRegistry>,
+    /// Policy versions: listed, and published by admins.
+    pub policies: PolicyPublisher,
     /// The signing keys, for the JWKS.
     pub keys: Arc<KeyRing>,
     /// The database, for readiness.

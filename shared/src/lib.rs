@@ -17,7 +17,9 @@ pub mod commitment;
 pub mod jose;
 
 pub use ids::{IdError, Language, PurposeId, ReceiptId, SiteId};
-pub use policy::{AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, Purpose};
+pub use policy::{
+    AskedIn, LawfulBasis, LocalizedText, Policy, PolicyError, PolicyProblem, Purpose,
+};
 pub use receipt::{ReceiptClaims, ReceiptResponse};
 pub use request::{
     AgeAnswer, CollectionMethod, Decision, Identifier, ReceiptRequest, SubmitReceipt,

@@ -284,17 +284,38 @@ impl Policy {
         self.minimum_age.unwrap_or(DEFAULT_MINIMUM_AGE)
     }
 
-    /// Reads and checks a policy document.
+    /// Reads and checks a policy document; the first problem found, if any.
     pub fn parse(bytes: &[u8]) -> Result<Self, PolicyError> {
         serde_json::from_slice::<Policy>(bytes)?.checked()
+    }
+
+    /// Reads a document's shape only, leaving its rules unchecked: for a caller that lists
+    /// every problem at once with [`Policy::problems`] and its own rules (the collector, when
+    /// an admin publishes a version). serde stops at the first shape error, so a document of
+    /// the wrong shape has one problem, at its place. Anything else reads with
+    /// [`Policy::parse`].
+    pub fn read_unchecked(bytes: &[u8]) -> Result<Self, PolicyProblem> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let policy: Policy =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| PolicyProblem {
+                path: json_pointer(error.path()),
+                error: PolicyError::Json(error.into_inner()),
+            })?;
+        deserializer.end().map_err(|error| PolicyProblem {
+            path: String::new(),
+            error: PolicyError::Json(error),
+        })?;
+        Ok(policy)
     }
 
     /// Checks a policy document read some other way than [`Policy::parse`]. (The widget reads
     /// the browser's `JSON.parse` of the document the collector checked, and does not check it
     /// again.)
     pub fn checked(self) -> Result<Self, PolicyError> {
-        self.check()?;
-        Ok(self)
+        match self.problems().into_iter().next() {
+            Some(first) => Err(first.error),
+            None => Ok(self),
+        }
     }
 
     /// The default language, the one every text has.
@@ -319,79 +340,174 @@ impl Policy {
             .filter(|p| p.asked_in == AskedIn::Banner)
     }
 
-    fn check(&self) -> Result<(), PolicyError> {
+    /// Every rule the document breaks, in the order the rules are written (so the first is
+    /// what [`Policy::checked`] reports), each with where it is broken. An empty list: valid.
+    pub fn problems(&self) -> Vec<PolicyProblem> {
+        let mut found = Problems::default();
         if self.version == 0 {
-            return Err(PolicyError::VersionZero);
+            found.add("/version", PolicyError::VersionZero);
         }
-        let language = self.languages.first().ok_or(PolicyError::NoLanguages)?;
+        let language = self.languages.first();
+        if language.is_none() {
+            found.add("/languages", PolicyError::NoLanguages);
+        }
         if let Some(age) = self.minimum_age
             && !(13..=16).contains(&age)
         {
-            return Err(PolicyError::MinimumAge(age));
+            found.add("/minimumAge", PolicyError::MinimumAge(age));
         }
         if self.purposes.is_empty() {
-            return Err(PolicyError::NoPurposes);
+            found.add("/purposes", PolicyError::NoPurposes);
         }
-        let require = |field: String, text: &LocalizedText| {
-            if text.has(language) {
-                Ok(())
-            } else {
-                Err(PolicyError::MissingText {
-                    field,
-                    language: language.clone(),
-                })
+        // Without a default language no text can be missing from it: that is one problem,
+        // reported above, not one per text.
+        let require = |found: &mut Problems, path: String, field: String, text: &LocalizedText| {
+            if let Some(language) = language
+                && !text.has(language)
+            {
+                found.add(
+                    format!("{path}/{language}"),
+                    PolicyError::MissingText {
+                        field,
+                        language: language.clone(),
+                    },
+                );
             }
         };
-        require("notice".into(), &self.notice)?;
+        require(&mut found, "/notice".into(), "notice".into(), &self.notice);
         let mut seen = BTreeSet::new();
-        for purpose in &self.purposes {
+        for (index, purpose) in self.purposes.iter().enumerate() {
+            let pointer = |member: &str| format!("/purposes/{index}/{member}");
+            let id = || purpose.id.clone();
             if !seen.insert(&purpose.id) {
-                return Err(PolicyError::DuplicatePurpose(purpose.id.clone()));
+                found.add(pointer("id"), PolicyError::DuplicatePurpose(id()));
             }
             if purpose.necessary && purpose.lawful_basis == LawfulBasis::Consent {
-                return Err(PolicyError::NecessaryByConsent(purpose.id.clone()));
+                found.add(
+                    pointer("lawfulBasis"),
+                    PolicyError::NecessaryByConsent(id()),
+                );
             }
             let touches_device = !purpose.cookies.is_empty() || !purpose.consent_mode.is_empty();
             if touches_device && !purpose.necessary && purpose.lawful_basis != LawfulBasis::Consent
             {
-                return Err(PolicyError::DeviceAccessWithoutConsent(purpose.id.clone()));
+                found.add(
+                    pointer("lawfulBasis"),
+                    PolicyError::DeviceAccessWithoutConsent(id()),
+                );
             }
             if purpose.asked_in == AskedIn::Form {
                 // Necessary purposes are never asked, so this also refuses a necessary one.
                 if purpose.lawful_basis != LawfulBasis::Consent {
-                    return Err(PolicyError::FormWithoutConsent(purpose.id.clone()));
+                    found.add(
+                        pointer("lawfulBasis"),
+                        PolicyError::FormWithoutConsent(id()),
+                    );
                 }
-                if !purpose.cookies.is_empty() || !purpose.consent_mode.is_empty() {
-                    return Err(PolicyError::FormOnPage(purpose.id.clone()));
+                if !purpose.cookies.is_empty() {
+                    found.add(pointer("cookies"), PolicyError::FormOnPage(id()));
+                } else if !purpose.consent_mode.is_empty() {
+                    found.add(pointer("consentMode"), PolicyError::FormOnPage(id()));
                 }
             }
             if purpose.double_opt_in && purpose.asked_in != AskedIn::Form {
-                return Err(PolicyError::DoubleOptInOutsideForm(purpose.id.clone()));
+                found.add(
+                    pointer("doubleOptIn"),
+                    PolicyError::DoubleOptInOutsideForm(id()),
+                );
             }
             if purpose.ask_age && purpose.asked_in != AskedIn::Form {
-                return Err(PolicyError::AgeOutsideForm(purpose.id.clone()));
+                found.add(pointer("askAge"), PolicyError::AgeOutsideForm(id()));
             }
-            let at = |name: &str| format!("purposes[{}].{name}", purpose.id);
-            require(at("name"), &purpose.name)?;
-            require(at("description"), &purpose.description)?;
-            require(at("dataCategories"), &purpose.data_categories)?;
-            require(at("retention"), &purpose.retention)?;
-            require(at("ifRefused"), &purpose.if_refused)?;
-            if let Some(text) = &purpose.automated_decisions {
-                require(at("automatedDecisions"), text)?;
+            let field = |name: &str| format!("purposes[{}].{name}", purpose.id);
+            let texts = [
+                ("name", "name", Some(&purpose.name)),
+                ("description", "description", Some(&purpose.description)),
+                (
+                    "dataCategories",
+                    "dataCategories",
+                    Some(&purpose.data_categories),
+                ),
+                ("retention", "retention", Some(&purpose.retention)),
+                ("ifRefused", "ifRefused", Some(&purpose.if_refused)),
+                (
+                    "automatedDecisions",
+                    "automatedDecisions",
+                    purpose.automated_decisions.as_ref(),
+                ),
+                (
+                    "transfers/safeguard",
+                    "transfers.safeguard",
+                    purpose.transfers.as_ref().map(|t| &t.safeguard),
+                ),
+            ];
+            for (member, name, text) in texts {
+                if let Some(text) = text {
+                    require(&mut found, pointer(member), field(name), text);
+                }
             }
-            if let Some(transfer) = &purpose.transfers {
-                require(at("transfers.safeguard"), &transfer.safeguard)?;
-            }
-            for recipient in &purpose.recipients {
+            for (at, recipient) in purpose.recipients.iter().enumerate() {
                 require(
-                    at(&format!("recipients[{}].role", recipient.name)),
+                    &mut found,
+                    pointer(&format!("recipients/{at}/role")),
+                    field(&format!("recipients[{}].role", recipient.name)),
                     &recipient.role,
-                )?;
+                );
             }
         }
-        Ok(())
+        found.0
     }
+}
+
+/// One rule a policy document breaks, and where: `path` is a JSON Pointer (RFC 6901) into the
+/// document, e.g. `/purposes/2/retention/en` for a text missing in the default language `en`.
+#[derive(Debug)]
+pub struct PolicyProblem {
+    /// Where in the document; empty for the document as a whole.
+    pub path: String,
+    /// Which rule.
+    pub error: PolicyError,
+}
+
+impl PolicyProblem {
+    /// Why, in words: the rule's message, or for a document not of the policy's shape serde's
+    /// message without the values it quotes (see [`crate::wire_error::without_values`]).
+    pub fn reason(&self) -> String {
+        match &self.error {
+            PolicyError::Json(error) => crate::wire_error::without_values(&error.to_string()),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The problems found so far, in order.
+#[derive(Default)]
+struct Problems(Vec<PolicyProblem>);
+
+impl Problems {
+    fn add(&mut self, path: impl Into<String>, error: PolicyError) {
+        self.0.push(PolicyProblem {
+            path: path.into(),
+            error,
+        });
+    }
+}
+
+/// A serde path as a JSON Pointer (RFC 6901): `/purposes/2/retention`.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Unknown => pointer.push('-'),
+        }
+    }
+    pointer
 }
 
 /// For `skip_serializing_if`: a flag left out when it is off.
@@ -597,6 +713,52 @@ pub(crate) mod tests {
             "purpose analytics asks for double opt-in, so it must be asked in a form \
              (\"askedIn\": \"form\")"
         );
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_json_pointer_and_the_first_is_what_parse_reports() {
+        let mut json = sample_json();
+        json["version"] = 0.into();
+        json["purposes"][0]["lawfulBasis"] = "consent".into();
+        json["purposes"][1]["retention"] = serde_json::json!({ "sv": "13 månader" });
+        json["purposes"][1]["doubleOptIn"] = true.into();
+        let bytes = json.to_string().into_bytes();
+        let problems = Policy::read_unchecked(&bytes)
+            .expect("its shape")
+            .problems();
+        let listed: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            listed,
+            [
+                "/version",
+                "/purposes/0/lawfulBasis",
+                "/purposes/1/doubleOptIn",
+                "/purposes/1/retention/en"
+            ]
+        );
+        assert!(
+            problems[3]
+                .reason()
+                .contains("no text in the default language en"),
+            "{}",
+            problems[3].reason()
+        );
+        let first = Policy::parse(&bytes).expect_err("must fail");
+        assert_eq!(first.to_string(), problems[0].reason());
+        let valid = Policy::read_unchecked(sample_json().to_string().as_bytes()).expect("shape");
+        assert!(valid.problems().is_empty());
+    }
+
+    #[test]
+    fn a_document_of_the_wrong_shape_is_one_problem_at_its_place_without_its_values() {
+        let mut json = sample_json();
+        json["purposes"][1]["retention"] = "kept for ever, write to anna@example.se".into();
+        let problem = Policy::read_unchecked(json.to_string().as_bytes()).expect_err("must fail");
+        assert_eq!(problem.path, "/purposes/1/retention");
+        assert!(!problem.reason().contains("anna"), "{}", problem.reason());
+        let trailing = format!("{} x", sample_json());
+        let problem = Policy::read_unchecked(trailing.as_bytes()).expect_err("must fail");
+        assert_eq!(problem.path, "");
     }
 
     #[test]

@@ -109,11 +109,13 @@ impl ConsentService {
                 .check_site(&site.id)
                 .map_err(IngestError::SiteRateLimited)?;
         }
-        timing::check_timestamp(asked.consent_timestamp, now_unix(), &site.policy.policy)?;
+        // One version for the whole request, even if a newer one is adopted meanwhile.
+        let current = site.policy();
+        timing::check_timestamp(asked.consent_timestamp, now_unix(), &current.policy)?;
         let policy = self
             .cited_policy(
                 &site.id,
-                &site.policy,
+                &current,
                 asked.policy_version,
                 asked.consent_timestamp,
             )
@@ -124,7 +126,7 @@ impl ConsentService {
                 version: asked.policy_version,
             });
         }
-        check_decisions(&verified, &policy.policy, &site.policy.policy)?;
+        check_decisions(&verified, &policy.policy, &current.policy)?;
         let identifiers = identifiers::check(
             &submission.identifiers,
             &asked.identifier_commitments,

@@ -170,7 +170,8 @@ impl CrmSync {
             .ok()
             .and_then(|id| self.sites.get(&id))
             .ok_or(("site", "is not a site of this collector".into()))?;
-        let policy = &site.policy.policy;
+        let current = site.policy();
+        let policy = &current.policy;
         let purpose = PurposeId::parse(&event.purpose)
             .ok()
             .filter(|p| policy.optional_purposes().any(|o| &o.id == p))
@@ -263,7 +264,7 @@ impl CrmSync {
             .sites
             .get(&checked.site)
             .and_then(|site| {
-                site.policy
+                site.policy()
                     .policy
                     .purpose(&checked.purpose)
                     .map(|p| p.double_opt_in)
@@ -311,7 +312,7 @@ impl CrmSync {
             receipt_id,
             site: checked.site.clone(),
             subject,
-            policy: Arc::clone(&site.policy),
+            policy: site.policy(),
             method: CollectionMethod::CrmSync,
             consent_timestamp: checked.at,
             decisions: BTreeMap::from([(checked.purpose.clone(), checked.decision)]),

@@ -8,6 +8,7 @@ pub mod identifiers;
 pub mod issuing;
 pub mod log_check;
 pub mod mail;
+pub mod policies;
 pub mod receipt_claims;
 pub mod resubscribe;
 pub mod retention;

@@ -120,7 +120,7 @@ impl Resubscribe {
             .ok_or(ResubscribeError::UnknownPurpose("site"))?;
         let purpose = PurposeId::parse(&request.purpose)
             .ok()
-            .filter(|p| site.policy.policy.optional_purposes().any(|o| &o.id == p))
+            .filter(|p| site.policy().policy.optional_purposes().any(|o| &o.id == p))
             .ok_or(ResubscribeError::UnknownPurpose("purpose"))?;
         if self.store.contact(person_id).await?.is_none() {
             return Err(ResubscribeError::NotFound(person_id.to_owned()));
@@ -180,7 +180,7 @@ impl Resubscribe {
             receipt_id,
             site: site.id.clone(),
             subject,
-            policy: Arc::clone(&site.policy),
+            policy: site.policy(),
             method: CollectionMethod::Api,
             consent_timestamp: now_unix(),
             decisions: BTreeMap::from([(purpose.clone(), Decision::Granted)]),

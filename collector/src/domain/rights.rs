@@ -370,7 +370,7 @@ impl Rights {
                     .and_then(|s| {
                         samtycke_shared::PurposeId::parse(purpose)
                             .ok()
-                            .filter(|p| s.policy.policy.optional_purposes().any(|o| &o.id == p))
+                            .filter(|p| s.policy().policy.optional_purposes().any(|o| &o.id == p))
                     });
                 if known.is_none() {
                     return Err(RightsError::Invalid(
@@ -781,7 +781,8 @@ impl Rights {
                     .ok_or_else(|| RightsError::Invalid("no site to write from".into()))?
             }
         };
-        let policy = &site.policy.policy;
+        let current = site.policy();
+        let policy = &current.policy;
         let language = request
             .language
             .as_deref()
@@ -884,7 +885,7 @@ impl Rights {
             let Ok(purpose) = samtycke_shared::PurposeId::parse(&state.purpose) else {
                 continue;
             };
-            if let Some(purpose) = site.policy.policy.purpose(&purpose) {
+            if let Some(purpose) = site.policy().policy.purpose(&purpose) {
                 names.extend(purpose.recipients.iter().map(|r| r.name.clone()));
             }
         }

@@ -1,9 +1,11 @@
 //! The sites this collector serves, each with its current policy document as published (exact
-//! bytes and their SHA-256) and the origins allowed to post its receipts.
+//! bytes and their SHA-256) and the origins allowed to post its receipts. A site's current
+//! policy is swapped whole when a newer version is recorded in the store (published through
+//! the API, here or on another collector sharing the database): the newest version wins.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use samtycke_shared::jose::sha256_hex;
 use samtycke_shared::{AskedIn, IdError, Policy, PolicyError, SiteId};
@@ -72,6 +74,18 @@ pub enum SiteError {
         /// The version.
         version: u32,
     },
+    /// The newest version recorded in the store cannot be served: this build reads it
+    /// differently, or it names another site. Serving an older one would ask visitors about a
+    /// superseded policy, so the collector does not start.
+    #[error("site {site}: the recorded policy version {version} cannot be served: {reason}")]
+    StoredPolicyUnusable {
+        /// The site.
+        site: SiteId,
+        /// The version.
+        version: u32,
+        /// Why.
+        reason: String,
+    },
     /// The store failed while recording policies.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,14 +110,27 @@ impl PublishedPolicy {
     /// Parses and hashes a document.
     pub fn from_bytes(document: Vec<u8>) -> Result<Self, PolicyError> {
         let policy = Policy::parse(&document)?;
+        Ok(Self::new(policy, document))
+    }
+
+    /// A document already parsed and checked from exactly these bytes.
+    pub fn new(policy: Policy, document: Vec<u8>) -> Self {
         let sha256 = sha256_hex(&document);
         let disclosure = disclosure_fingerprint(&policy);
-        Ok(Self {
+        Self {
             policy,
             document: document.into(),
             sha256,
             disclosure,
-        })
+        }
+    }
+
+    /// The version as the store keeps it.
+    fn stored(&self) -> StoredPolicy {
+        StoredPolicy {
+            sha256: self.sha256.clone(),
+            document: self.document.to_vec(),
+        }
     }
 }
 
@@ -123,15 +150,16 @@ fn disclosure_fingerprint(policy: &Policy) -> String {
     sha256_hex(&disclosed)[..12].to_owned()
 }
 
-/// A configured site.
+/// A configured site. Clones share its current policy, so a swap reaches every holder.
 #[derive(Debug, Clone)]
 pub struct Site {
     /// Its id.
     pub id: SiteId,
     /// Origins whose pages may post its receipts.
     pub allowed_origins: Vec<String>,
-    /// The current policy.
-    pub policy: Arc<PublishedPolicy>,
+    /// The current policy: read with [`Site::policy`], replaced by a newer version with
+    /// [`Site::adopt`]. A lock around an `Arc`: a reader holds it only to clone the `Arc`.
+    current: Arc<RwLock<Arc<PublishedPolicy>>>,
     /// How the widget looks and behaves there.
     pub widget: WidgetOptions,
     /// How long its contacts are kept without engaging.
@@ -139,6 +167,25 @@ pub struct Site {
 }
 
 impl Site {
+    /// The current policy. A caller keeps the `Arc` for the whole of its work, so that one
+    /// request reads one version even if a newer one is adopted meanwhile.
+    pub fn policy(&self) -> Arc<PublishedPolicy> {
+        // A panic while the lock was held cannot leave a half-written `Arc` behind.
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Makes `newer` the current policy if its version is higher than the current one's;
+    /// whether it did. Versions only go up, whichever of the API and the store's refresh
+    /// gets here first.
+    pub fn adopt(&self, newer: Arc<PublishedPolicy>) -> bool {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if newer.policy.version <= current.policy.version {
+            return false;
+        }
+        *current = newer;
+        true
+    }
+
     /// Whether a request's `Origin` header belongs to this site.
     pub fn allows_origin(&self, origin: &str) -> bool {
         let origin = normalise_origin(origin);
@@ -190,7 +237,7 @@ impl SiteRegistry {
             let site = Site {
                 id: id.clone(),
                 allowed_origins,
-                policy: Arc::new(policy),
+                current: Arc::new(RwLock::new(Arc::new(policy))),
                 widget: config.widget.clone(),
                 retention: config.retention,
             };
@@ -201,19 +248,36 @@ impl SiteRegistry {
         Ok(Self { sites })
     }
 
-    /// Records each current policy version in the store, and refuses a version whose document
-    /// changed since it was first served.
+    /// Settles each site's policy at start: the newest version wins, the file's or one
+    /// published through the API. The file's version is recorded when it is the newest (a
+    /// version whose document changed since it was first served is refused); when the store
+    /// holds a newer one, that is served and the file is left unrecorded, as it never was
+    /// served.
     pub async fn record_policies(&self, store: &dyn Store, now: i64) -> Result<(), SiteError> {
         for site in self.sites.values() {
-            let published = StoredPolicy {
-                sha256: site.policy.sha256.clone(),
-                document: site.policy.document.to_vec(),
-            };
-            let version = site.policy.policy.version;
+            let file = site.policy();
+            let version = file.policy.version;
+            let recorded = store.policy(&site.id, version).await?;
+            if recorded.is_some_and(|recorded| recorded.sha256 != file.sha256) {
+                return Err(SiteError::ChangedWithoutNewVersion {
+                    site: site.id.clone(),
+                    version,
+                });
+            }
+            if let Some(newer) = self.adopt_newest(site, store).await? {
+                tracing::info!(
+                    site = %site.id,
+                    file = version,
+                    serving = newer,
+                    "the policy file is older than the version published through the API; \
+                     serving the published one"
+                );
+                continue;
+            }
             let stored = store
-                .record_policy(&site.id, version, &published, now)
+                .record_policy(&site.id, version, &file.stored(), now)
                 .await?;
-            if stored.sha256 != published.sha256 {
+            if stored.sha256 != file.sha256 {
                 return Err(SiteError::ChangedWithoutNewVersion {
                     site: site.id.clone(),
                     version,
@@ -221,6 +285,47 @@ impl SiteRegistry {
             }
         }
         Ok(())
+    }
+
+    /// Adopts, for every site, the newest version recorded in the store when it is newer than
+    /// the one served: how a version published on another collector reaches this one. The
+    /// sites whose policy changed.
+    pub async fn follow_store(&self, store: &dyn Store) -> Result<Vec<SiteId>, SiteError> {
+        let mut changed = Vec::new();
+        for site in self.sites.values() {
+            if self.adopt_newest(site, store).await?.is_some() {
+                changed.push(site.id.clone());
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Adopts the newest version the store holds for `site` if it is newer than the one
+    /// served; the version adopted.
+    pub async fn adopt_newest(
+        &self,
+        site: &Site,
+        store: &dyn Store,
+    ) -> Result<Option<u32>, SiteError> {
+        let Some((version, stored)) = store.newest_policy(&site.id).await? else {
+            return Ok(None);
+        };
+        if version <= site.policy().policy.version {
+            return Ok(None);
+        }
+        let unusable = |reason: String| SiteError::StoredPolicyUnusable {
+            site: site.id.clone(),
+            version,
+            reason,
+        };
+        let published =
+            PublishedPolicy::from_bytes(stored.document).map_err(|e| unusable(e.to_string()))?;
+        if published.policy.site != site.id || published.policy.version != version {
+            return Err(unusable(
+                "the document names another site or version".to_owned(),
+            ));
+        }
+        Ok(site.adopt(Arc::new(published)).then_some(version))
     }
 
     /// The site with this id.
@@ -280,7 +385,7 @@ mod tests {
             id: SiteId::parse("demo").expect("slug"),
             allowed_origins: vec![normalise_origin("https://Shop.example/")],
             retention: crate::config::RetentionConfig::default(),
-            policy: Arc::new(
+            current: Arc::new(RwLock::new(Arc::new(
                 PublishedPolicy::from_bytes(
                     std::fs::read(concat!(
                         env!("CARGO_MANIFEST_DIR"),
@@ -289,11 +394,38 @@ mod tests {
                     .expect("demo policy"),
                 )
                 .expect("valid"),
-            ),
+            ))),
             widget: WidgetOptions::default(),
         };
         assert!(site.allows_origin("https://shop.example"));
         assert!(!site.allows_origin("https://evil.example"));
+    }
+
+    #[test]
+    fn a_site_adopts_only_a_higher_version_and_its_clones_see_the_swap() {
+        let document = |version: u32| {
+            let mut policy = demo_policy();
+            policy["version"] = version.into();
+            Arc::new(
+                PublishedPolicy::from_bytes(serde_json::to_vec(&policy).expect("json"))
+                    .expect("valid"),
+            )
+        };
+        let site = Site {
+            id: SiteId::parse("demo").expect("slug"),
+            allowed_origins: Vec::new(),
+            retention: crate::config::RetentionConfig::default(),
+            current: Arc::new(RwLock::new(document(5))),
+            widget: WidgetOptions::default(),
+        };
+        let clone = site.clone();
+        assert!(!site.adopt(document(5)), "the same version is no newer");
+        assert!(!site.adopt(document(4)), "versions served only go up");
+        assert_eq!(clone.policy().policy.version, 5);
+        assert!(site.adopt(document(7)));
+        assert_eq!(clone.policy().policy.version, 7, "clones share the swap");
+        assert!(!clone.adopt(document(6)));
+        assert_eq!(site.policy().policy.version, 7);
     }
 
     fn demo_policy() -> serde_json::Value {

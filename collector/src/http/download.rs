@@ -117,7 +117,7 @@ fn words_of(state: &AppState, download: &DataDownload) -> (&'static Words, Strin
     let controller = samtycke_shared::SiteId::parse(&download.site)
         .ok()
         .and_then(|id| state.sites.get(&id))
-        .map(|site| site.policy.policy.controller.name.clone())
+        .map(|site| site.policy().policy.controller.name.clone())
         .unwrap_or_default();
     (words, words.lang.to_owned(), controller)
 }

@@ -104,6 +104,9 @@ pub enum Error {
     /// A console user could not be made or signed in.
     #[error(transparent)]
     User(#[from] crate::domain::users::UserError),
+    /// A policy version could not be listed or published.
+    #[error(transparent)]
+    Publish(#[from] crate::domain::policies::PublishError),
     /// A change authenticated by the session cookie without its CSRF token.
     #[error("a change made with the session cookie must carry the session's X-CSRF-Token")]
     CsrfRefused,
@@ -111,7 +114,8 @@ pub enum Error {
 
 /// An RFC 9457 problem document; `type` is `urn:samtycke:problem:SLUG`. Some carry more
 /// members: `field` (the field a rule refused), `errors` and `count` (an import's bad rows),
-/// `results` (a refused bulk update's per-contact results).
+/// `results` (a refused bulk update's per-contact results), `problems` (a refused policy
+/// document's, each `{path, reason}`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -362,6 +366,27 @@ impl Error {
                 "internal",
                 "Internal error",
             ),
+            Error::Publish(error) => {
+                use crate::domain::policies::PublishError as P;
+                match error {
+                    P::UnknownSite => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+                    P::Refused(_) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "policy-refused",
+                        "The policy document cannot be published; nothing was written",
+                    ),
+                    P::Taken { .. } => (
+                        StatusCode::CONFLICT,
+                        "policy-version-taken",
+                        "The site has this version or a higher one already",
+                    ),
+                    _ => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "Internal error",
+                    ),
+                }
+            }
             Error::Webhook(WebhookError::BadUrl) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-webhook",
@@ -485,6 +510,12 @@ fn extensions(error: &Error) -> serde_json::Map<String, serde_json::Value> {
             members.insert(
                 "errors".into(),
                 serde_json::to_value(errors).unwrap_or_default(),
+            );
+        }
+        Error::Publish(crate::domain::policies::PublishError::Refused(problems)) => {
+            members.insert(
+                "problems".into(),
+                serde_json::to_value(problems).unwrap_or_default(),
             );
         }
         Error::Contact(ContactError::BulkRefused { results, .. }) => {

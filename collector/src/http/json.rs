@@ -24,21 +24,39 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !declares_json(req.headers()) {
-            return Err(Error::NotJson);
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
-                _ if timed_out(&rejection) => Error::BodyTimeout,
-                _ => Error::MalformedBody("the body could not be read".to_owned()),
-            }
-        })?;
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
         WireError::from_slice(&bytes)
             .map(Json)
             .map_err(|error| match error.is_syntax() {
                 true => Error::MalformedBody(error.to_string()),
                 false => Error::InvalidBody(error.to_string()),
+            })
+    }
+}
+
+/// A JSON body's exact bytes, unread: for a route that keeps the document as sent (a policy
+/// version, whose bytes receipts hash) and reads it its own way. The same rejections as
+/// [`Json`]'s for the content type and the body's size and arrival.
+#[derive(Debug, Clone, Default)]
+pub struct JsonBytes(pub Bytes);
+
+impl<S> FromRequest<S> for JsonBytes
+where
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !declares_json(req.headers()) {
+            return Err(Error::NotJson);
+        }
+        Bytes::from_request(req, state)
+            .await
+            .map(JsonBytes)
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+                _ if timed_out(&rejection) => Error::BodyTimeout,
+                _ => Error::MalformedBody("the body could not be read".to_owned()),
             })
     }
 }

@@ -107,8 +107,9 @@ fn confirmation_page(
         return invalid_page(&HeaderMap::new());
     };
     let words = Words::of(&asked.language);
-    let policy = &site.policy.policy;
-    let purpose = purpose_name(&site.policy, asked);
+    let current = site.policy();
+    let policy = &current.policy;
+    let purpose = purpose_name(&current, asked);
     let fill = |text: &str| fill(text, &policy.controller.name, &purpose);
     let (title, paragraph, form) = match outcome {
         Ok(Confirmation::Pending(ref pending)) => (
@@ -245,7 +246,8 @@ fn described(
     headers: &HeaderMap,
 ) -> Option<(Policy, Language, String)> {
     let site = state.sites.get(&subscription.site)?;
-    let policy = site.policy.policy.clone();
+    let current = site.policy();
+    let policy = current.policy.clone();
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
@@ -256,7 +258,7 @@ fn described(
         language: language.clone(),
         for_guardian: false,
     };
-    let purpose = purpose_name(&site.policy, &asked);
+    let purpose = purpose_name(&current, &asked);
     Some((policy, language, purpose))
 }
 

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod pages;
 pub mod path;
 pub mod person_requests;
+pub mod policies;
 pub mod preferences;
 pub mod problem_fallback;
 pub mod query;
@@ -56,6 +57,7 @@ pub fn app(state: AppState, pages_dir: Option<&Path>, body_read_timeout: Duratio
     let router = Router::new()
         .merge(receipts::router(&state))
         .merge(sites::router(&state))
+        .merge(policies::router())
         .merge(jwks::router())
         .merge(widget::router(&state))
         .merge(health::router())

@@ -26,6 +26,8 @@ use crate::state::AppState;
         super::jwks::jwks,
         super::sites::current_policy,
         super::sites::policy_version,
+        super::policies::list,
+        super::policies::publish,
         super::widget::loader::loader,
         super::health::alive,
         super::health::ready,

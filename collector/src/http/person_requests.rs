@@ -55,7 +55,8 @@ fn site_and_language<'a>(
 ) -> Option<(&'a Site, Language)> {
     let site = SiteId::parse(fields.get("site")?).ok()?;
     let site = state.sites.get(&site)?;
-    let policy = &site.policy.policy;
+    let current = site.policy();
+    let policy = &current.policy;
     let asked = fields
         .get("lang")
         .and_then(|l| Language::parse(l).ok())
@@ -90,7 +91,7 @@ fn form_page(
 ) -> Response {
     let view = View {
         lang: language.to_string(),
-        controller: &site.policy.policy.controller.name,
+        controller: &site.policy().policy.controller.name,
         site: site.id.as_str(),
         notice,
         w: Words::of(language),
@@ -262,7 +263,7 @@ fn page_words(
     let controller = site
         .and_then(|id| SiteId::parse(id).ok())
         .and_then(|id| state.sites.get(&id))
-        .map(|s| s.policy.policy.controller.name.clone())
+        .map(|s| s.policy().policy.controller.name.clone())
         .unwrap_or_default();
     match super::pages::prefers_swedish(headers) {
         true => (&SV, "sv".into(), controller),

@@ -49,7 +49,8 @@ async fn sites(State(state): State<AppState>) -> axum::Json<Vec<SiteSummary>> {
             .sites
             .iter()
             .map(|site| {
-                let policy = &site.policy.policy;
+                let current = site.policy();
+                let policy = &current.policy;
                 SiteSummary {
                     id: site.id.to_string(),
                     version: policy.version,
@@ -85,11 +86,12 @@ async fn current_policy(
         .ok()
         .and_then(|id| state.sites.get(&id).cloned());
     let site = found.ok_or(Error::SiteNotFound)?;
+    let policy = site.policy();
     let mut response = document_response(
         &state,
         &headers,
-        &site.policy.sha256,
-        || site.policy.document.to_vec(),
+        &policy.sha256,
+        || policy.document.to_vec(),
         "public, max-age=60",
     );
     super::widget::allow_timing(&mut response, &site.allowed_origins);
@@ -128,11 +130,24 @@ async fn policy_version(
 /// Every site's current policy, compressed before the collector serves (see `loader::warm`).
 pub fn warm(state: &AppState) {
     for site in state.sites.iter() {
-        let key = policy_key(&site.policy.sha256);
+        let policy = site.policy();
+        let key = policy_key(&policy.sha256);
         if state.compressed.get(&key).is_none() {
-            let document = Compressed::new(site.policy.document.to_vec(), &site.policy.sha256);
+            let document = Compressed::new(policy.document.to_vec(), &policy.sha256);
             state.compressed.keep(key, document);
         }
+    }
+}
+
+/// What is served from each site's current policy (its document and its loaders), compressed
+/// and rendered ahead: at start, and when a newer version is adopted. Both caches are keyed
+/// by the policy's SHA-256, so a new version never meets an old rendering; this only spares
+/// the first visitors the wait.
+pub async fn warm_all(state: &AppState) {
+    warm(state);
+    if let Err(error) = super::widget::loader::warm(state).await {
+        // Served all the same: a request renders what is missing.
+        tracing::warn!(%error, "cannot render the loaders ahead");
     }
 }
 

@@ -82,6 +82,17 @@ pub struct StoredPolicy {
     pub document: Vec<u8>,
 }
 
+/// A recorded policy version, as listed: which, its hash, and when it was first served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// The version.
+    pub version: u32,
+    /// Hex SHA-256 of its document.
+    pub sha256: String,
+    /// When it was first served (recorded at start or published), Unix seconds.
+    pub first_seen: i64,
+}
+
 /// What the domain asks to append to the receipt log.
 #[derive(Debug, Clone)]
 pub struct ReceiptDraft {
@@ -327,6 +338,24 @@ pub trait Store:
     /// A policy version recorded earlier.
     async fn policy(&self, site: &SiteId, version: u32)
     -> Result<Option<StoredPolicy>, StoreError>;
+
+    /// Records a version published through the API, in one statement: only if the site has no
+    /// version as high or higher, so that of two admins publishing at once one wins, and a
+    /// published version's bytes never change. Returns whether it was recorded.
+    async fn publish_policy(
+        &self,
+        site: &SiteId,
+        version: u32,
+        policy: &StoredPolicy,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Every version recorded for a site, newest first.
+    async fn policy_versions(&self, site: &SiteId) -> Result<Vec<PolicyVersion>, StoreError>;
+
+    /// The highest version recorded for a site, with its document: what the site serves.
+    async fn newest_policy(&self, site: &SiteId)
+    -> Result<Option<(u32, StoredPolicy)>, StoreError>;
 
     /// When a version stopped being current: when a later version of the site was first
     /// served. `None` while no later version has been.

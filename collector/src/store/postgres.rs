@@ -27,7 +27,8 @@ use sqlx::{ConnectOptions as _, Connection as _, PgConnection, Row};
 use super::batch_plan;
 use super::group_commit::{AppendBatch, Writer};
 use super::{
-    AppendJob, Appended, LoggedReceipt, Store, StoreError, StoredPolicy, StoredReceipt, StoredVault,
+    AppendJob, Appended, LoggedReceipt, PolicyVersion, Store, StoreError, StoredPolicy,
+    StoredReceipt, StoredVault,
 };
 use crate::metrics::StoreMetrics;
 
@@ -213,6 +214,80 @@ impl Store for PostgresStore {
                 sha256: row.try_get("sha256")?,
                 document: row.try_get("document")?,
             })
+        })
+        .transpose()
+    }
+
+    async fn publish_policy(
+        &self,
+        site: &SiteId,
+        version: u32,
+        policy: &StoredPolicy,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // One statement: the check that no version as high or higher exists and the insert
+        // cannot be split by another collector's publish (the primary key settles a tie).
+        let inserted = sqlx::query(
+            "INSERT INTO policies (site, version, sha256, document, first_seen)
+             SELECT $1, $2, $3, $4, $5
+             WHERE NOT EXISTS (SELECT 1 FROM policies WHERE site = $6 AND version >= $7)
+             ON CONFLICT (site, version) DO NOTHING",
+        )
+        .bind(site.as_str())
+        .bind(i64::from(version))
+        .bind(&policy.sha256)
+        .bind(&policy.document)
+        .bind(now)
+        .bind(site.as_str())
+        .bind(i64::from(version))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn policy_versions(&self, site: &SiteId) -> Result<Vec<PolicyVersion>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, sha256, first_seen FROM policies WHERE site = $1
+             ORDER BY version DESC",
+        )
+        .bind(site.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let version: i64 = row.try_get("version")?;
+                Ok(PolicyVersion {
+                    version: u32::try_from(version)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    sha256: row.try_get("sha256")?,
+                    first_seen: row.try_get("first_seen")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn newest_policy(
+        &self,
+        site: &SiteId,
+    ) -> Result<Option<(u32, StoredPolicy)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, sha256, document FROM policies WHERE site = $1
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(site.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let version: i64 = row.try_get("version")?;
+            let version = u32::try_from(version).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok((
+                version,
+                StoredPolicy {
+                    sha256: row.try_get("sha256")?,
+                    document: row.try_get("document")?,
+                },
+            ))
         })
         .transpose()
     }

@@ -11,6 +11,7 @@ mod integrations;
 mod mail;
 mod many_collectors;
 mod operations;
+mod policies;
 mod policy_and_keys;
 mod processes;
 mod rate_limits;

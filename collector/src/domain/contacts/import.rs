@@ -276,7 +276,7 @@ impl Importer {
     fn policy(&self, site: &SiteId) -> Result<Arc<PublishedPolicy>, ImportError> {
         self.sites
             .get(site)
-            .map(|site| Arc::clone(&site.policy))
+            .map(|site| site.policy())
             .ok_or_else(|| ImportError::UnknownSite(site.to_string()))
     }
 

@@ -62,7 +62,7 @@ pub fn check(
         .and_then(|id| sites.get(&id))
         .ok_or(SelectionError::UnknownSite)?;
     if !site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()

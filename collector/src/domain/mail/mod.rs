@@ -120,7 +120,7 @@ impl Mail {
         for site in sites.iter() {
             // Double opt-in and a child's opt-in (Art 8) are both confirmed by mail.
             if site
-                .policy
+                .policy()
                 .policy
                 .purposes
                 .iter()
@@ -218,7 +218,8 @@ impl Mail {
         {
             return Err(MailError::Gone("unrestricted contact"));
         }
-        let policy = &site.policy.policy;
+        let current = site.policy();
+        let policy = &current.policy;
         let language =
             Language::parse(&mail.language).unwrap_or_else(|_| policy.default_language().clone());
         // A child's confirmation goes to the guardian's address (Art 8); the rest to the

@@ -5,7 +5,6 @@
 //! `collectionMethod: "double-opt-in"` citing the form receipt, and lifts the hold.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use samtycke_shared::receipt::Evidence;
 use samtycke_shared::{CollectionMethod, Decision, Language, Policy, PurposeId, ReceiptId, SiteId};
@@ -106,7 +105,7 @@ impl DoubleOptIn {
             .sites
             .get(&asked.site)
             .ok_or(ConfirmError::Invalid)?;
-        let policy = Arc::clone(&site.policy);
+        let policy = site.policy();
         if policy.policy.purpose(&asked.purpose).is_none() {
             return Err(ConfirmError::PurposeGone(asked));
         }

@@ -124,7 +124,7 @@ impl PreferenceCentre {
             .mail
             .sites
             .get(&site)
-            .map(|s| Arc::clone(&s.policy))
+            .map(|s| s.policy())
             .ok_or(PreferencesError::Invalid)?;
         if self.mail.store.contact(&person_id).await?.is_none() {
             return Err(PreferencesError::Invalid);

@@ -4,7 +4,6 @@
 //! "unsubscribe"`); doing it again changes nothing and issues nothing.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use samtycke_shared::receipt::Evidence;
 use samtycke_shared::{CollectionMethod, Decision, PurposeId, SiteId};
@@ -110,7 +109,7 @@ impl Unsubscribe {
             receipt_id,
             site: subscription.site.clone(),
             subject,
-            policy: Arc::clone(&site.policy),
+            policy: site.policy(),
             method: CollectionMethod::Unsubscribe,
             consent_timestamp: now_unix(),
             decisions: BTreeMap::from([(subscription.purpose.clone(), Decision::Withdrawn)]),

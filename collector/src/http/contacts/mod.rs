@@ -281,7 +281,7 @@ pub(super) async fn unsubscribe_headers(
         .ok_or(Error::SiteNotFound)?;
     let purpose = samtycke_shared::PurposeId::parse(&query.purpose)
         .ok()
-        .filter(|p| site.policy.policy.purpose(p).is_some())
+        .filter(|p| site.policy().policy.purpose(p).is_some())
         .ok_or_else(|| {
             Error::InvalidQuery("purpose: not a purpose of the site's current policy".into())
         })?;

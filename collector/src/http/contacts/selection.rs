@@ -192,7 +192,7 @@ pub async fn counts(
         .state_counts(site.id.as_str(), now_unix())
         .await?;
     let mut purposes: BTreeMap<String, BTreeMap<&'static str, i64>> = site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()
@@ -281,7 +281,7 @@ pub async fn daily(
         }
     }
     let mut series: BTreeMap<String, BTreeMap<String, [i64; 3]>> = site
-        .policy
+        .policy()
         .policy
         .purposes
         .iter()

@@ -25,7 +25,7 @@ use super::super::path::Path as UrlPath;
 use super::super::{Error, Result};
 use super::{CONFIG_TOKEN, WidgetAssets};
 use crate::config::{Layout, SettingsControl};
-use crate::domain::sites::Site;
+use crate::domain::sites::{PublishedPolicy, Site};
 use crate::state::AppState;
 
 /// What the loader is told about its site (`www/loader.js` documents each field). Settings at
@@ -126,7 +126,7 @@ pub async fn loader(
         .and_then(|id| state.sites.get(&id).cloned());
     let site = site.ok_or(Error::SiteNotFound)?;
     let widget = state.widget.as_deref().ok_or(Error::WidgetNotBuilt)?;
-    let variant = Variant::of(&site.policy.policy, &headers);
+    let variant = Variant::of(&site.policy().policy, &headers);
     let served = served(&state.compressed, widget, &site, &variant).await?;
     let mut response = served.respond(
         &headers,
@@ -146,7 +146,7 @@ pub async fn warm(state: &AppState) -> Result<()> {
         return Ok(());
     };
     for site in state.sites.iter() {
-        for language in 0..site.policy.policy.languages.len() {
+        for language in 0..site.policy().policy.languages.len() {
             for gpc in [false, true] {
                 let variant = Variant { language, gpc };
                 served(&state.compressed, widget, site, &variant).await?;
@@ -163,21 +163,28 @@ async fn served(
     site: &Site,
     variant: &Variant,
 ) -> Result<std::sync::Arc<Compressed>> {
+    // One version for the key and the rendering, even if a newer one is adopted meanwhile.
+    let current = site.policy();
     let key = format!(
         "loader {} {} {} {}",
-        site.id, site.policy.sha256, variant.language, variant.gpc
+        site.id, current.sha256, variant.language, variant.gpc
     );
     if let Some(served) = cache.get(&key) {
         return Ok(served);
     }
-    let body = render(widget, site, variant).await?;
+    let body = render(widget, site, &current, variant).await?;
     let sha256 = sha256_hex(&body);
     Ok(cache.keep(key, Compressed::new(body.into_bytes(), &sha256)))
 }
 
 /// The loader for one variant: the template with the configuration in place of its token.
-async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result<String> {
-    let policy = &site.policy.policy;
+async fn render(
+    widget: &WidgetAssets,
+    site: &Site,
+    current: &PublishedPolicy,
+    variant: &Variant,
+) -> Result<String> {
+    let policy = &current.policy;
     let language = policy
         .languages
         .get(variant.language)
@@ -186,7 +193,7 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
     let first_layer = if asks {
         Rendering {
             policy: policy.clone(),
-            sha256: site.policy.sha256.clone(),
+            sha256: current.sha256.clone(),
             language: variant.language,
             layout: layout(site.widget.layout),
             gpc: variant.gpc,
@@ -207,7 +214,7 @@ async fn render(widget: &WidgetAssets, site: &Site, variant: &Variant) -> Result
         layout: site.widget.layout,
         control: site.widget.settings_control,
         reload: site.widget.reload_on_withdrawal,
-        disclosure: &site.policy.disclosure,
+        disclosure: &current.disclosure,
         css: match asks {
             true => samtycke_banner::first_css(layout(site.widget.layout)),
             false => "",
