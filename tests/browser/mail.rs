@@ -23,6 +23,7 @@ async fn processable(collector: &DemoCollector) -> i64 {
             state: SelectionState::Granted,
             basis: None,
             source: None,
+            lookup: None,
             now: samtycke_collector::time::now_unix(),
         })
         .await

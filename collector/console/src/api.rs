@@ -849,9 +849,11 @@ pub async fn policy_versions(site: &str) -> Result<PolicyVersions, ApiError> {
     Ok(checked(response).await?.json().await?)
 }
 
-/// The site's current policy document, as text.
+/// The site's current policy document, as text: asked of the collector each time (pages may
+/// keep it a minute), so that a version just published is the one shown.
 pub async fn current_policy(site: &str) -> Result<String, ApiError> {
     let response = Request::get(&format!("/v1/sites/{site}/policy"))
+        .cache(web_sys::RequestCache::NoCache)
         .send()
         .await?;
     Ok(checked(response).await?.text().await?)

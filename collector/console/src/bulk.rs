@@ -102,9 +102,13 @@ pub fn Bulk(props: &BulkProps) -> Html {
         let confirming = confirming.clone();
         Callback::from(move |_: MouseEvent| confirming.set(false))
     };
-    let options = |list: &[(&'static str, &'static str)]| {
+    // Each option says whether it is chosen: yew inserts a list's nodes last first, and a select
+    // whose options say nothing keeps the first one inserted, which is the last.
+    let options = |list: &[(&'static str, &'static str)], chosen: &str| {
         list.iter()
-            .map(|(wire, text)| html! { <option value={*wire}>{ *text }</option> })
+            .map(|(wire, text)| {
+                html! { <option value={*wire} selected={*wire == chosen}>{ *text }</option> }
+            })
             .collect::<Html>()
     };
     let count = props.target.count();
@@ -113,8 +117,8 @@ pub fn Bulk(props: &BulkProps) -> Html {
             <h2 id="bulk-title">{ words.bulk_title }{ format!(" ({count} {})", words.selected_count) }</h2>
             <label for="bulk-basis">{ words.basis }</label>
             <select id="bulk-basis" onchange={choose(&basis)}>
-                <option value="">{ words.keep }</option>
-                { options(&words.bases) }
+                <option value="" selected={basis.is_empty()}>{ words.keep }</option>
+                { options(&words.bases, &basis) }
             </select>
             if *basis == "consent" {
                 <label for="bulk-consent-date">{ words.consent_date }</label>
@@ -128,8 +132,8 @@ pub fn Bulk(props: &BulkProps) -> Html {
             }
             <label for="bulk-source">{ words.source }</label>
             <select id="bulk-source" onchange={choose(&source)}>
-                <option value="">{ words.keep }</option>
-                { options(&words.sources) }
+                <option value="" selected={source.is_empty()}>{ words.keep }</option>
+                { options(&words.sources, &source) }
             </select>
             if *source == "other" {
                 <label for="bulk-source-other">{ words.source_other }</label>

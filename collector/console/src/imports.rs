@@ -188,9 +188,13 @@ pub fn Imports(props: &ImportsProps) -> Html {
             });
         })
     };
-    let options = |list: &[(&'static str, &'static str)]| {
+    // Each option says whether it is chosen: yew inserts a list's nodes last first, and a select
+    // whose options say nothing keeps the first one inserted, which is the last.
+    let options = |list: &[(&'static str, &'static str)], chosen: &str| {
         list.iter()
-            .map(|(wire, text)| html! { <option value={*wire}>{ *text }</option> })
+            .map(|(wire, text)| {
+                html! { <option value={*wire} selected={*wire == chosen}>{ *text }</option> }
+            })
             .collect::<Html>()
     };
     let outcome = match &*step {
@@ -267,12 +271,14 @@ pub fn Imports(props: &ImportsProps) -> Html {
             <form class="import" onsubmit={check}>
                 <label for="import-site">{ words.site }</label>
                 <select id="import-site" ref={refs[0].clone()} onchange={changed.clone()}>
-                    { for sites.iter().map(|site| html! { <option value={site.id.clone()}>{ &site.id }</option> }) }
+                    { for sites.iter().enumerate().map(|(at, site)| html! {
+                        <option value={site.id.clone()} selected={at == 0}>{ &site.id }</option>
+                    }) }
                 </select>
                 <label for="import-basis">{ words.basis }</label>
                 <select id="import-basis" ref={refs[1].clone()} onchange={choose(&basis)}>
-                    <option value="">{ words.none }</option>
-                    { options(&words.bases) }
+                    <option value="" selected={basis.is_empty()}>{ words.none }</option>
+                    { options(&words.bases, &basis) }
                 </select>
                 if *basis == "consent" { <p class="hint">{ words.consent_columns_note }</p> }
                 if *basis == "other" {
@@ -281,8 +287,8 @@ pub fn Imports(props: &ImportsProps) -> Html {
                 }
                 <label for="import-source">{ words.source }</label>
                 <select id="import-source" ref={refs[3].clone()} onchange={choose(&source)}>
-                    <option value="">{ words.source_import_default }</option>
-                    { options(&words.sources) }
+                    <option value="" selected={source.is_empty()}>{ words.source_import_default }</option>
+                    { options(&words.sources, &source) }
                 </select>
                 if *source == "other" {
                     <label for="import-source-other">{ words.source_other }</label>

@@ -325,13 +325,14 @@ pub fn People(props: &PeopleProps) -> Html {
             <form class="filters" {onsubmit}>
                 <label for="purpose">{ words.purpose }</label>
                 <select id="purpose" ref={refs.0.clone()} required=true>
-                    <option value="">{ words.any_purpose }</option>
+                    <option value="" selected={chosen_purpose.is_empty()}>{ words.any_purpose }</option>
                     { for purposes }
                 </select>
                 <label for="state">{ words.state }</label>
                 <select id="state" ref={refs.1.clone()}>
                     { for states.iter().map(|(value, label)| html! {
-                        <option value={*value} selected={query.state.as_deref() == Some(*value)}>
+                        <option value={*value}
+                            selected={query.state.as_deref().unwrap_or("granted") == *value}>
                             { *label }
                         </option>
                     }) }

@@ -183,7 +183,7 @@ pub fn Users(props: &UsersProps) -> Html {
                 <label for="new-role">{ words.role }</label>
                 <select id="new-role" ref={role}>
                     { for ["marketer", "dpo", "admin"].iter().map(|wire| html! {
-                        <option value={*wire}>{ role_name(words, wire) }</option>
+                        <option value={*wire} selected={*wire == "marketer"}>{ role_name(words, wire) }</option>
                     }) }
                 </select>
                 <label for="new-password">{ words.password }</label>

@@ -63,7 +63,11 @@ impl ConsoleAssets {
 
 /// The console's routes.
 pub fn router(console: Option<&Arc<ConsoleAssets>>) -> Router<AppState> {
-    let router = Router::new().route("/console", get(shell));
+    // Every page of the app has its own address; each is the same shell, and the app reads the
+    // address. The assets' own prefix is matched first.
+    let router = Router::new()
+        .route("/console", get(shell))
+        .route("/console/{*page}", get(shell));
     match console {
         Some(console) => router.nest_service(
             "/console/assets",
