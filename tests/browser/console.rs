@@ -441,6 +441,14 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         )
         .await
         .expect("the sign-up counted on its day");
+    // The form's sign-up, asked to confirm and still waiting.
+    until(
+        &browser,
+        "the form's opt-in funnel",
+        "return [...document.querySelectorAll('table.opt-ins tbody td')].map((td) => td.textContent).join(',') \
+         === '1,0,0,1,0 %';",
+    )
+    .await;
     screenshot(&browser, "overview-en").await;
     assert_page_passes_axe(&browser, "the overview").await;
     keyboard_walk(&browser, "the overview").await;

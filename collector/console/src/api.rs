@@ -881,3 +881,32 @@ pub async fn submit_policy(
     }
     Ok(Ok(checked(response).await?.json().await?))
 }
+
+/// One form purpose's sign-ups asked to confirm, and what became of them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Funnel {
+    /// Asked to confirm.
+    pub asked: u64,
+    /// Confirmed.
+    pub confirmed: u64,
+    /// Not confirmed in time.
+    pub expired: u64,
+    /// Still waiting.
+    pub pending: u64,
+}
+
+/// A site's form opt-ins over the last 30 days (`GET /v1/contacts/opt-ins`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OptIns {
+    /// Per double-opt-in form purpose.
+    pub purposes: std::collections::BTreeMap<String, Funnel>,
+}
+
+/// A site's form opt-ins over the last 30 days.
+pub async fn opt_ins(site: &str) -> Result<OptIns, ApiError> {
+    let response = Request::get("/v1/contacts/opt-ins")
+        .query([("site", site)])
+        .send()
+        .await?;
+    Ok(checked(response).await?.json().await?)
+}

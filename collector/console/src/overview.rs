@@ -9,7 +9,9 @@ use plotters::prelude::*;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::api::{self, ApiError, Counts, Daily, DataRequest, RequestCounts, Session, Site};
+use crate::api::{
+    self, ApiError, Counts, Daily, DataRequest, OptIns, RequestCounts, Session, Site,
+};
 use crate::words::{Lang, Words};
 
 #[derive(Properties, PartialEq)]
@@ -23,7 +25,10 @@ pub struct OverviewProps {
 /// What the page loaded.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Loaded {
+    /// Every site, to choose from.
+    sites: Vec<Site>,
     site: Option<Site>,
+    opt_ins: Option<OptIns>,
     counts: Option<Counts>,
     daily: Option<Daily>,
     requests: Option<(RequestCounts, Vec<DataRequest>)>,
@@ -94,18 +99,28 @@ pub fn Overview(props: &OverviewProps) -> Html {
     let words = props.words;
     let loaded = use_state(Loaded::default);
     let chosen = use_state(|| None::<String>);
+    // The site shown (the first until another is chosen).
+    let site_id = use_state(|| None::<String>);
     let steward = matches!(props.session.user.role.as_str(), "dpo" | "admin");
     {
         let loaded = loaded.clone();
         let on_signed_out = props.on_signed_out.clone();
-        use_effect_with((), move |()| {
+        use_effect_with((*site_id).clone(), move |wanted| {
+            let wanted = wanted.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let mut found = Loaded::default();
                 let result: Result<(), ApiError> = async {
-                    let site = api::sites().await?.into_iter().next();
+                    found.sites = api::sites().await?;
+                    let site = found
+                        .sites
+                        .iter()
+                        .find(|s| Some(&s.id) == wanted.as_ref())
+                        .or_else(|| found.sites.first())
+                        .cloned();
                     if let Some(site) = &site {
                         found.counts = Some(api::counts(&site.id).await?);
                         found.daily = Some(api::daily(&site.id).await?);
+                        found.opt_ins = Some(api::opt_ins(&site.id).await?);
                     }
                     found.site = site;
                     if steward {
@@ -278,12 +293,70 @@ pub fn Overview(props: &OverviewProps) -> Html {
             </>
         }
     });
+    let opt_ins = loaded
+        .opt_ins
+        .as_ref()
+        .filter(|o| !o.purposes.is_empty())
+        .map(|opt_ins| {
+            let share = |part: u64, whole: u64| {
+                if whole == 0 {
+                    "—".to_owned()
+                } else {
+                    format!("{} %", part * 100 / whole)
+                }
+            };
+            html! {
+                <>
+                <h2>{ words.form_opt_ins }</h2>
+                <p class="hint">{ words.form_opt_ins_note }</p>
+                <div class="table" tabindex="0" role="region" aria-label={words.form_opt_ins}>
+                    <table class="opt-ins">
+                        <caption>{ words.form_opt_ins }</caption>
+                        <thead><tr>
+                            <th scope="col">{ words.purpose }</th>
+                            <th scope="col">{ words.asked_to_confirm }</th>
+                            <th scope="col">{ words.confirmed }</th>
+                            <th scope="col">{ words.expired }</th>
+                            <th scope="col">{ words.pending }</th>
+                            <th scope="col">{ words.confirmed_share }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for opt_ins.purposes.iter().map(|(purpose, f)| html! {
+                                <tr>
+                                    <th scope="row">{ name_of(purpose) }</th>
+                                    <td>{ f.asked }</td>
+                                    <td>{ f.confirmed }</td>
+                                    <td>{ f.expired }</td>
+                                    <td>{ f.pending }</td>
+                                    <td>{ share(f.confirmed, f.asked) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+                </>
+            }
+        });
+    let on_site = {
+        let site_id = site_id.clone();
+        Callback::from(move |event: Event| {
+            site_id.set(Some(
+                event.target_unchecked_into::<HtmlSelectElement>().value(),
+            ));
+        })
+    };
     html! {
         <section aria-labelledby="overview-title">
             <h1 id="overview-title">{ words.overview }</h1>
-            <p>{ words.site }{ ": " }{ &site.id }</p>
+            <label for="overview-site">{ words.site }</label>
+            <select id="overview-site" onchange={on_site}>
+                { for loaded.sites.iter().map(|s| html! {
+                    <option value={s.id.clone()} selected={s.id == site.id}>{ &s.id }</option>
+                }) }
+            </select>
             { for counts }
             { for daily }
+            { for opt_ins }
             { for requests }
         </section>
     }

@@ -221,6 +221,12 @@ pub struct Words {
     pub verification: &'static str,
     pub verifying: &'static str,
     pub version: &'static str,
+    pub form_opt_ins: &'static str,
+    pub form_opt_ins_note: &'static str,
+    pub asked_to_confirm: &'static str,
+    pub confirmed: &'static str,
+    pub pending: &'static str,
+    pub confirmed_share: &'static str,
     /// The legal bases, by wire name.
     pub bases: [(&'static str, &'static str); 7],
     /// The sources, by wire name.
@@ -415,6 +421,12 @@ const EN: Words = Words {
     verification: "Verification",
     verifying: "Verifying the receipts…",
     version: "Version",
+    form_opt_ins: "Form sign-ups and their confirmation (30 days)",
+    form_opt_ins_note: "Of those who ticked a form's box and sent it, how many confirmed from the mail. Form views are not counted: the widget tells the collector nothing about a form until its box is ticked.",
+    asked_to_confirm: "Asked to confirm",
+    confirmed: "Confirmed",
+    pending: "Waiting",
+    confirmed_share: "Share confirmed",
     bases: [
         ("consent", "Consent"),
         ("legitimate_interest", "Legitimate interest"),
@@ -610,6 +622,12 @@ const SV: Words = Words {
     verification: "Verifiering",
     verifying: "Verifierar kvittona…",
     version: "Version",
+    form_opt_ins: "Anmälningar via formulär och deras bekräftelse (30 dagar)",
+    form_opt_ins_note: "Av dem som kryssade i ett formulärs ruta och skickade det: hur många som bekräftade via mejlet. Visningar räknas inte: widgeten berättar inget om ett formulär förrän rutan är ikryssad.",
+    asked_to_confirm: "Ombedda att bekräfta",
+    confirmed: "Bekräftade",
+    pending: "Väntar",
+    confirmed_share: "Andel bekräftade",
     bases: [
         ("consent", "Samtycke"),
         ("legitimate_interest", "Berättigat intresse"),

@@ -37,6 +37,7 @@ use crate::state::AppState;
         super::contacts::selection::count,
         super::contacts::selection::counts,
         super::contacts::selection::daily,
+        super::contacts::selection::opt_ins,
         super::contacts::export::export_selection,
         super::contacts::export::export_one,
         super::contacts::create,

@@ -263,4 +263,13 @@ pub trait MailStore {
 
     /// Messages per outbox state (`queued`, `sent`, `failed`).
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// A site's form sign-ups asked to confirm between `from` and `to` (Unix seconds, `to`
+    /// excluded), per purpose and state (`pending`, `confirmed`, `expired`).
+    async fn confirmation_counts(
+        &self,
+        site: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError>;
 }

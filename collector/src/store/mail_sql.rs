@@ -512,6 +512,36 @@ macro_rules! mail_sql {
                     .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
                     .collect()
             }
+
+            async fn confirmation_counts(
+                &self,
+                site: &str,
+                from: i64,
+                to: i64,
+            ) -> Result<Vec<(String, String, i64)>, StoreError> {
+                // Only a form's sign-ups: the preference centre's asks are not a form's.
+                let mut query = Builder::new(
+                    "SELECT purpose, state, COUNT(*) AS n FROM optin_confirmations \
+                     WHERE form_receipt IS NOT NULL AND site = ",
+                );
+                query
+                    .push_bind(site.to_owned())
+                    .push(" AND created_at >= ")
+                    .push_bind(from)
+                    .push(" AND created_at < ")
+                    .push_bind(to)
+                    .push(" GROUP BY purpose, state ORDER BY purpose, state");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get("purpose")?,
+                            row.try_get("state")?,
+                            row.try_get("n")?,
+                        ))
+                    })
+                    .collect()
+            }
         }
     };
 }

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contacts/count", get(selection::count))
         .route("/v1/contacts/counts", get(selection::counts))
         .route("/v1/contacts/daily", get(selection::daily))
+        .route("/v1/contacts/opt-ins", get(selection::opt_ins))
         .route("/v1/contacts/export", get(export::export_selection))
         .route("/v1/contacts/bulk-update", post(bulk_update))
         .route("/v1/contacts/{id}", get(read).patch(update).delete(delete))

@@ -237,23 +237,11 @@ struct DayPoint {
 /// The longest series one call answers, in days.
 const MAX_DAYS: i64 = 366;
 
-/// `GET /v1/contacts/daily?site=S&from=YYYY-MM-DD&to=YYYY-MM-DD`: per purpose, one point per
-/// day (zeros included) of grants, refusals and withdrawals. Defaults: the last 30 days.
-#[utoipa::path(get, path = "/v1/contacts/daily", tag = "contacts", security(("bearer" = [])),
-    params(SiteQuery),
-    responses((status = 200, description = "`{site, from, to, purposes: {PURPOSE: [{day, granted, denied, withdrawn}]}}`, one point per day, zeros included", body = Object),
-              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
-pub async fn daily(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<SiteQuery>,
-) -> Result<Response> {
-    let caller = authorize(&state, &headers, READERS, "/v1/contacts/daily").await?;
-    let site = site_of(&state, &query.site)?;
-    let today = crate::domain::contacts::today();
+/// The days a query spans, both included (default: the last 30 days).
+fn span_of(query: &SiteQuery) -> Result<(time::Date, time::Date)> {
     let to = match &query.to {
         Some(text) => parse_day("to", text)?,
-        None => today,
+        None => crate::domain::contacts::today(),
     };
     let from = match &query.from {
         Some(text) => parse_day("from", text)?,
@@ -267,6 +255,85 @@ pub async fn daily(
             "from: at most {MAX_DAYS} days in one series"
         )));
     }
+    Ok((from, to))
+}
+
+/// One form purpose's sign-ups asked to confirm, and what became of them.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OptInFunnel {
+    /// Sign-ups asked to confirm (a confirmation mail queued).
+    asked: i64,
+    /// Confirmed: the purpose granted.
+    confirmed: i64,
+    /// Not confirmed in time (or declined): nothing granted.
+    expired: i64,
+    /// Still waiting.
+    pending: i64,
+}
+
+/// `GET /v1/contacts/opt-ins?site=S&from&to`: each form purpose's double opt-in funnel over the
+/// span: sign-ups asked to confirm, confirmed, expired, still pending. Read from the
+/// confirmations themselves; the collector counts no form views (the widget reports nothing
+/// about a form until its box is ticked and the form sent).
+#[utoipa::path(get, path = "/v1/contacts/opt-ins", tag = "contacts", security(("bearer" = [])),
+    params(SiteQuery),
+    responses((status = 200, description = "`{site, from, to, purposes: {PURPOSE: {asked, confirmed, expired, pending}}}` for every purpose a form asks with double opt-in (zeros included)", body = Object),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
+pub async fn opt_ins(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SiteQuery>,
+) -> Result<Response> {
+    authorize(&state, &headers, READERS, "/v1/contacts/opt-ins").await?;
+    let site = site_of(&state, &query.site)?;
+    let (from, to) = span_of(&query)?;
+    let start = |day: time::Date| day.midnight().assume_utc().unix_timestamp();
+    let until = to.next_day().map_or(i64::MAX, start);
+    let mut purposes: BTreeMap<String, OptInFunnel> = site
+        .policy()
+        .policy
+        .purposes
+        .iter()
+        .filter(|p| p.asked_in == samtycke_shared::AskedIn::Form && p.double_opt_in)
+        .map(|p| (p.id.to_string(), OptInFunnel::default()))
+        .collect();
+    for (purpose, state, count) in state
+        .store
+        .confirmation_counts(site.id.as_str(), start(from), until)
+        .await?
+    {
+        let funnel = purposes.entry(purpose).or_default();
+        funnel.asked += count;
+        match state.as_str() {
+            "confirmed" => funnel.confirmed += count,
+            "expired" => funnel.expired += count,
+            _ => funnel.pending += count,
+        }
+    }
+    Ok(JsonResponse(serde_json::json!({
+        "site": site.id.as_str(),
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "purposes": purposes,
+    }))
+    .into_response())
+}
+
+/// `GET /v1/contacts/daily?site=S&from=YYYY-MM-DD&to=YYYY-MM-DD`: per purpose, one point per
+/// day (zeros included) of grants, refusals and withdrawals. Defaults: the last 30 days.
+#[utoipa::path(get, path = "/v1/contacts/daily", tag = "contacts", security(("bearer" = [])),
+    params(SiteQuery),
+    responses((status = 200, description = "`{site, from, to, purposes: {PURPOSE: [{day, granted, denied, withdrawn}]}}`, one point per day, zeros included", body = Object),
+              (status = 404, description = "No such site (urn:samtycke:problem:not-found)", body = Problem, content_type = "application/problem+json")))]
+pub async fn daily(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SiteQuery>,
+) -> Result<Response> {
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/daily").await?;
+    let site = site_of(&state, &query.site)?;
+    let (from, to) = span_of(&query)?;
     let stored = state
         .store
         .daily_counts(site.id.as_str(), &from.to_string(), &to.to_string())

@@ -364,3 +364,81 @@ async fn every_double_opt_in_purpose_of_a_form_is_held_and_someone_elses_sign_up
         "Bo's confirmation confirms Bo alone"
     );
 }
+
+#[tokio::test]
+async fn the_opt_in_funnel_counts_a_forms_sign_ups_asked_confirmed_expired_and_pending() {
+    let smtp = SmtpServer::start();
+    let (collector, _stop) = mail_collector(&smtp).await;
+    let keys = keys(&collector).await;
+    let funnel = |answer: &Answer| answer.json()["purposes"]["newsletter"].clone();
+    let before = get_as(&collector, &keys.marketer, "/v1/contacts/opt-ins?site=demo").await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text());
+    assert_eq!(
+        funnel(&before),
+        serde_json::json!({"asked": 0, "confirmed": 0, "expired": 0, "pending": 0}),
+        "a double-opt-in purpose is listed with zeros"
+    );
+
+    for (seed, address) in [
+        (1, "anna@example.se"),
+        (2, "bo@example.se"),
+        (3, "cia@example.se"),
+    ] {
+        opt_in(&collector, seed, address).await;
+    }
+    let messages = smtp.wait_for(3).await;
+    let to_anna = messages
+        .iter()
+        .map(|m| parse(m))
+        .find(|m| {
+            m.to().and_then(|to| to.first()).and_then(|a| a.address()) == Some("anna@example.se")
+        })
+        .expect("anna's mail");
+    let token = token_of(&link_to(&to_anna, "/mail/confirm?t="));
+    post_form(
+        &collector,
+        "/mail/confirm",
+        &format!("t={token}"),
+        "text/html",
+    )
+    .await;
+    // Bo's confirmation runs out.
+    let bo = person_of(&collector, &keys, "bo@example.se").await;
+    collector
+        .execute_sql(&format!(
+            "UPDATE optin_confirmations SET expires_at = 1 WHERE person_id = '{bo}'"
+        ))
+        .await;
+    let store = samtycke_collector::store::connect(&database_url(collector.dir.path()))
+        .await
+        .expect("store");
+    store
+        .expire_confirmations(samtycke_collector::time::now_unix())
+        .await
+        .expect("expires");
+
+    let after = get_as(&collector, &keys.marketer, "/v1/contacts/opt-ins?site=demo").await;
+    assert_eq!(
+        funnel(&after),
+        serde_json::json!({"asked": 3, "confirmed": 1, "expired": 1, "pending": 1}),
+        "{}",
+        after.text()
+    );
+    // A span before today's sign-ups holds none of them.
+    let earlier = get_as(
+        &collector,
+        &keys.marketer,
+        "/v1/contacts/opt-ins?site=demo&from=2026-01-01&to=2026-01-31",
+    )
+    .await;
+    assert_eq!(funnel(&earlier)["asked"], 0);
+    let refused = get_as(
+        &collector,
+        &keys.marketer,
+        "/v1/contacts/opt-ins?site=demo&from=2026-02-01&to=2026-01-01",
+    )
+    .await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = get_as(&collector, &keys.marketer, "/v1/contacts/opt-ins?site=nope").await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND);
+}
