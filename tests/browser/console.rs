@@ -88,6 +88,10 @@ async fn keyboard_walk(browser: &Browser, what: &str) {
         .await
         .expect("eval");
     let controls = controls.as_u64().expect("a count") as usize;
+    assert!(
+        controls > 3,
+        "{what}: the walk found only {controls} controls"
+    );
     let mut reached = std::collections::BTreeSet::new();
     let tab = fantoccini::actions::KeyActions::new("keyboard".into())
         .then(fantoccini::actions::KeyAction::Down { value: '\u{E004}' })
@@ -122,6 +126,25 @@ async fn keyboard_walk(browser: &Browser, what: &str) {
             .expect("eval");
         panic!("{what}: Tab never reaches {names}");
     }
+}
+
+/// Nothing in the browser's console since the last look but the collector's refusals the test
+/// asked for (Chromium logs every 4xx answer to a fetch): no script error, no panic, no
+/// refusal by the page's policy.
+async fn assert_console_clean(browser: &Browser, what: &str) {
+    let messages = browser.console_messages().await.expect("console");
+    let unexpected: Vec<&String> = messages
+        .iter()
+        .filter(|m| {
+            !["401", "403", "409", "422"].iter().any(|status| {
+                m.contains(&format!("the server responded with a status of {status}"))
+            })
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{what}: the console is not clean: {unexpected:#?}"
+    );
 }
 
 async fn fill(browser: &Browser, selector: &str, text: &str) {
@@ -475,6 +498,8 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("fetch");
     assert_eq!(status, 401, "signed out for the collector too");
+    assert_page_passes_axe(&browser, "the sign-in in Swedish").await;
+    assert_console_clean(&browser, "the marketer's pages").await;
 
     // The DPO deletes the person, told first what stays.
     fill(&browser, "#email", "dpo@example.se").await;
@@ -513,6 +538,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("the requests' counts");
     screenshot(&browser, "overview-sv").await;
+    assert_page_passes_axe(&browser, "the overview in Swedish").await;
     // The audit log: its chain checked, the entries filtered by action.
     press(&browser, "nav a[href='/console/audit']").await;
     heading(&browser, "Granskningslogg").await;
@@ -599,6 +625,7 @@ async fn a_marketer_signs_in_queries_people_masked_switches_language_and_signs_o
         .await
         .expect("counts");
     assert_eq!(left, 0, "the person is gone");
+    assert_console_clean(&browser, "the DPO's pages").await;
 }
 
 /// Sets a field's value as a script would, and tells the app (for fields the test cannot type
@@ -970,8 +997,21 @@ async fn an_admin_imports_changes_everyone_a_selection_holds_publishes_a_policy_
     .await;
     assert_eq!(refused, 401, "a disabled user cannot sign in");
 
+    // The audit log in English (the DPO's test reads it in Swedish).
+    press(&browser, "nav a[href='/console/audit']").await;
+    heading(&browser, "Audit log").await;
+    until(
+        &browser,
+        "the chain's check",
+        "return !!document.querySelector('.chain.ok');",
+    )
+    .await;
+    assert_page_passes_axe(&browser, "the audit log in English").await;
+
     // The admin's pages in Swedish, axe-clean too.
     press(&browser, "header button.lang").await;
+    heading(&browser, "Granskningslogg").await;
+    press(&browser, "nav a[href='/console/users']").await;
     heading(&browser, "Användare").await;
     assert_page_passes_axe(&browser, "the Users page in Swedish").await;
     press(&browser, "nav a[href='/console/sites']").await;
@@ -980,4 +1020,5 @@ async fn an_admin_imports_changes_everyone_a_selection_holds_publishes_a_policy_
     press(&browser, "nav a[href='/console/imports']").await;
     heading(&browser, "Importer").await;
     assert_page_passes_axe(&browser, "the Imports page in Swedish").await;
+    assert_console_clean(&browser, "the admin's pages").await;
 }

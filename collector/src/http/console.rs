@@ -124,7 +124,8 @@ async fn shell(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n{head}\n</head>\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
+         <link rel=\"icon\" href=\"data:,\">\n{head}\n</head>\n\
          <body>\n<div id=\"console\">{body}</div>\n</body>\n</html>\n"
     );
     (
