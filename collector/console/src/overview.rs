@@ -299,11 +299,9 @@ pub fn Overview(props: &OverviewProps) -> Html {
         .filter(|o| !o.purposes.is_empty())
         .map(|opt_ins| {
             let share = |part: u64, whole: u64| {
-                if whole == 0 {
-                    "—".to_owned()
-                } else {
-                    format!("{} %", part * 100 / whole)
-                }
+                (part * 100)
+                    .checked_div(whole)
+                    .map_or_else(|| "—".to_owned(), |percent| format!("{percent} %"))
             };
             html! {
                 <>
