@@ -191,11 +191,7 @@ pub async fn put_card(
         .json(card)?
         .send()
         .await?;
-    if response.status() == 422 || response.status() == 409 {
-        let problem: Problem = response.json().await?;
-        return Ok(Err(problem.detail));
-    }
-    Ok(Ok(checked(response).await?.json().await?))
+    answer_or_refusal(response).await
 }
 
 /// A contact in clear (the DPO, with a reason the audit log keeps); a refusal's detail says why.
@@ -418,11 +414,7 @@ pub async fn bulk_update(
         .json(&body)?
         .send()
         .await?;
-    if matches!(response.status(), 409 | 422) {
-        let problem: Problem = response.json().await?;
-        return Ok(Err(problem.detail));
-    }
-    Ok(Ok(checked(response).await?.json().await?))
+    answer_or_refusal(response).await
 }
 
 /// One audit entry.
