@@ -831,7 +831,7 @@ async fn an_admin_imports_changes_everyone_a_selection_holds_publishes_a_policy_
     until(
         &browser,
         "the one person",
-        "return document.querySelector('.status')?.textContent.startsWith('1 people match.') \
+        "return document.querySelector('.status')?.textContent.startsWith('1 person matches.') \
          && document.querySelector('tbody td a')?.textContent === 'person7@example.se';",
     )
     .await;

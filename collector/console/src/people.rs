@@ -316,6 +316,7 @@ pub fn People(props: &PeopleProps) -> Html {
         }
     };
     let matched = match (&selection, *total) {
+        (Some(_), Some(1)) => words.matching_one.to_owned(),
         (Some(_), Some(total)) => words.matching.replace("{n}", &total.to_string()),
         _ => String::new(),
     };
@@ -323,34 +324,46 @@ pub fn People(props: &PeopleProps) -> Html {
         <section aria-labelledby="people-title">
             <h1 id="people-title">{ words.people }</h1>
             <form class="filters" {onsubmit}>
-                <label for="purpose">{ words.purpose }</label>
-                <select id="purpose" ref={refs.0.clone()} required=true>
-                    <option value="" selected={chosen_purpose.is_empty()}>{ words.any_purpose }</option>
-                    { for purposes }
-                </select>
-                <label for="state">{ words.state }</label>
-                <select id="state" ref={refs.1.clone()}>
-                    { for states.iter().map(|(value, label)| html! {
-                        <option value={*value}
-                            selected={query.state.as_deref().unwrap_or("granted") == *value}>
-                            { *label }
-                        </option>
-                    }) }
-                </select>
-                <label for="basis">{ words.basis }</label>
-                <select id="basis" ref={refs.2.clone()}>
-                    { choices(&words.bases, &query.basis, words.any) }
-                </select>
-                <label for="source">{ words.source }</label>
-                <select id="source" ref={refs.3.clone()}>
-                    { choices(&words.sources, &query.source, words.any) }
-                </select>
-                <label for="find-email">{ words.exact_email }</label>
-                <input id="find-email" type="email" ref={refs.4.clone()} autocomplete="off"
-                    aria-describedby="find-email-note"
-                    value={query.email.clone().unwrap_or_default()} />
-                <p id="find-email-note" class="hint">{ words.exact_email_note }</p>
-                <button type="submit">{ words.show }</button>
+                <div class="field">
+                    <label for="purpose">{ words.purpose }</label>
+                    <select id="purpose" ref={refs.0.clone()} required=true>
+                        <option value="" selected={chosen_purpose.is_empty()}>{ words.any_purpose }</option>
+                        { for purposes }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="state">{ words.state }</label>
+                    <select id="state" ref={refs.1.clone()}>
+                        { for states.iter().map(|(value, label)| html! {
+                            <option value={*value}
+                                selected={query.state.as_deref().unwrap_or("granted") == *value}>
+                                { *label }
+                            </option>
+                        }) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="basis">{ words.basis }</label>
+                    <select id="basis" ref={refs.2.clone()}>
+                        { choices(&words.bases, &query.basis, words.any) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="source">{ words.source }</label>
+                    <select id="source" ref={refs.3.clone()}>
+                        { choices(&words.sources, &query.source, words.any) }
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="find-email">{ words.exact_email }</label>
+                    <input id="find-email" type="email" ref={refs.4.clone()} autocomplete="off"
+                        aria-describedby="find-email-note"
+                        value={query.email.clone().unwrap_or_default()} />
+                    <p id="find-email-note" class="hint">{ words.exact_email_note }</p>
+                </div>
+                <div class="field submit">
+                    <button type="submit">{ words.show }</button>
+                </div>
             </form>
             <p class="status" role="status">
                 { matched }{ " " }{ (*said).clone().unwrap_or_default() }

@@ -227,6 +227,7 @@ pub struct Words {
     pub confirmed: &'static str,
     pub pending: &'static str,
     pub confirmed_share: &'static str,
+    pub matching_one: &'static str,
     /// The legal bases, by wire name.
     pub bases: [(&'static str, &'static str); 7],
     /// The sources, by wire name.
@@ -427,6 +428,7 @@ const EN: Words = Words {
     confirmed: "Confirmed",
     pending: "Waiting",
     confirmed_share: "Share confirmed",
+    matching_one: "1 person matches.",
     bases: [
         ("consent", "Consent"),
         ("legitimate_interest", "Legitimate interest"),
@@ -628,6 +630,7 @@ const SV: Words = Words {
     confirmed: "Bekräftade",
     pending: "Väntar",
     confirmed_share: "Andel bekräftade",
+    matching_one: "1 person matchar.",
     bases: [
         ("consent", "Samtycke"),
         ("legitimate_interest", "Berättigat intresse"),
