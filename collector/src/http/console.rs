@@ -67,7 +67,7 @@ pub fn router(console: Option<&Arc<ConsoleAssets>>) -> Router<AppState> {
     // address. The assets' own prefix is matched first.
     let router = Router::new()
         .route("/console", get(shell))
-        .route("/console/{*page}", get(shell));
+        .route("/console/{*page}", get(page));
     match console {
         Some(console) => router.nest_service(
             "/console/assets",
@@ -89,7 +89,20 @@ pub fn router(console: Option<&Arc<ConsoleAssets>>) -> Router<AppState> {
 #[utoipa::path(get, path = "/console", tag = "console",
     responses((status = 200, description = "The console: an HTML shell that loads its app", body = String, content_type = "text/html"),
               (status = 503, description = "The console is not built on this collector", body = String, content_type = "text/html")))]
-async fn shell(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn shell(state: State<AppState>, headers: HeaderMap) -> Response {
+    render_shell(state, headers)
+}
+
+#[utoipa::path(get, path = "/console/{*page}", tag = "console",
+    params(("page" = String, Path, description = "A page of the console (`people/{id}`, `overview`, `imports`, `sites`, `users`, `audit`): the same shell, the app reads the address")),
+    responses((status = 200, description = "The console's shell", body = String, content_type = "text/html"),
+              (status = 503, description = "The console is not built on this collector", body = String, content_type = "text/html")))]
+async fn page(state: State<AppState>, headers: HeaderMap) -> Response {
+    render_shell(state, headers)
+}
+
+/// The shell page, in the browser's language.
+fn render_shell(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let swedish = super::pages::prefers_swedish(&headers);
     let (lang, title, loading, missing) = if swedish {
         (

@@ -84,6 +84,7 @@ use crate::state::AppState;
         super::sites::sites,
         super::audit::verify,
         super::console::shell,
+        super::console::page,
         super::download::download_page,
         super::download::download,
         super::person_requests::form,
