@@ -595,3 +595,36 @@ fn a_receipt_under_a_small_order_jwks_key_is_refused() {
         Err(ReceiptError::UnknownKey(_))
     ));
 }
+
+#[test]
+fn the_thumbprint_is_rfc_7638s_and_the_same_as_jsonwebtokens() {
+    // RFC 8037 appendix A.3: the Ed25519 example key's thumbprint.
+    let example: jsonwebtoken::jwk::Jwk = serde_json::from_value(serde_json::json!({
+        "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    }))
+    .expect("a JWK");
+    assert_eq!(
+        super::thumbprint(&example).expect("thumbprint"),
+        "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    );
+    let es256 = DeviceSigner::es256_from_pkcs8_der(
+        &base64::engine::general_purpose::STANDARD
+            .decode(P256_PKCS8)
+            .expect("base64"),
+    )
+    .expect("valid key");
+    let key_of = |jws: String| verify_request(&jws).expect("verifies").device_key;
+    for jwk in [
+        example,
+        key_of(device(7).sign(&request()).expect("signs")),
+        key_of(es256.sign(&request()).expect("signs")),
+        collector().public_jwk().clone(),
+    ] {
+        assert_eq!(
+            super::thumbprint(&jwk).expect("ours"),
+            jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+                .expect("jsonwebtoken's"),
+            "{jwk:?}"
+        );
+    }
+}
