@@ -5,6 +5,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, AuditCheck, AuditPage};
+use crate::table::Table;
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
@@ -91,17 +92,13 @@ pub fn Audit(props: &AuditProps) -> Html {
             });
             html! {
                 <>
-                    <div class="table" tabindex="0" role="region" aria-label={words.audit}>
-                        <table>
-                            <caption>{ words.audit }</caption>
-                            <thead><tr>
+                    <Table label={words.audit} head={html! {<>
                                 <th scope="col">{ "#" }</th>
                                 <th scope="col">{ words.when }</th>
                                 <th scope="col">{ words.who }</th>
                                 <th scope="col">{ words.what }</th>
                                 <th scope="col">{ words.details }</th>
-                            </tr></thead>
-                            <tbody>
+                            </>}}>
                                 { for shown.map(|e| html! {
                                     <tr>
                                         <td>{ e.sequence }</td>
@@ -111,9 +108,7 @@ pub fn Audit(props: &AuditProps) -> Html {
                                         <td><code>{ e.detail.to_string() }</code></td>
                                     </tr>
                                 }) }
-                            </tbody>
-                        </table>
-                    </div>
+                            </Table>
                     <div class="paging">
                         if let Some(first) = first {
                             <button type="button" onclick={first}>{ words.first_page }</button>

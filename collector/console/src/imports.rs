@@ -9,6 +9,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, FileRefusal, ImportPreview, ImportRun, RowError, Session, Site};
+use crate::table::Table;
 use crate::words::{Lang, Words};
 
 #[derive(Properties, PartialEq)]
@@ -212,20 +213,14 @@ pub fn Imports(props: &ImportsProps) -> Html {
             html! {
                 <>
                     <h2>{ words.column_mapping }</h2>
-                    <div class="table" tabindex="0" role="region" aria-label={words.column_mapping}>
-                        <table>
-                            <caption>{ words.column_mapping }</caption>
-                            <thead><tr>
+                    <Table label={words.column_mapping} head={html! {<>
                                 <th scope="col">{ words.column_in_file }</th>
                                 <th scope="col">{ words.read_as }</th>
-                            </tr></thead>
-                            <tbody>
+                            </>}}>
                                 { for preview.mapping.iter().map(|m| html! {
                                     <tr><td>{ &m.column }</td><td>{ field_name(words, &m.field) }</td></tr>
                                 }) }
-                            </tbody>
-                        </table>
-                    </div>
+                            </Table>
                     <p role="status">{ words.import_would
                         .replace("{rows}", &preview.rows.to_string())
                         .replace("{updates}", &preview.updates.to_string())
@@ -316,22 +311,16 @@ fn bad_rows(words: &Words, errors: &[RowError], count: u64) -> Html {
     html! {
         <>
             <h2>{ words.bad_rows }</h2>
-            <div class="table" tabindex="0" role="region" aria-label={words.bad_rows}>
-                <table>
-                    <caption>{ words.bad_rows }</caption>
-                    <thead><tr>
+            <Table label={words.bad_rows} head={html! {<>
                         <th scope="col">{ words.line }</th>
                         <th scope="col">{ words.column }</th>
                         <th scope="col">{ words.reason }</th>
-                    </tr></thead>
-                    <tbody>
+                    </>}}>
                         { for errors.iter().map(|e| html! {
                             <tr><td>{ e.line }</td><td>{ e.column.clone().unwrap_or_default() }</td>
                                 <td>{ &e.reason }</td></tr>
                         }) }
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
             if count > errors.len() as u64 {
                 <p class="note">{ words.more_bad_rows.replace("{n}", &(count - errors.len() as u64).to_string()) }</p>
             }

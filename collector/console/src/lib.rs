@@ -14,6 +14,7 @@ mod receipts;
 pub mod route;
 mod sign_in;
 mod sites;
+mod table;
 mod users;
 pub mod words;
 

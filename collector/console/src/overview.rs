@@ -12,6 +12,7 @@ use yew::prelude::*;
 use crate::api::{
     self, ApiError, Counts, Daily, DataRequest, OptIns, RequestCounts, Session, Site,
 };
+use crate::table::Table;
 use crate::words::{Lang, Words};
 
 #[derive(Properties, PartialEq)]
@@ -166,15 +167,11 @@ pub fn Overview(props: &OverviewProps) -> Html {
     ];
     let counts = loaded.counts.as_ref().map(|counts| {
         html! {
-            <div class="table" tabindex="0" role="region" aria-label={words.by_purpose}>
-                <table>
-                    <caption>{ words.by_purpose }</caption>
-                    <thead><tr>
+            <Table label={words.by_purpose} head={html! {<>
                         <th scope="col">{ words.purpose }</th>
                         { for states.iter().map(|(_, label)| html! { <th scope="col">{ *label }</th> }) }
                         <th scope="col">{ words.rate }</th>
-                    </tr></thead>
-                    <tbody>
+                    </>}}>
                         // The purposes one may be asked for (the necessary ones are not asked).
                         { for counts.purposes.iter()
                             .filter(|(purpose, _)| site.purposes.iter().any(|p| &p.id == *purpose))
@@ -194,9 +191,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                 </tr>
                             }
                         }) }
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
         }
     });
     let daily = loaded.daily.as_ref().map(|daily| {
@@ -269,15 +264,11 @@ pub fn Overview(props: &OverviewProps) -> Html {
                 <p>{ format!("{}: {} · {}: {} · {}: {}", words.open_requests, counts.open,
                     words.overdue, counts.overdue, words.due_soon, counts.due_within_7_days) }</p>
                 if !open.is_empty() {
-                    <div class="table" tabindex="0" role="region" aria-label={words.requests}>
-                        <table>
-                            <caption>{ words.requests }</caption>
-                            <thead><tr>
+                    <Table label={words.requests} head={html! {<>
                                 <th scope="col">{ words.kind }</th>
                                 <th scope="col">{ words.state }</th>
                                 <th scope="col">{ words.due }</th>
-                            </tr></thead>
-                            <tbody>
+                            </>}}>
                                 { for open.iter().map(|r| html! {
                                     <tr class={classes!(r.overdue.then_some("overdue"))}>
                                         <td>{ &r.kind }</td>
@@ -286,9 +277,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                             if r.overdue { { " (" }{ words.overdue }{ ")" } }</td>
                                     </tr>
                                 }) }
-                            </tbody>
-                        </table>
-                    </div>
+                            </Table>
                 }
             </>
         }
@@ -307,18 +296,14 @@ pub fn Overview(props: &OverviewProps) -> Html {
                 <>
                 <h2>{ words.form_opt_ins }</h2>
                 <p class="hint">{ words.form_opt_ins_note }</p>
-                <div class="table" tabindex="0" role="region" aria-label={words.form_opt_ins}>
-                    <table class="opt-ins">
-                        <caption>{ words.form_opt_ins }</caption>
-                        <thead><tr>
+                <Table label={words.form_opt_ins} class="opt-ins" head={html! {<>
                             <th scope="col">{ words.purpose }</th>
                             <th scope="col">{ words.asked_to_confirm }</th>
                             <th scope="col">{ words.confirmed }</th>
                             <th scope="col">{ words.expired }</th>
                             <th scope="col">{ words.pending }</th>
                             <th scope="col">{ words.confirmed_share }</th>
-                        </tr></thead>
-                        <tbody>
+                        </>}}>
                             { for opt_ins.purposes.iter().map(|(purpose, f)| html! {
                                 <tr>
                                     <th scope="row">{ name_of(purpose) }</th>
@@ -329,9 +314,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                     <td>{ share(f.confirmed, f.asked) }</td>
                                 </tr>
                             }) }
-                        </tbody>
-                    </table>
-                </div>
+                        </Table>
                 </>
             }
         });

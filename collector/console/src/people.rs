@@ -15,6 +15,7 @@ use crate::api::{self, ApiError, BulkTarget, ContactPage, Session, Site};
 use crate::bulk;
 use crate::person;
 use crate::route::{PeopleQuery, Route};
+use crate::table::Table;
 use crate::words::{Lang, Words};
 
 #[derive(Properties, PartialEq)]
@@ -445,11 +446,7 @@ fn table(
     html! {
         <>
             if masked { <p class="note">{ words.masked_note }</p> }
-            // Scrolls sideways on a narrow screen: reachable and named for the keyboard.
-            <div class="table" tabindex="0" role="region" aria-label={words.people}>
-                <table>
-                    <caption>{ words.people }</caption>
-                    <thead><tr>
+            <Table label={words.people} head={html! {<>
                         <th scope="col"><input type="checkbox" aria-label={words.select_all}
                             checked={all_ticked} onchange={tick_page} /></th>
                         <th scope="col">{ words.email }</th>
@@ -457,8 +454,7 @@ fn table(
                         <th scope="col">{ words.basis }</th>
                         <th scope="col">{ words.source }</th>
                         <th scope="col">{ words.consents }</th>
-                    </tr></thead>
-                    <tbody>
+                    </>}}>
                         { for found.contacts.iter().map(|contact| {
                             let email = contact.identifiers.email.clone();
                             let (href, onclick) = open(&contact.person_id);
@@ -482,9 +478,7 @@ fn table(
                                 </tr>
                             }
                         }) }
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
         </>
     }
 }

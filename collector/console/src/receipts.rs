@@ -10,6 +10,7 @@ use samtycke_shared::jose::{sha256_hex, verify_receipt};
 use yew::prelude::*;
 
 use crate::api::{self, StoredReceipt};
+use crate::table::Table;
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
@@ -155,18 +156,14 @@ pub fn Receipts(props: &ReceiptsProps) -> Html {
                 { if all_good { words.receipts_all_verified } else { words.receipts_not_all_verified }
                     .replace("{n}", &checked.len().to_string()) }
             </p>
-            <div class="table" tabindex="0" role="region" aria-label={words.receipts}>
-                <table class="receipts">
-                    <caption>{ words.receipts }</caption>
-                    <thead><tr>
+            <Table label={words.receipts} class="receipts" head={html! {<>
                         <th scope="col">{ "#" }</th>
                         <th scope="col">{ words.when }</th>
                         <th scope="col">{ words.decisions }</th>
                         <th scope="col">{ words.method }</th>
                         <th scope="col">{ words.policy }</th>
                         <th scope="col">{ words.verification }</th>
-                    </tr></thead>
-                    <tbody>
+                    </>}}>
                         { for checked.iter().map(|c| html! {
                             <tr>
                                 <td>{ c.sequence }</td>
@@ -195,9 +192,7 @@ pub fn Receipts(props: &ReceiptsProps) -> Html {
                                 } }</td>
                             </tr>
                         }) }
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
         </>
     }
 }

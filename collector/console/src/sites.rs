@@ -9,6 +9,7 @@ use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, PolicyAccepted, PolicyRefusal, PolicyVersions, Session, Site};
+use crate::table::Table;
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
@@ -142,16 +143,12 @@ pub fn Sites(props: &SitesProps) -> Html {
         Some(Ok(found)) => {
             let site = (*chosen).clone().unwrap_or_default();
             html! {
-                <div class="table" tabindex="0" role="region" aria-label={words.policy_versions}>
-                    <table class="versions">
-                        <caption>{ words.policy_versions }</caption>
-                        <thead><tr>
+                <Table label={words.policy_versions} class="versions" head={html! {<>
                             <th scope="col">{ words.version }</th>
                             <th scope="col">{ "SHA-256" }</th>
                             <th scope="col">{ words.first_served }</th>
                             <th scope="col">{ words.state }</th>
-                        </tr></thead>
-                        <tbody>
+                        </>}}>
                             { for found.versions.iter().map(|v| html! {
                                 <tr>
                                     <td><a href={format!("/v1/sites/{site}/policies/{}", v.version)}>
@@ -168,9 +165,7 @@ pub fn Sites(props: &SitesProps) -> Html {
                                     } }</td>
                                 </tr>
                             }) }
-                        </tbody>
-                    </table>
-                </div>
+                        </Table>
             }
         }
     };

@@ -8,6 +8,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, ListedUser, Session};
+use crate::table::Table;
 use crate::words::Words;
 
 #[derive(Properties, PartialEq)]
@@ -113,17 +114,13 @@ pub fn Users(props: &UsersProps) -> Html {
         None => html! { <p role="status">{ words.loading }</p> },
         Some(Err(_)) => html! { <p role="alert">{ words.trouble }</p> },
         Some(Ok(users)) => html! {
-            <div class="table" tabindex="0" role="region" aria-label={words.users}>
-                <table>
-                    <caption>{ words.users }</caption>
-                    <thead><tr>
+            <Table label={words.users} head={html! {<>
                         <th scope="col">{ words.email }</th>
                         <th scope="col">{ words.role }</th>
                         <th scope="col">{ words.made }</th>
                         <th scope="col">{ words.state }</th>
                         <th scope="col">{ words.actions }</th>
-                    </tr></thead>
-                    <tbody>
+                    </>}}>
                         { for users.iter().map(|user| {
                             let ask = {
                                 let (disabling, user) = (disabling.clone(), user.clone());
@@ -152,9 +149,7 @@ pub fn Users(props: &UsersProps) -> Html {
                                 </tr>
                             }
                         }) }
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
         },
     };
     let confirm = (*disabling).clone().map(|user| {
