@@ -285,7 +285,7 @@ pub async fn opt_ins(
     headers: HeaderMap,
     Query(query): Query<SiteQuery>,
 ) -> Result<Response> {
-    authorize(&state, &headers, READERS, "/v1/contacts/opt-ins").await?;
+    let caller = authorize(&state, &headers, READERS, "/v1/contacts/opt-ins").await?;
     let site = site_of(&state, &query.site)?;
     let (from, to) = span_of(&query)?;
     let start = |day: time::Date| day.midnight().assume_utc().unix_timestamp();
@@ -311,6 +311,15 @@ pub async fn opt_ins(
             _ => funnel.pending += count,
         }
     }
+    // Audited as every privileged read is (counts only, no one named).
+    state
+        .contacts
+        .audit(
+            &caller.actor(),
+            "contacts.opt-ins",
+            serde_json::json!({"site": site.id.as_str(), "from": from.to_string(), "to": to.to_string()}),
+        )
+        .await?;
     Ok(JsonResponse(serde_json::json!({
         "site": site.id.as_str(),
         "from": from.to_string(),

@@ -441,4 +441,10 @@ async fn the_opt_in_funnel_counts_a_forms_sign_ups_asked_confirmed_expired_and_p
     assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     let unknown = get_as(&collector, &keys.marketer, "/v1/contacts/opt-ins?site=nope").await;
     assert_problem(&unknown, StatusCode::NOT_FOUND);
+    let audited = crate::contacts::audit_actions(&collector, &keys)
+        .await
+        .iter()
+        .filter(|(action, _)| action == "contacts.opt-ins")
+        .count();
+    assert_eq!(audited, 3, "each answered read is audited");
 }
